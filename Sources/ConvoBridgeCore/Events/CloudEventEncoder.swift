@@ -1,0 +1,95 @@
+/// Turns contract events and snapshots into Kafka records, per the CloudEvents 1.0 Kafka binding.
+public struct CloudEventEncoder: Sendable {
+    /// Where and how events are written.
+    public struct Configuration: Sendable, Hashable {
+        /// The topic of transition events (`conversation-events`).
+        public var eventsTopic: String
+        /// The compacted topic of latest snapshots (`conversation-state`).
+        public var stateTopic: String
+        public var contentMode: EventContentMode
+        /// Whether events carry the platform payload under `data.raw`.
+        public var includeRaw: Bool
+
+        public init(
+            eventsTopic: String = "conversation-events",
+            stateTopic: String = "conversation-state",
+            contentMode: EventContentMode = .binary,
+            includeRaw: Bool = true
+        ) {
+            self.eventsTopic = eventsTopic
+            self.stateTopic = stateTopic
+            self.contentMode = contentMode
+            self.includeRaw = includeRaw
+        }
+    }
+
+    public static let specVersion = "1.0"
+
+    public var configuration: Configuration
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// The `ce_source` of a configured source.
+    public static func ceSource(_ source: String) -> String { "/sources/\(source)" }
+
+    /// The record of one event on the events topic.
+    public func eventRecord(_ event: ConversationEvent) -> OutboundRecord {
+        let key = event.key
+        let data = event.dataJSON(includeRaw: configuration.includeRaw)
+        switch configuration.contentMode {
+        case .binary:
+            return OutboundRecord(
+                topic: configuration.eventsTopic,
+                key: Array(key.utf8),
+                value: JSONWriter.encode(data),
+                headers: [
+                    .init(name: "ce_specversion", value: Self.specVersion),
+                    .init(name: "ce_id", value: event.id),
+                    .init(name: "ce_source", value: Self.ceSource(event.source)),
+                    .init(name: "ce_type", value: event.type.rawValue),
+                    .init(name: "ce_subject", value: event.conversationID),
+                    .init(name: "ce_time", value: event.observedAt.rfc3339),
+                    .init(name: "ce_sequence", value: String(event.sequence)),
+                    .init(name: "ce_partitionkey", value: key),
+                    .init(name: "content-type", value: "application/json"),
+                ]
+            )
+        case .structured:
+            let envelope: JSONObject = [
+                "specversion": .string(Self.specVersion),
+                "id": .string(event.id),
+                "source": .string(Self.ceSource(event.source)),
+                "type": .string(event.type.rawValue),
+                "subject": .string(event.conversationID),
+                "time": .string(event.observedAt.rfc3339),
+                "sequence": .string(String(event.sequence)),
+                "partitionkey": .string(key),
+                "datacontenttype": .string("application/json"),
+                "data": data,
+            ]
+            return OutboundRecord(
+                topic: configuration.eventsTopic,
+                key: Array(key.utf8),
+                value: JSONWriter.encode(.object(envelope)),
+                headers: [.init(name: "content-type", value: "application/cloudevents+json")]
+            )
+        }
+    }
+
+    /// The record of a conversation's latest snapshot on the compacted state topic; a tombstone (nil value) when
+    /// `snapshot` is nil, i.e. the conversation vanished.
+    public func stateRecord(source: String, conversationID: String, snapshot: ConversationSnapshot?) -> OutboundRecord {
+        let key = ConversationEvent.key(source: source, conversationID: conversationID)
+        guard let snapshot else {
+            return OutboundRecord(topic: configuration.stateTopic, key: Array(key.utf8), value: nil, headers: [])
+        }
+        return OutboundRecord(
+            topic: configuration.stateTopic,
+            key: Array(key.utf8),
+            value: JSONWriter.encode(snapshot.jsonValue),
+            headers: [.init(name: "content-type", value: "application/json")]
+        )
+    }
+}

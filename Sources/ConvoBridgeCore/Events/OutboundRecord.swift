@@ -1,0 +1,36 @@
+/// A record ready for Kafka: topic, key, value (nil for a tombstone) and headers, already encoded.
+///
+/// The outbox stores records in this form, so a re-delivery sends exactly the original bytes.
+public struct OutboundRecord: Sendable, Hashable {
+    public struct Header: Sendable, Hashable {
+        public var name: String
+        public var value: [UInt8]
+
+        public init(name: String, value: [UInt8]) {
+            self.name = name
+            self.value = value
+        }
+
+        public init(name: String, value: String) {
+            self.init(name: name, value: Array(value.utf8))
+        }
+    }
+
+    public var topic: String
+    public var key: [UInt8]?
+    /// The value; nil makes a tombstone on a compacted topic.
+    public var value: [UInt8]?
+    public var headers: [Header]
+
+    public init(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [Header] = []) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+
+    /// The first header named `name`, as UTF-8 text.
+    public func header(_ name: String) -> String? {
+        headers.first(where: { $0.name == name }).map { String(decoding: $0.value, as: UTF8.self) }
+    }
+}

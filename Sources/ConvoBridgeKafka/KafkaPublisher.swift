@@ -1,0 +1,519 @@
+public import ConvoBridgeCore
+import Crdkafka
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// Publishes records to Kafka through librdkafka, losing nothing.
+///
+/// - Idempotent producer with `acks=all` and a long `message.timeout.ms`; librdkafka retries, never the app.
+/// - Delivery reports, errors and librdkafka's logs arrive as *events* on the client's main queue, served by a
+///   dedicated thread blocked in `rd_kafka_queue_poll`: a report is handled the moment it exists (no fixed
+///   polling lag), and no librdkafka thread ever calls into Swift.
+/// - ``publish(_:)`` enqueues a batch in order and returns, per record, its persistence status and offset.
+/// - A full librdkafka queue is back-pressure: `publish` waits for deliveries, it never drops or fails.
+/// - A fatal producer error is logged, the old producer is drained and a new one created; every record gets
+///   exactly one report.
+/// - Graceful shutdown keeps serving the event queue until everything queued is delivered or
+///   ``KafkaPublisherConfiguration/shutdownDeadline`` passes, then purges and reports what is left.
+///
+/// - Important: ``run()`` must be running (normally inside a `ServiceGroup`) for publishes to complete.
+public final class KafkaPublisher: Service, RecordPublisher, Sendable {
+    /// The bootstrap servers in use; the embedded cluster's address when configured with `"embedded"`.
+    public let bootstrapServers: String
+    /// The in-process cluster started for `bootstrapServers: embedded`, if any.
+    public let embeddedCluster: EmbeddedKafkaCluster?
+
+    private let configuration: KafkaPublisherConfiguration
+    private let producerProperties: [(String, String)]
+    private let logger: Logger
+    private let redactor: SecretRedactor
+    private let state: Mutex<State>
+
+    private static let eventMask = RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG
+    /// How long a blocked poll waits before looking at shutdown and recreation state; events end the wait at once.
+    private static let pollTimeoutMilliseconds: Int32 = 100
+    /// After a purge, how long to wait for the purged records' reports before failing them ourselves.
+    private static let purgeGrace: Duration = .seconds(5)
+    /// How long an old producer may drain after a fatal error before what it holds is purged.
+    private static let recreationDrainLimit: Duration = .seconds(10)
+
+    /// Creates the publisher and its librdkafka producer.
+    /// - Parameters:
+    ///   - configuration: connection, timeouts and pass-through properties.
+    ///   - redactor: secrets to keep out of logs (e.g. the SASL password); secret-named properties are added.
+    ///   - logger: receives the publisher's and librdkafka's logs.
+    /// - Throws: ``KafkaError`` naming the property librdkafka rejected, or a property that would weaken the
+    ///   no-loss guarantee.
+    public init(
+        configuration: KafkaPublisherConfiguration,
+        redactor: SecretRedactor = SecretRedactor(),
+        logger: Logger
+    ) throws {
+        var redactor = redactor
+        for (name, value) in configuration.properties where SecretRedactor.isSecretKey(name) {
+            redactor.register(value)
+        }
+        let cluster: EmbeddedKafkaCluster?
+        if configuration.bootstrapServers == KafkaPublisherConfiguration.embeddedBootstrap {
+            cluster = try EmbeddedKafkaCluster(brokers: configuration.embeddedBrokers)
+        } else {
+            cluster = nil
+        }
+        let bootstrap = cluster?.bootstrapServers ?? configuration.bootstrapServers
+        let properties = try configuration.producerProperties(bootstrap: bootstrap)
+        let client = try RDKafkaClient(kind: .producer, properties: properties, events: Self.eventMask)
+        self.bootstrapServers = bootstrap
+        self.embeddedCluster = cluster
+        self.configuration = configuration
+        self.producerProperties = properties
+        self.logger = logger
+        self.redactor = redactor
+        self.state = Mutex(State(client: client))
+        logger.info(
+            "Kafka publisher created",
+            metadata: [
+                "kafka.bootstrap": "\(bootstrap)",
+                "kafka.librdkafka": "\(RDKafkaConfig.string(rd_kafka_version_str()))",
+            ]
+        )
+    }
+
+    // MARK: - Publishing
+
+    /// Publishes `records` in order and waits for the broker's verdict on each.
+    ///
+    /// Records of one call are enqueued in the order given, so records with the same key land in their partition
+    /// in that order. When librdkafka's queue is full the call waits for capacity.
+    ///
+    /// - Returns: one ``DeliveryReport`` per record, in the order given.
+    /// - Throws: ``KafkaError/Code/shutDown`` when the publisher no longer accepts records; none was sent.
+    public func publish(_ records: [OutboundRecord]) async throws -> [DeliveryReport] {
+        guard !records.isEmpty else { return [] }
+        let batchID = try state.withLock { state throws(KafkaError) in
+            guard state.acceptsRecords else { throw Self.shutDownError }
+            let id = state.nextBatchID
+            state.nextBatchID += 1
+            state.batches[id] = Batch(count: records.count)
+            return id
+        }
+        var index = 0
+        while index < records.count {
+            let attempt = state.withLock { state -> (RDKafkaClient, UInt, UInt64)? in
+                guard state.acceptsRecords else { return nil }
+                let id = state.nextMessageID
+                state.nextMessageID += 1
+                state.pending[id] = PendingRecord(batch: batchID, index: index)
+                return (state.client, id, state.progress)
+            }
+            guard let (client, messageID, progress) = attempt else {
+                // Shutting down: what was not handed to librdkafka was never sent.
+                failUnsent(batch: batchID, from: index, count: records.count, reason: "publisher shut down first")
+                break
+            }
+            let recreating = state.withLock { $0.recreating }
+            let result: RDKafkaClient.ProduceResult = recreating ? .fatal : client.produce(records[index], opaque: messageID)
+            switch result {
+            case .enqueued:
+                state.withLock { $0.statistics.enqueued += 1 }
+                index += 1
+            case .queueFull, .fatal:
+                state.withLock { state in
+                    state.pending[messageID] = nil
+                    if case .queueFull = result { state.statistics.queueFullWaits += 1 }
+                }
+                await waitForProgress(since: progress)
+            case .failed(let reason):
+                state.withLock { state in
+                    state.pending[messageID] = nil
+                    state.statistics.failed += 1
+                }
+                resolve(batch: batchID, index: index, report: DeliveryReport(status: .notPersisted, error: reason))
+                index += 1
+            }
+        }
+        return await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> [DeliveryReport]? in
+                if state.batches[batchID]!.remaining == 0 {
+                    return state.batches.removeValue(forKey: batchID)!.completedReports
+                }
+                state.batches[batchID]!.continuation = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Counters since creation.
+    public var statistics: KafkaPublisherStatistics {
+        state.withLock { state in
+            var statistics = state.statistics
+            statistics.inFlight = state.pending.count
+            return statistics
+        }
+    }
+
+    // MARK: - Service
+
+    /// Serves librdkafka's events until shutdown; see the type's documentation.
+    public func run() async throws {
+        let starts = state.withLock { state -> Bool in
+            guard case .idle = state.phase else { return false }
+            state.phase = .running
+            return true
+        }
+        guard starts else {
+            throw KafkaError(code: .shutDown, message: "run() was called twice, or after shutdown")
+        }
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    state.withLock { $0.runFinished = continuation }
+                    BlockingWork.start(name: "convobridge-kafka-events") { self.serveEvents() }
+                }
+            } onCancel: {
+                self.beginShutdown(deadline: .now)
+            }
+        } onGracefulShutdown: {
+            self.beginShutdown(deadline: .now + self.configuration.shutdownDeadline)
+        }
+    }
+
+    /// Raises a fatal error in the producer, as librdkafka would on a broken idempotence guarantee.
+    package func injectFatalErrorForTesting() {
+        let client = state.withLock { $0.client }
+        _ = rd_kafka_test_fatal_error(client.handle, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "injected by test")
+    }
+
+    // MARK: - Internals
+
+    private static let shutDownError = KafkaError(code: .shutDown, message: "the publisher is shutting down")
+
+    private func beginShutdown(deadline: ContinuousClock.Instant) {
+        let (waiters, client) = state.withLock { state -> ([CheckedContinuation<Void, Never>], RDKafkaClient) in
+            switch state.phase {
+            case .idle, .running:
+                state.phase = .draining(deadline: deadline)
+            case .draining(let current):
+                state.phase = .draining(deadline: min(current, deadline))
+            case .finished:
+                break
+            }
+            defer { state.waiters.removeAll() }
+            return (state.waiters, state.client)
+        }
+        for waiter in waiters { waiter.resume() }
+        client.wake()
+    }
+
+    private func waitForProgress(since progress: UInt64) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.progress != progress || !state.acceptsRecords { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    private func resolve(batch: UInt, index: Int, report: DeliveryReport) {
+        let completion = state.withLock { state in state.record(report, batch: batch, index: index) }
+        completion?.resume()
+    }
+
+    private func failUnsent(batch: UInt, from start: Int, count: Int, reason: String) {
+        let completion = state.withLock { state -> Completion? in
+            var completion: Completion?
+            for index in start..<count {
+                state.statistics.failed += 1
+                completion = state.record(DeliveryReport(status: .notPersisted, error: reason), batch: batch, index: index)
+            }
+            return completion
+        }
+        completion?.resume()
+    }
+
+    /// The event loop, on its own thread. Ends when shutdown has delivered or given up on everything.
+    private func serveEvents() {
+        var reports: [(UInt, DeliveryReport)] = []
+        var purgedAt: ContinuousClock.Instant?
+        var recreationStartedAt: ContinuousClock.Instant?
+        while true {
+            let client = state.withLock { $0.client }
+            if let event = rd_kafka_queue_poll(client.queue, Self.pollTimeoutMilliseconds) {
+                handle(event: event, client: client, reports: &reports)
+                rd_kafka_event_destroy(event)
+            }
+            let (phase, recreating, pendingCount) = state.withLock { ($0.phase, $0.recreating, $0.pending.count) }
+            let now = ContinuousClock.now
+
+            if recreating {
+                let started = recreationStartedAt ?? now
+                recreationStartedAt = started
+                if pendingCount == 0 && client.outQueueLength == 0 {
+                    recreateClient()
+                    recreationStartedAt = nil
+                    purgedAt = nil
+                } else if now - started > Self.recreationDrainLimit {
+                    purgeOrGiveUp(client: client, purgedAt: &purgedAt, now: now, reason: "producer replaced after a fatal error")
+                }
+                continue
+            }
+            guard case .draining(let deadline) = phase else { continue }
+            if pendingCount == 0 && client.outQueueLength == 0 { break }
+            if now >= deadline {
+                if purgeOrGiveUp(client: client, purgedAt: &purgedAt, now: now, reason: "shutdown deadline passed") { break }
+            }
+        }
+        let (completions, waiters, finished) = state.withLock { state in
+            state.phase = .finished
+            let completions = state.batches.values.compactMap(\.continuation)
+            defer {
+                state.waiters.removeAll()
+                state.runFinished = nil
+            }
+            return (completions, state.waiters, state.runFinished)
+        }
+        assert(completions.isEmpty, "every pending record must have been reported before the loop ends")
+        for waiter in waiters { waiter.resume() }
+        logger.info("Kafka publisher stopped", metadata: ["kafka.statistics": "\(statistics)"])
+        finished?.resume()
+    }
+
+    /// Purges what librdkafka holds; after ``purgeGrace`` without reports, fails the rest ourselves.
+    /// - Returns: true when nothing is pending any more.
+    @discardableResult
+    private func purgeOrGiveUp(
+        client: RDKafkaClient,
+        purgedAt: inout ContinuousClock.Instant?,
+        now: ContinuousClock.Instant,
+        reason: String
+    ) -> Bool {
+        guard let purged = purgedAt else {
+            let outstanding = state.withLock { $0.pending.count }
+            logger.warning(
+                "Purging records Kafka has not acknowledged",
+                metadata: ["kafka.outstanding": "\(outstanding)", "reason": "\(reason)"]
+            )
+            _ = rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
+            purgedAt = now
+            return false
+        }
+        guard now - purged > Self.purgeGrace else { return false }
+        // librdkafka owed us reports it did not send: the records may have reached the broker.
+        let completions = state.withLock { state -> [Completion] in
+            let pending = state.pending
+            state.pending.removeAll()
+            state.statistics.failed += UInt64(pending.count)
+            return pending.compactMap { _, record in
+                state.record(
+                    DeliveryReport(status: .possiblyPersisted, error: reason),
+                    batch: record.batch,
+                    index: record.index
+                )
+            }
+        }
+        for completion in completions { completion.resume() }
+        return true
+    }
+
+    private func recreateClient() {
+        do {
+            let client = try RDKafkaClient(kind: .producer, properties: producerProperties, events: Self.eventMask)
+            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.client = client
+                state.recreating = false
+                state.progress &+= 1
+                state.statistics.recreations += 1
+                defer { state.waiters.removeAll() }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+            logger.notice("Kafka producer recreated after a fatal error")
+        } catch {
+            logger.error("Could not recreate the Kafka producer; retrying", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func handle(event: OpaquePointer, client: RDKafkaClient, reports: inout [(UInt, DeliveryReport)]) {
+        switch rd_kafka_event_type(event) {
+        case RD_KAFKA_EVENT_DR:
+            handleDeliveryReports(event: event, reports: &reports)
+        case RD_KAFKA_EVENT_ERROR:
+            let code = rd_kafka_event_error(event)
+            let text = redactor.redact(RDKafkaConfig.string(rd_kafka_event_error_string(event)))
+            guard rd_kafka_event_error_is_fatal(event) != 0 else {
+                logger.warning("Kafka client error", metadata: ["kafka.error": "\(RDKafkaConfig.errorName(code))", "detail": "\(text)"])
+                return
+            }
+            var buffer = [CChar](repeating: 0, count: 512)
+            let underlying = rd_kafka_fatal_error(client.handle, &buffer, buffer.count)
+            logger.error(
+                "Kafka producer fatal error: draining it and creating a new one",
+                metadata: [
+                    "kafka.error": "\(RDKafkaConfig.errorName(underlying))",
+                    "detail": "\(redactor.redact(RDKafkaConfig.string(buffer: buffer)))",
+                ]
+            )
+            state.withLock { state in
+                state.statistics.fatalErrors += 1
+                state.recreating = true
+            }
+        case RD_KAFKA_EVENT_LOG:
+            var facility: UnsafePointer<CChar>?
+            var text: UnsafePointer<CChar>?
+            var level: Int32 = 0
+            guard rd_kafka_event_log(event, &facility, &text, &level) == 0 else { return }
+            logger.log(
+                level: Self.logLevel(syslog: level),
+                "\(redactor.redact(RDKafkaConfig.string(text)))",
+                metadata: ["kafka.facility": "\(RDKafkaConfig.string(facility))"]
+            )
+        default:
+            break
+        }
+    }
+
+    private func handleDeliveryReports(event: OpaquePointer, reports: inout [(UInt, DeliveryReport)]) {
+        let count = rd_kafka_event_message_count(event)
+        guard count > 0 else { return }
+        reports.removeAll(keepingCapacity: true)
+        var messages = [UnsafePointer<rd_kafka_message_t>?](repeating: nil, count: count)
+        let filled = rd_kafka_event_message_array(event, &messages, count)
+        for message in messages.prefix(filled) {
+            guard let message else { continue }
+            let id = UInt(bitPattern: message.pointee._private)
+            let error = message.pointee.err
+            let report: DeliveryReport
+            if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                report = DeliveryReport(status: .persisted, partition: message.pointee.partition, offset: message.pointee.offset)
+            } else {
+                let status: DeliveryReport.Status
+                switch rd_kafka_message_status(message) {
+                case RD_KAFKA_MSG_STATUS_PERSISTED: status = .persisted
+                case RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED: status = .possiblyPersisted
+                default: status = .notPersisted
+                }
+                report = DeliveryReport(
+                    status: status,
+                    partition: message.pointee.partition >= 0 ? message.pointee.partition : nil,
+                    offset: status == .persisted && message.pointee.offset >= 0 ? message.pointee.offset : nil,
+                    error: RDKafkaConfig.errorName(error)
+                )
+            }
+            reports.append((id, report))
+        }
+        let (completions, waiters) = state.withLock { state -> ([Completion], [CheckedContinuation<Void, Never>]) in
+            var completions: [Completion] = []
+            for (id, report) in reports {
+                guard let pending = state.pending.removeValue(forKey: id) else { continue }
+                if report.status == .persisted {
+                    state.statistics.persisted += 1
+                } else {
+                    state.statistics.failed += 1
+                }
+                if let completion = state.record(report, batch: pending.batch, index: pending.index) {
+                    completions.append(completion)
+                }
+            }
+            state.progress &+= 1
+            defer { state.waiters.removeAll() }
+            return (completions, state.waiters)
+        }
+        for completion in completions { completion.resume() }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private static func logLevel(syslog level: Int32) -> Logger.Level {
+        switch level {
+        case ...2: return .critical
+        case 3: return .error
+        case 4: return .warning
+        case 5: return .notice
+        case 6: return .info
+        default: return .debug
+        }
+    }
+}
+
+// MARK: - State
+
+extension KafkaPublisher {
+    struct PendingRecord {
+        var batch: UInt
+        var index: Int
+    }
+
+    struct Batch {
+        var reports: [DeliveryReport?]
+        var remaining: Int
+        var continuation: CheckedContinuation<[DeliveryReport], Never>?
+
+        init(count: Int) {
+            reports = Array(repeating: nil, count: count)
+            remaining = count
+        }
+
+        var completedReports: [DeliveryReport] { reports.map { $0! } }
+
+        /// Stores a report in place; returns how many are still missing, or nil when this one was already known.
+        mutating func store(_ report: DeliveryReport, at index: Int) -> Int? {
+            guard reports[index] == nil else { return nil }
+            reports[index] = report
+            remaining -= 1
+            return remaining
+        }
+    }
+
+    /// A finished batch whose caller is waiting; resumed outside the lock.
+    struct Completion {
+        var continuation: CheckedContinuation<[DeliveryReport], Never>
+        var reports: [DeliveryReport]
+
+        func resume() { continuation.resume(returning: reports) }
+    }
+
+    struct State {
+        enum Phase {
+            case idle
+            case running
+            case draining(deadline: ContinuousClock.Instant)
+            case finished
+        }
+
+        var phase: Phase = .idle
+        var client: RDKafkaClient
+        /// Set by a fatal error until a new client replaces the old one; nothing is produced meanwhile.
+        var recreating = false
+        var nextMessageID: UInt = 1
+        var nextBatchID: UInt = 1
+        var pending: [UInt: PendingRecord] = [:]
+        var batches: [UInt: Batch] = [:]
+        /// Bumped whenever capacity may have freed up (deliveries, a new client): publishers waiting on a full
+        /// queue compare it to what they saw, so a wake-up between their attempt and their wait is not lost.
+        var progress: UInt64 = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var runFinished: CheckedContinuation<Void, Never>?
+        var statistics = KafkaPublisherStatistics()
+
+        init(client: RDKafkaClient) { self.client = client }
+
+        var acceptsRecords: Bool {
+            switch phase {
+            case .idle, .running: return true
+            case .draining, .finished: return false
+            }
+        }
+
+        /// Stores one report; returns the batch's completion when it was the last one and its caller waits.
+        mutating func record(_ report: DeliveryReport, batch id: UInt, index: Int) -> Completion? {
+            // Mutated through the dictionary in place: copying a batch out would copy its reports per record.
+            guard let remaining = batches[id]?.store(report, at: index), remaining == 0,
+                batches[id]?.continuation != nil
+            else { return nil }
+            let batch = batches.removeValue(forKey: id)!
+            return Completion(continuation: batch.continuation!, reports: batch.completedReports)
+        }
+    }
+}

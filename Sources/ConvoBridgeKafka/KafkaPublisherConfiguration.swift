@@ -1,0 +1,83 @@
+/// How the publisher connects to Kafka and what it guarantees.
+///
+/// The guarantees of the event contract (`enable.idempotence=true`, `acks=all`) are always set and cannot be
+/// overridden; any other librdkafka property (SASL, SSL, compression, batching…) passes through ``properties``.
+public struct KafkaPublisherConfiguration: Sendable, Hashable {
+    /// The special ``bootstrapServers`` value that starts an in-process embedded cluster (librdkafka's mock).
+    public static let embeddedBootstrap = "embedded"
+
+    /// Comma-separated `host:port` list, or `"embedded"`.
+    public var bootstrapServers: String
+    public var clientID: String
+    /// How long librdkafka keeps retrying a record before reporting it failed. Long, so a broker outage of that
+    /// length loses nothing; `.zero` means forever.
+    public var messageTimeout: Duration
+    /// How long a graceful shutdown keeps delivering what is queued before giving up on it.
+    public var shutdownDeadline: Duration
+    /// Extra librdkafka properties, passed as they are.
+    public var properties: [String: String]
+    /// Broker count of the embedded cluster, when ``bootstrapServers`` is `"embedded"`.
+    public var embeddedBrokers: Int
+
+    public init(
+        bootstrapServers: String,
+        clientID: String = "convobridge",
+        messageTimeout: Duration = .seconds(900),
+        shutdownDeadline: Duration = .seconds(30),
+        properties: [String: String] = [:],
+        embeddedBrokers: Int = 1
+    ) {
+        self.bootstrapServers = bootstrapServers
+        self.clientID = clientID
+        self.messageTimeout = messageTimeout
+        self.shutdownDeadline = shutdownDeadline
+        self.properties = properties
+        self.embeddedBrokers = embeddedBrokers
+    }
+
+    /// Properties the no-loss guarantee depends on, with the values it needs.
+    static let guaranteedProperties: [String: Set<String>] = [
+        "enable.idempotence": ["true"],
+        "acks": ["all", "-1"],
+        "request.required.acks": ["all", "-1"],
+        "delivery.report.only.error": ["false"],
+    ]
+
+    /// The librdkafka properties of a producer, in the order they are applied.
+    /// - Throws: ``KafkaError/Code/invalidConfiguration`` when a pass-through property would weaken the guarantee.
+    func producerProperties(bootstrap: String) throws(KafkaError) -> [(String, String)] {
+        for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
+            if let allowed = Self.guaranteedProperties[name], !allowed.contains(value.lowercased()) {
+                throw KafkaError(
+                    code: .invalidConfiguration,
+                    message: "property '\(name)=\(value)' would allow lost or reordered events; "
+                        + "ConvoBridge always sets \(name)=\(allowed.sorted().first!)"
+                )
+            }
+            if name == "bootstrap.servers" {
+                throw KafkaError(
+                    code: .invalidConfiguration,
+                    message: "property 'bootstrap.servers' is set by bootstrapServers; remove it from properties"
+                )
+            }
+        }
+        let timeoutMilliseconds = messageTimeout.components.seconds * 1000
+            + messageTimeout.components.attoseconds / 1_000_000_000_000_000
+        var result: [(String, String)] = [
+            ("bootstrap.servers", bootstrap),
+            ("client.id", clientID),
+            ("enable.idempotence", "true"),
+            ("acks", "all"),
+            ("message.timeout.ms", String(timeoutMilliseconds)),
+            ("linger.ms", "5"),
+        ]
+        for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
+            if let index = result.firstIndex(where: { $0.0 == name }) {
+                result[index].1 = value
+            } else {
+                result.append((name, value))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct ConvoBridgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convobridge",
+        abstract: "Turns chat platforms' conversation status into CloudEvents on Kafka.",
+        subcommands: [KafkaDevCommand.self, TailCommand.self, BenchPublisherCommand.self]
+    )
+}
