@@ -365,11 +365,15 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
             var text: UnsafePointer<CChar>?
             var level: Int32 = 0
             guard rd_kafka_event_log(event, &facility, &text, &level) == 0 else { return }
-            logger.log(
-                level: Self.logLevel(syslog: level),
-                "\(redactor.redact(RDKafkaConfig.string(text)))",
-                metadata: ["kafka.facility": "\(RDKafkaConfig.string(facility))"]
-            )
+            let facilityName = RDKafkaConfig.string(facility)
+            let message = redactor.redact(RDKafkaConfig.string(text))
+            var logLevel = Self.logLevel(syslog: level)
+            // librdkafka flags `enable.gapless.guarantee` as experimental on every start; the operator did not set
+            // it and cannot act on the warning, so it is kept for debugging only.
+            if facilityName == "CONFWARN", configuration.ownDefaults.contains(where: { message.contains($0) }) {
+                logLevel = .debug
+            }
+            logger.log(level: logLevel, "\(message)", metadata: ["kafka.facility": "\(facilityName)"])
         default:
             break
         }

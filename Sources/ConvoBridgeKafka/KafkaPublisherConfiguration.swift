@@ -41,6 +41,9 @@ public struct KafkaPublisherConfiguration: Sendable, Hashable {
         "acks": ["all", "-1"],
         "request.required.acks": ["all", "-1"],
         "delivery.report.only.error": ["false"],
+        // A batch failing permanently while later ones succeed would leave a gap in a conversation's sequence;
+        // with this, librdkafka raises a fatal error instead and nothing after the failure is persisted.
+        "enable.gapless.guarantee": ["true"],
     ]
 
     /// The librdkafka properties of a producer, in the order they are applied.
@@ -68,6 +71,7 @@ public struct KafkaPublisherConfiguration: Sendable, Hashable {
             ("client.id", clientID),
             ("enable.idempotence", "true"),
             ("acks", "all"),
+            ("enable.gapless.guarantee", "true"),
             ("message.timeout.ms", String(timeoutMilliseconds)),
             ("linger.ms", "5"),
         ]
@@ -79,5 +83,11 @@ public struct KafkaPublisherConfiguration: Sendable, Hashable {
             }
         }
         return result
+    }
+
+    /// Properties ConvoBridge sets itself, which the operator did not choose.
+    var ownDefaults: Set<String> {
+        Set(["enable.idempotence", "acks", "enable.gapless.guarantee", "message.timeout.ms", "linger.ms"])
+            .subtracting(properties.keys)
     }
 }

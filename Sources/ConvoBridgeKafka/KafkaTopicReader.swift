@@ -16,6 +16,7 @@ public final class KafkaTopicReader: Sendable {
     }
 
     public let topic: String
+    private static let metadataTimeoutMilliseconds: Int32 = 5000
     private let client: RDKafkaClient
     private let startPosition: StartPosition
     private let assigned = Mutex(false)
@@ -83,7 +84,7 @@ public final class KafkaTopicReader: Sendable {
     func poll(maxRecords: Int, timeout: Duration) throws -> [ConsumedRecord] {
         let ready = assigned.withLock { $0 }
         if !ready {
-            guard try assignPartitions(timeout: timeout) else { return [] }
+            guard try assignPartitions() else { return [] }
             assigned.withLock { $0 = true }
         }
         var records: [ConsumedRecord] = []
@@ -99,13 +100,14 @@ public final class KafkaTopicReader: Sendable {
     }
 
     /// Assigns every partition of the topic. Returns false while the topic does not exist yet.
-    private func assignPartitions(timeout: Duration) throws -> Bool {
+    private func assignPartitions() throws -> Bool {
         guard let topicHandle = client.topic(topic) else {
             throw KafkaError(code: .metadata, message: "librdkafka refused the topic name '\(topic)'")
         }
         var metadata: UnsafePointer<rd_kafka_metadata>?
-        let milliseconds = Int32(max(100, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
-        let error = rd_kafka_metadata(client.handle, 0, topicHandle, &metadata, milliseconds)
+        // Not the caller's poll timeout: a metadata round trip to a slow broker can take longer than a poll slice,
+        // and a request abandoned every slice would never complete.
+        let error = rd_kafka_metadata(client.handle, 0, topicHandle, &metadata, Self.metadataTimeoutMilliseconds)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return false }
         defer { rd_kafka_metadata_destroy(metadata) }
         guard metadata.pointee.topic_cnt > 0 else { return false }
