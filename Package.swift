@@ -71,5 +71,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Black-box tests of the built binary, talking to it from other processes (kcat).
+        .testTarget(
+            name: "ConvoBridgeCLITests",
+            dependencies: ["convobridge"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

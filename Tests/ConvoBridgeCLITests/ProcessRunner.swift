@@ -1,0 +1,95 @@
+import Foundation
+
+/// Runs programs for black-box tests, each with a time limit.
+struct ProcessRunner {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The built `convobridge` binary, next to the test bundle.
+    static var convobridge: URL {
+        get throws {
+            let candidates = [
+                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("convobridge"),
+                URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                    .deletingLastPathComponent().appendingPathComponent(".build/debug/convobridge"),
+            ]
+            guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+                throw Failure(description: "convobridge binary not found in \(candidates.map(\.path)); run 'swift build' first")
+            }
+            return found
+        }
+    }
+
+    /// Finds a program on PATH.
+    static func program(_ name: String) throws -> URL {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw Failure(description: "\(name) is not installed (apt-get install -y \(name))")
+    }
+
+    /// Runs to completion with `input` on standard input; killed after `timeout`.
+    static func run(_ executable: URL, _ arguments: [String], input: String = "", timeout: Duration = .seconds(30)) async throws -> Output {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        // Drain the pipes while waiting so a chatty child never blocks on a full pipe.
+        async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
+        async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                throw Failure(description: "\(executable.lastPathComponent) \(arguments) did not finish within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return Output(
+            status: process.terminationStatus,
+            stdout: String(decoding: await out, as: UTF8.self),
+            stderr: String(decoding: await err, as: UTF8.self)
+        )
+    }
+
+    /// Waits up to `timeout` for a file to exist and be non-empty, and returns its trimmed text.
+    static func waitForFile(_ path: String, timeout: Duration = .seconds(20)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
+                return text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Failure(description: "\(path) did not appear within \(timeout)")
+    }
+
+    /// Waits up to `timeout` for a process to exit.
+    static func waitForExit(_ process: Process, timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                process.interrupt()
+                throw Failure(description: "process \(process.processIdentifier) did not exit within \(timeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
