@@ -90,6 +90,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     /// - Throws: ``KafkaError/Code/shutDown`` when the publisher no longer accepts records; none was sent.
     public func publish(_ records: [OutboundRecord]) async throws -> [DeliveryReport] {
         guard !records.isEmpty else { return [] }
+        precondition(records.count <= Int(UInt32.max), "a batch holds at most 2^32-1 records")
         let batchID = try state.withLock { state throws(KafkaError) in
             guard state.acceptsRecords else { throw Self.shutDownError }
             let id = state.nextBatchID
@@ -98,39 +99,51 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
             return id
         }
         var index = 0
+        var topics = RDKafkaClient.TopicCache()
+        var lastClient: RDKafkaClient?
         while index < records.count {
-            let attempt = state.withLock { state -> (RDKafkaClient, UInt, UInt64)? in
-                guard state.acceptsRecords else { return nil }
-                let id = state.nextMessageID
-                state.nextMessageID += 1
-                state.pending[id] = PendingRecord(batch: batchID, index: index)
-                return (state.client, id, state.progress)
+            // One lock per chunk, not per record: the state checked here changes rarely.
+            let chunkEnd = min(index + Self.enqueueChunk, records.count)
+            let attempt = state.withLock { state -> (RDKafkaClient, UInt64)? in
+                guard state.acceptsRecords, !state.recreating else { return nil }
+                state.inFlight += chunkEnd - index
+                return (state.client, state.progress)
             }
-            guard let (client, messageID, progress) = attempt else {
-                // Shutting down: what was not handed to librdkafka was never sent.
-                failUnsent(batch: batchID, from: index, count: records.count, reason: "publisher shut down first")
+            guard let (client, progress) = attempt else {
+                let shuttingDown = state.withLock { !$0.acceptsRecords }
+                if shuttingDown {
+                    // What was not handed to librdkafka was never sent.
+                    failUnsent(batch: batchID, from: index, count: records.count, reason: "publisher shut down first")
+                    break
+                }
+                await waitForProgress(since: state.withLock { $0.progress })
+                continue
+            }
+            if topics.handle != nil, client !== lastClient { topics = RDKafkaClient.TopicCache() }
+            lastClient = client
+            var blocked: RDKafkaClient.ProduceResult?
+            let chunkStart = index
+            while index < chunkEnd {
+                let result = client.produce(records[index], opaque: Self.opaque(batch: batchID, index: index), topics: &topics)
+                if case .enqueued = result {
+                    index += 1
+                    continue
+                }
+                if case .failed(let reason) = result {
+                    state.withLock { $0.inFlight -= 1 }
+                    resolve(batch: batchID, index: index, report: DeliveryReport(status: .notPersisted, error: reason))
+                    index += 1
+                    continue
+                }
+                blocked = result
                 break
             }
-            let recreating = state.withLock { $0.recreating }
-            let result: RDKafkaClient.ProduceResult = recreating ? .fatal : client.produce(records[index], opaque: messageID)
-            switch result {
-            case .enqueued:
-                state.withLock { $0.statistics.enqueued += 1 }
-                index += 1
-            case .queueFull, .fatal:
-                state.withLock { state in
-                    state.pending[messageID] = nil
-                    if case .queueFull = result { state.statistics.queueFullWaits += 1 }
-                }
-                await waitForProgress(since: progress)
-            case .failed(let reason):
-                state.withLock { state in
-                    state.pending[messageID] = nil
-                    state.statistics.failed += 1
-                }
-                resolve(batch: batchID, index: index, report: DeliveryReport(status: .notPersisted, error: reason))
-                index += 1
+            state.withLock { state in
+                state.inFlight -= chunkEnd - index
+                state.statistics.enqueued += UInt64(index - chunkStart)
+                if case .queueFull = blocked { state.statistics.queueFullWaits += 1 }
             }
+            if blocked != nil { await waitForProgress(since: progress) }
         }
         return await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> [DeliveryReport]? in
@@ -148,7 +161,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     public var statistics: KafkaPublisherStatistics {
         state.withLock { state in
             var statistics = state.statistics
-            statistics.inFlight = state.pending.count
+            statistics.inFlight = state.inFlight
             return statistics
         }
     }
@@ -245,7 +258,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                 handle(event: event, client: client, reports: &reports)
                 rd_kafka_event_destroy(event)
             }
-            let (phase, recreating, pendingCount) = state.withLock { ($0.phase, $0.recreating, $0.pending.count) }
+            let (phase, recreating, pendingCount) = state.withLock { ($0.phase, $0.recreating, $0.inFlight) }
             let now = ContinuousClock.now
 
             if recreating {
@@ -291,7 +304,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         reason: String
     ) -> Bool {
         guard let purged = purgedAt else {
-            let outstanding = state.withLock { $0.pending.count }
+            let outstanding = state.withLock { $0.inFlight }
             logger.warning(
                 "Purging records Kafka has not acknowledged",
                 metadata: ["kafka.outstanding": "\(outstanding)", "reason": "\(reason)"]
@@ -303,16 +316,9 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         guard now - purged > Self.purgeGrace else { return false }
         // librdkafka owed us reports it did not send: the records may have reached the broker.
         let completions = state.withLock { state -> [Completion] in
-            let pending = state.pending
-            state.pending.removeAll()
-            state.statistics.failed += UInt64(pending.count)
-            return pending.compactMap { _, record in
-                state.record(
-                    DeliveryReport(status: .possiblyPersisted, error: reason),
-                    batch: record.batch,
-                    index: record.index
-                )
-            }
+            state.statistics.failed += UInt64(state.inFlight)
+            state.inFlight = 0
+            return state.failAllUnreported(DeliveryReport(status: .possiblyPersisted, error: reason))
         }
         for completion in completions { completion.resume() }
         return true
@@ -387,7 +393,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         let filled = rd_kafka_event_message_array(event, &messages, count)
         for message in messages.prefix(filled) {
             guard let message else { continue }
-            let id = UInt(bitPattern: message.pointee._private)
+            let opaque = UInt(bitPattern: message.pointee._private)
             let error = message.pointee.err
             let report: DeliveryReport
             if error == RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -406,18 +412,19 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                     error: RDKafkaConfig.errorName(error)
                 )
             }
-            reports.append((id, report))
+            reports.append((opaque, report))
         }
         let (completions, waiters) = state.withLock { state -> ([Completion], [CheckedContinuation<Void, Never>]) in
             var completions: [Completion] = []
-            for (id, report) in reports {
-                guard let pending = state.pending.removeValue(forKey: id) else { continue }
+            for (opaque, report) in reports {
+                let (batch, index) = Self.batchAndIndex(opaque)
+                state.inFlight -= 1
                 if report.status == .persisted {
                     state.statistics.persisted += 1
                 } else {
                     state.statistics.failed += 1
                 }
-                if let completion = state.record(report, batch: pending.batch, index: pending.index) {
+                if let completion = state.record(report, batch: batch, index: index) {
                     completions.append(completion)
                 }
             }
@@ -444,9 +451,17 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
 // MARK: - State
 
 extension KafkaPublisher {
-    struct PendingRecord {
-        var batch: UInt
-        var index: Int
+    /// Records handed to librdkafka per lock acquisition.
+    static let enqueueChunk = 256
+
+    /// A record's delivery-report opaque: its batch in the high 32 bits, its index in the low ones, so a report
+    /// finds its slot without a lookup table. Batch ids start at 1, so the opaque is never null.
+    static func opaque(batch: UInt, index: Int) -> UInt {
+        batch << 32 | UInt(index)
+    }
+
+    static func batchAndIndex(_ opaque: UInt) -> (batch: UInt, index: Int) {
+        (opaque >> 32, Int(opaque & 0xFFFF_FFFF))
     }
 
     struct Batch {
@@ -490,9 +505,9 @@ extension KafkaPublisher {
         var client: RDKafkaClient
         /// Set by a fatal error until a new client replaces the old one; nothing is produced meanwhile.
         var recreating = false
-        var nextMessageID: UInt = 1
         var nextBatchID: UInt = 1
-        var pending: [UInt: PendingRecord] = [:]
+        /// Records handed to librdkafka whose report has not arrived.
+        var inFlight = 0
         var batches: [UInt: Batch] = [:]
         /// Bumped whenever capacity may have freed up (deliveries, a new client): publishers waiting on a full
         /// queue compare it to what they saw, so a wake-up between their attempt and their wait is not lost.
@@ -508,6 +523,17 @@ extension KafkaPublisher {
             case .idle, .running: return true
             case .draining, .finished: return false
             }
+        }
+
+        /// Reports `report` for every record that has none yet; for records librdkafka never reported.
+        mutating func failAllUnreported(_ report: DeliveryReport) -> [Completion] {
+            var completions: [Completion] = []
+            for (id, batch) in batches {
+                for index in batch.reports.indices where batch.reports[index] == nil {
+                    if let completion = record(report, batch: id, index: index) { completions.append(completion) }
+                }
+            }
+            return completions
         }
 
         /// Stores one report; returns the batch's completion when it was the last one and its caller waits.

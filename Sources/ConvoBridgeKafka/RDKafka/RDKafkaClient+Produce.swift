@@ -13,9 +13,18 @@ extension RDKafkaClient {
         case failed(String)
     }
 
+    /// Remembers the last topic handle used, so a run of records for one topic looks it up once.
+    struct TopicCache {
+        var name: String?
+        var handle: OpaquePointer?
+    }
+
     /// Enqueues `record`; `opaque` comes back in its delivery report.
-    func produce(_ record: OutboundRecord, opaque: UInt) -> ProduceResult {
-        guard let topic = topic(record.topic) else {
+    func produce(_ record: OutboundRecord, opaque: UInt, topics: inout TopicCache) -> ProduceResult {
+        if topics.name != record.topic {
+            topics = TopicCache(name: record.topic, handle: topic(record.topic))
+        }
+        guard let topic = topics.handle else {
             return .failed("librdkafka refused the topic name '\(record.topic)'")
         }
         var headers: OpaquePointer?

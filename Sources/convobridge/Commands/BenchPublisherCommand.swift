@@ -25,7 +25,7 @@ struct BenchPublisherCommand: AsyncParsableCommand {
     var size: Int = 100
 
     @Option(help: "Records per publish call.")
-    var batch: Int = 10_000
+    var batch: Int = 50_000
 
     @Flag(help: "Give each record a key and the nine CloudEvents headers, as real events have.")
     var cloudEventHeaders = false

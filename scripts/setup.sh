@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what ConvoBridge needs from Debian/Ubuntu packages, only if it is missing:
+# librdkafka (the Kafka client library, linked through pkg-config), kcat (used by the black-box tests) and pkg-config.
+set -euo pipefail
+needed=()
+pkg-config --exists rdkafka 2>/dev/null || needed+=(librdkafka-dev)
+command -v kcat >/dev/null 2>&1 || needed+=(kcat)
+command -v pkg-config >/dev/null 2>&1 || needed+=(pkg-config)
+if [ ${#needed[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "Installing ${needed[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${needed[@]}" >&2
+fi
+command -v swift >/dev/null 2>&1 || { echo "Swift 6.2 or newer is required: https://www.swift.org/install" >&2; exit 1; }
