@@ -104,24 +104,32 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         while index < records.count {
             // One lock per chunk, not per record: the state checked here changes rarely.
             let chunkEnd = min(index + Self.enqueueChunk, records.count)
-            let attempt = state.withLock { state -> (RDKafkaClient, UInt64)? in
-                guard state.acceptsRecords, !state.recreating else { return nil }
+            let attempt = state.withLock { state -> EnqueueAttempt in
+                guard state.acceptsRecords else { return .shutDown }
+                // The progress seen here, in the same lock as the check, is what the wait compares against.
+                guard !state.recreating else { return .wait(progress: state.progress) }
                 state.inFlight += chunkEnd - index
-                return (state.client, state.progress)
+                return .enqueue(client: state.client, progress: state.progress)
             }
-            guard let (client, progress) = attempt else {
-                let shuttingDown = state.withLock { !$0.acceptsRecords }
-                if shuttingDown {
-                    // What was not handed to librdkafka was never sent.
-                    failUnsent(batch: batchID, from: index, count: records.count, reason: "publisher shut down first")
-                    break
-                }
-                await waitForProgress(since: state.withLock { $0.progress })
+            let client: RDKafkaClient
+            let progress: UInt64
+            switch attempt {
+            case .shutDown:
+                // What was not handed to librdkafka was never sent.
+                failUnsent(batch: batchID, from: index, count: records.count, reason: "publisher shut down first")
+                index = records.count
                 continue
+            case .wait(let seen):
+                await waitForProgress(since: seen)
+                continue
+            case .enqueue(let current, let seen):
+                client = current
+                progress = seen
             }
             if topics.handle != nil, client !== lastClient { topics = RDKafkaClient.TopicCache() }
             lastClient = client
             var blocked: RDKafkaClient.ProduceResult?
+            var refused = 0
             let chunkStart = index
             while index < chunkEnd {
                 let result = client.produce(records[index], opaque: Self.opaque(batch: batchID, index: index), topics: &topics)
@@ -130,7 +138,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                     continue
                 }
                 if case .failed(let reason) = result {
-                    state.withLock { $0.inFlight -= 1 }
+                    refused += 1
                     resolve(batch: batchID, index: index, report: DeliveryReport(status: .notPersisted, error: reason))
                     index += 1
                     continue
@@ -139,8 +147,9 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                 break
             }
             state.withLock { state in
-                state.inFlight -= chunkEnd - index
-                state.statistics.enqueued += UInt64(index - chunkStart)
+                state.inFlight -= chunkEnd - index + refused
+                state.statistics.enqueued += UInt64(index - chunkStart - refused)
+                state.statistics.failed += UInt64(refused)
                 if case .queueFull = blocked { state.statistics.queueFullWaits += 1 }
             }
             if blocked != nil { await waitForProgress(since: progress) }
@@ -418,7 +427,8 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
             var completions: [Completion] = []
             for (opaque, report) in reports {
                 let (batch, index) = Self.batchAndIndex(opaque)
-                state.inFlight -= 1
+                // Clamped: a report arriving after a give-up was already counted out.
+                state.inFlight = max(0, state.inFlight - 1)
                 if report.status == .persisted {
                     state.statistics.persisted += 1
                 } else {
@@ -451,6 +461,14 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
 // MARK: - State
 
 extension KafkaPublisher {
+    /// What a publisher may do next with its batch.
+    enum EnqueueAttempt {
+        case enqueue(client: RDKafkaClient, progress: UInt64)
+        /// The producer is being replaced; wait for `progress` to change.
+        case wait(progress: UInt64)
+        case shutDown
+    }
+
     /// Records handed to librdkafka per lock acquisition.
     static let enqueueChunk = 256
 

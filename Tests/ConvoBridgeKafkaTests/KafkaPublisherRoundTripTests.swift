@@ -46,6 +46,21 @@ struct KafkaPublisherRoundTripTests {
         #expect(data["sequence"] == .number("1"))
     }
 
+    @Test("a record librdkafka refuses (too large) is reported not persisted; its neighbours are delivered")
+    func refusedRecord() async throws {
+        let harness = try PublisherHarness()
+        var oversized = PublisherHarness.events(keys: 1, perKey: 3)
+        oversized[1].value = [UInt8](repeating: 0x20, count: 20_000)
+        let records = oversized
+        let configuration = harness.configuration(properties: ["message.max.bytes": "10000"])
+        let (reports, statistics) = try await harness.withPublisher(configuration) { publisher, _ in
+            (try await publisher.publish(records), publisher.statistics)
+        }
+        #expect(reports.map(\.status) == [.persisted, .notPersisted, .persisted])
+        #expect(reports[1].error?.isEmpty == false)
+        #expect(statistics.enqueued == 2 && statistics.failed == 1 && statistics.inFlight == 0)
+    }
+
     @Test("tombstones and empty values stay distinct")
     func tombstoneAndEmptyValue() async throws {
         let harness = try PublisherHarness(topics: ["conversation-state": 1])
