@@ -33,7 +33,5 @@ public struct ConsumedRecord: Sendable, Hashable {
     public var keyString: String? { key.map { String(decoding: $0, as: UTF8.self) } }
 
     /// The first header named `name`, as UTF-8 text.
-    public func header(_ name: String) -> String? {
-        headers.first(where: { $0.name == name }).map { String(decoding: $0.value, as: UTF8.self) }
-    }
+    public func header(_ name: String) -> String? { headers.text(of: name) }
 }

@@ -64,8 +64,7 @@ public struct KafkaPublisherConfiguration: Sendable, Hashable {
                 )
             }
         }
-        let timeoutMilliseconds = messageTimeout.components.seconds * 1000
-            + messageTimeout.components.attoseconds / 1_000_000_000_000_000
+        let timeoutMilliseconds = messageTimeout.wholeMilliseconds
         var result: [(String, String)] = [
             ("bootstrap.servers", bootstrap),
             ("client.id", clientID),

@@ -88,7 +88,7 @@ public final class KafkaTopicReader: Sendable {
             assigned.withLock { $0 = true }
         }
         var records: [ConsumedRecord] = []
-        var waitMilliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        var waitMilliseconds = Int32(timeout.wholeMilliseconds)
         while records.count < maxRecords {
             guard let message = rd_kafka_consumer_poll(client.handle, waitMilliseconds) else { break }
             defer { rd_kafka_message_destroy(message) }

@@ -8,7 +8,7 @@ public struct EventLineFormatter: Sendable {
     public func line(key: String?, headers: [OutboundRecord.Header], value: [UInt8]?) -> String {
         let keyText = key ?? "(no key)"
         guard let value else { return "tombstone  \(keyText)  (conversation vanished)" }
-        let headerValue = { (name: String) in headers.first(where: { $0.name == name }).map { String(decoding: $0.value, as: UTF8.self) } }
+        let headerValue = { (name: String) in headers.text(of: name) }
         guard var parsed = try? JSONParser.parse(value) else {
             return "\(keyText)  (value is not JSON: \(value.count) bytes)"
         }

@@ -30,7 +30,12 @@ public struct OutboundRecord: Sendable, Hashable {
     }
 
     /// The first header named `name`, as UTF-8 text.
-    public func header(_ name: String) -> String? {
-        headers.first(where: { $0.name == name }).map { String(decoding: $0.value, as: UTF8.self) }
+    public func header(_ name: String) -> String? { headers.text(of: name) }
+}
+
+extension Array where Element == OutboundRecord.Header {
+    /// The value of the first header named `name`, as UTF-8 text.
+    public func text(of name: String) -> String? {
+        first(where: { $0.name == name }).map { String(decoding: $0.value, as: UTF8.self) }
     }
 }
