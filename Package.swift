@@ -19,6 +19,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // librdkafka from the system (Debian: librdkafka-dev), found through pkg-config.
@@ -43,11 +50,93 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP client layer (async-http-client): rate limits, retries, circuit breaker; the platform pollers.
+        .target(
+            name: "ConvoBridgeHTTP",
+            dependencies: [
+                "ConvoBridgeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Webhook signatures (HMAC-SHA256 over the raw body), shared by the receiver and the simulator.
+        .target(
+            name: "ConvoBridgeSigning",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The bridge's HTTP server (Hummingbird): webhook receiver.
+        .target(
+            name: "ConvoBridgeServer",
+            dependencies: [
+                "ConvoBridgeCore",
+                "ConvoBridgeSigning",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A platform simulator (Hummingbird) for the demo, the tests and the benchmarks.
+        .target(
+            name: "ConvoBridgeSimulator",
+            dependencies: [
+                "ConvoBridgeCore",
+                "ConvoBridgeSigning",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The durable store (GRDB over SQLite): snapshots, watch list, outbox.
+        .target(
+            name: "ConvoBridgeStore",
+            dependencies: [
+                "ConvoBridgeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Wiring: configuration, the poller/scheduler, the outbox relay, `run` and `demo`.
+        .target(
+            name: "ConvoBridgeApp",
+            dependencies: [
+                "ConvoBridgeCore",
+                "ConvoBridgeKafka",
+                "ConvoBridgeHTTP",
+                "ConvoBridgeServer",
+                "ConvoBridgeSimulator",
+                "ConvoBridgeStore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test helpers shared by the test targets (a manual clock).
+        .target(
+            name: "ConvoBridgeTestSupport",
+            dependencies: ["ConvoBridgeCore"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "convobridge",
             dependencies: [
                 "ConvoBridgeCore",
                 "ConvoBridgeKafka",
+                "ConvoBridgeHTTP",
+                "ConvoBridgeSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,6 +157,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConvoBridgeHTTPTests",
+            dependencies: [
+                "ConvoBridgeCore",
+                "ConvoBridgeHTTP",
+                "ConvoBridgeSigning",
+                "ConvoBridgeServer",
+                "ConvoBridgeSimulator",
+                "ConvoBridgeTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

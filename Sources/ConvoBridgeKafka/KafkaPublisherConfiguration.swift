@@ -1,3 +1,5 @@
+import ConvoBridgeCore
+
 /// How the publisher connects to Kafka and what it guarantees.
 ///
 /// The guarantees of the event contract (`enable.idempotence=true`, `acks=all`) are always set and cannot be

@@ -1,0 +1,1 @@
+// The bridge's wiring (issue 4) lands here.

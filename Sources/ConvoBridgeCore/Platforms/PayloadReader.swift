@@ -1,0 +1,77 @@
+/// Reads fields out of a platform payload by dotted path, turning every surprise into a ``PayloadError`` that names
+/// the endpoint and the path.
+public struct PayloadReader: Sendable {
+    public let context: String
+    public let root: JSONValue
+
+    public init(context: String, root: JSONValue) {
+        self.context = context
+        self.root = root
+    }
+
+    /// The value at `path` (`data.User.names`), nil when a member on the way is absent or JSON null.
+    public func value(_ path: String) -> JSONValue? {
+        var current = root
+        for key in path.split(separator: ".") {
+            guard let next = current[String(key)], !next.isNull else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    public func failure(_ path: String, _ problem: String) -> PayloadError {
+        PayloadError(context: context, path: path, problem: problem)
+    }
+
+    /// A string; numbers and booleans are accepted as their text (ids sometimes arrive as numbers).
+    public func string(_ path: String) throws(PayloadError) -> String? {
+        guard let value = value(path) else { return nil }
+        guard let text = value.scalarText else { throw failure(path, "expected a string, found \(value.kindName)") }
+        return text
+    }
+
+    public func requiredString(_ path: String) throws(PayloadError) -> String {
+        guard let text = try string(path), !text.isEmpty else { throw failure(path, "missing") }
+        return text
+    }
+
+    /// An ISO 8601 date-time; an empty string counts as absent.
+    public func timestamp(_ path: String) throws(PayloadError) -> Timestamp? {
+        guard let text = try string(path), !text.isEmpty else { return nil }
+        guard let timestamp = Timestamp(iso8601: text) else { throw failure(path, "not an ISO 8601 date-time: \(text)") }
+        return timestamp
+    }
+
+    public func integer(_ path: String) throws(PayloadError) -> Int64? {
+        guard let value = value(path) else { return nil }
+        if let integer = value.int64Value { return integer }
+        if let double = value.doubleValue, double.rounded() == double, abs(double) < 9e15 { return Int64(double) }
+        throw failure(path, "expected an integer, found \(value.kindName)")
+    }
+
+    public func array(_ path: String) throws(PayloadError) -> [JSONValue]? {
+        guard let value = value(path) else { return nil }
+        guard let array = value.arrayValue else { throw failure(path, "expected an array, found \(value.kindName)") }
+        return array
+    }
+
+    public func requiredObject(_ path: String) throws(PayloadError) -> JSONValue {
+        guard let value = value(path) else { throw failure(path, "missing") }
+        guard value.objectValue != nil else { throw failure(path, "expected an object, found \(value.kindName)") }
+        return value
+    }
+}
+
+extension JSONValue {
+    /// The JSON kind, for error messages.
+    public var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}

@@ -1,0 +1,60 @@
+public import ConvoBridgeCore
+
+/// Jelou's Get Conversation endpoint: `GET {baseURL}/v1/external-support/{projectId}/conversations/{id}`.
+///
+/// `baseURL` carries the path prefix, `https://gateway.jelou.ai/jelouapi` or `…/platform` (the docs give both).
+public struct JelouConversationClient: Sendable {
+    public enum Result: Sendable, Hashable {
+        case found(ObservedConversation)
+        /// Jelou answered 404 with its error envelope: the conversation is unknown to it (counts towards vanished).
+        case notFound
+    }
+
+    public let baseURL: String
+    public let projectID: String
+    private let credentials: JelouCredentials
+    private let http: SourceHTTPClient
+    private let redactor: SecretRedactor
+
+    public init(baseURL: String, projectID: String, credentials: JelouCredentials, http: SourceHTTPClient, redactor: SecretRedactor) {
+        self.baseURL = baseURL.trimmingTrailingSlashes
+        self.projectID = projectID
+        self.credentials = credentials
+        self.http = http
+        self.redactor = redactor
+    }
+
+    public func url(conversationID: String) -> String {
+        "\(baseURL)/v1/external-support/\(projectID.pathSegmentEncoded)/conversations/\(conversationID.pathSegmentEncoded)"
+    }
+
+    /// - Throws: ``SourceError`` for every answer that is neither the conversation nor Jelou's 404;
+    ///   `CancellationError`.
+    public func fetch(conversationID: String) async throws -> Result {
+        let request = SourceRequest(operation: "get-conversation", method: .get, url: url(conversationID: conversationID),
+                                    headers: credentials.headers)
+        let response = try await http.send(request)
+        switch response.status {
+        case 200:
+            let body = try JelouResponse.json(response, context: JelouConversationPayload.context)
+            let observation: ObservedConversation
+            do {
+                observation = try JelouConversationPayload.observation(from: body)
+            } catch {
+                throw SourceError.invalidPayload(error)
+            }
+            guard observation.conversationID == conversationID else {
+                throw SourceError.invalidPayload(PayloadError(context: JelouConversationPayload.context, path: "data._id",
+                                                              problem: "is \(observation.conversationID), asked for \(conversationID)"))
+            }
+            return .found(observation)
+        case 404 where JelouResponse.isJelouNotFound(response):
+            return .notFound
+        case 404:
+            throw SourceError.httpStatus(404, detail: "not Jelou's not-found answer (check base_url and project_id): "
+                                         + redactor.redact(response.bodyExcerpt()))
+        default:
+            throw JelouResponse.failure(response, redactor: redactor)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ConvoBridgeCore
+
+/// What Jelou's error answers mean for a poller, shared by both endpoints.
+enum JelouResponse {
+    /// The JSON body of a response, or the reason it is not JSON (an HTML error page, a truncated body…).
+    static func json(_ response: SourceResponse, context: String) throws(SourceError) -> JSONValue {
+        do {
+            return try JSONParser.parse(response.body)
+        } catch {
+            let hint = response.headers["content-type"].map { " (content-type \($0))" } ?? ""
+            throw .invalidPayload(PayloadError(context: context, problem: "not JSON\(hint): \(error)"))
+        }
+    }
+
+    /// The error to report for a status the endpoint does not expect, with Jelou's own explanation when it sent one.
+    static func failure(_ response: SourceResponse, redactor: SecretRedactor) -> SourceError {
+        let detail = redactor.redact(detail(response))
+        switch response.status {
+        case 401, 403: return .unauthorized(status: response.status, detail: detail)
+        case 429: return .rateLimited(detail: detail)
+        default: return .httpStatus(response.status, detail: detail)
+        }
+    }
+
+    static func detail(_ response: SourceResponse) -> String {
+        if let body = try? JSONParser.parse(response.body), let error = JelouErrorBody(body: body) { return error.description }
+        return response.body.isEmpty ? "empty body" : response.bodyExcerpt()
+    }
+
+    /// A 404 that Jelou itself sent (its JSON error envelope), as opposed to a proxy's or a wrong base URL's page:
+    /// only the first may count towards `conversation.vanished`.
+    static func isJelouNotFound(_ response: SourceResponse) -> Bool {
+        guard response.status == 404, let body = try? JSONParser.parse(response.body) else { return false }
+        return JelouErrorBody(body: body) != nil
+    }
+}
+
+extension String {
+    /// Percent-encodes a path segment (ids are opaque to us).
+    var pathSegmentEncoded: String {
+        var out = ""
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+
+    /// The base URL without trailing slashes, so paths join with exactly one.
+    var trimmingTrailingSlashes: String {
+        var text = Substring(self)
+        while text.hasSuffix("/") { text.removeLast() }
+        return String(text)
+    }
+}

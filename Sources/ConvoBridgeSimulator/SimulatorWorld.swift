@@ -1,0 +1,254 @@
+public import ConvoBridgeCore
+import Synchronization
+
+/// The simulator's population of conversations and everything done to them. Seeded, so the same seed and the
+/// same calls give the same conversations; every change goes to a numbered log.
+///
+/// Scripted lifecycle, one step per `advance`: assigned → closed (`closed_by_operator`) → end reason changed →
+/// reopened → resolved (`closed_by_user`) → deleted (404 from then on).
+public final class SimulatorWorld: Sendable {
+    public static let operators = ["Ana Torres", "Luis Paredes", "Maria Vega", "Jorge Ruiz"]
+    public static let teams = ["Soporte", "Ventas", "Cobranzas"]
+    public static let channels = ["Whatsapp", "Facebook", "Web"]
+
+    private struct State {
+        var conversations: [String: SimulatedConversation] = [:]
+        var order: [String] = []
+        var changes: [SimulatorChange] = []
+        var faults: [SimulatorFault] = []
+        var random: SplitMix64
+        var nextConversation = 1
+    }
+
+    private let state: Mutex<State>
+    private let now: @Sendable () -> Timestamp
+
+    /// - Parameters:
+    ///   - population: conversations at start, at varied points of their lifecycle.
+    ///   - seed: the random seed for names, times and which conversation moves next.
+    ///   - now: the simulator's clock.
+    public init(population: Int, seed: UInt64, now: @escaping @Sendable () -> Timestamp) {
+        self.now = now
+        state = Mutex(State(random: SplitMix64(seed: seed)))
+        let start = now()
+        state.withLock { state in
+            for _ in 0..<population {
+                var conversation = Self.makeConversation(&state, at: start)
+                let stage = Int.random(in: 0...2, using: &state.random)
+                if stage >= 1 { Self.applyStep(&conversation, at: start, random: &state.random) }
+                if stage >= 2 { Self.applyStep(&conversation, at: start, random: &state.random) }
+                Self.record(&state, conversation, kind: .created, at: start)
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// A conversation the platform knows (nil once deleted).
+    public func conversation(_ id: String) -> SimulatedConversation? {
+        state.withLock { state in state.conversations[id].flatMap { $0.deleted ? nil : $0 } }
+    }
+
+    public var conversations: [SimulatedConversation] {
+        state.withLock { state in state.order.compactMap { state.conversations[$0] } }
+    }
+
+    /// What Advisor Conversations lists: conversations with a human agent, started within `start...end`, oldest first.
+    public func attended(start: Timestamp, end: Timestamp) -> [SimulatedConversation] {
+        state.withLock { state in
+            state.order.compactMap { state.conversations[$0] }.filter { conversation in
+                !conversation.deleted && conversation.operatorName != nil
+                    && conversation.startAt >= start && conversation.startAt <= end
+            }
+        }
+    }
+
+    /// The change log from number `after + 1` on.
+    public func changes(after: Int = 0) -> [SimulatorChange] {
+        state.withLock { state in Array(state.changes.drop { $0.number <= after }) }
+    }
+
+    /// The simulator's clock now.
+    public var currentTime: Timestamp { now() }
+
+    // MARK: Control
+
+    @discardableResult
+    public func create(id: String? = nil) throws(SimulatorError) -> SimulatorChange {
+        let at = now()
+        return try state.withLock { state throws(SimulatorError) in
+            if let id, state.conversations[id] != nil { throw .conversationExists(id) }
+            let conversation = Self.makeConversation(&state, at: at, id: id)
+            return Self.record(&state, conversation, kind: .created, at: at)
+        }
+    }
+
+    @discardableResult
+    public func assign(_ id: String, operator name: String, team: String?) throws(SimulatorError) -> SimulatorChange {
+        try change(id, kind: .assigned) { conversation, _ throws(SimulatorError) in
+            conversation.operatorName = name
+            conversation.teamName = team
+            if conversation.timeRepliedOperator == nil { conversation.timeRepliedOperator = 45_000 }
+        }
+    }
+
+    @discardableResult
+    public func close(_ id: String, reason: String = "closed_by_operator", state closedState: String = "closed") throws(SimulatorError) -> SimulatorChange {
+        try change(id, kind: .closed) { conversation, at throws(SimulatorError) in
+            guard conversation.isOpen else { throw .invalidTransition(conversationID: id, reason: "already \(conversation.state)") }
+            conversation.state = closedState
+            conversation.endAt = at
+            conversation.endedReason = reason
+        }
+    }
+
+    @discardableResult
+    public func reopen(_ id: String) throws(SimulatorError) -> SimulatorChange {
+        try change(id, kind: .reopened) { conversation, _ throws(SimulatorError) in
+            guard !conversation.isOpen else { throw .invalidTransition(conversationID: id, reason: "already active") }
+            conversation.state = "active"
+            conversation.endAt = nil
+            conversation.endedReason = nil
+        }
+    }
+
+    @discardableResult
+    public func setEndedReason(_ id: String, _ reason: String?) throws(SimulatorError) -> SimulatorChange {
+        try change(id, kind: .endedReasonChanged) { conversation, _ throws(SimulatorError) in
+            conversation.endedReason = reason
+        }
+    }
+
+    /// A change of state within the closed category (`closed` → `resolved` or `expired`).
+    @discardableResult
+    public func setClosedState(_ id: String, _ newState: String) throws(SimulatorError) -> SimulatorChange {
+        try change(id, kind: .stateChanged) { conversation, _ throws(SimulatorError) in
+            guard !conversation.isOpen, newState != "active" else {
+                throw .invalidTransition(conversationID: id, reason: "state changes stay within closed states; use close or reopen")
+            }
+            conversation.state = newState
+        }
+    }
+
+    @discardableResult
+    public func delete(_ id: String) throws(SimulatorError) -> SimulatorChange {
+        try change(id, kind: .deleted) { conversation, _ throws(SimulatorError) in conversation.deleted = true }
+    }
+
+    /// Moves `steps` conversations one step along their scripted lifecycle (picked at random among those not yet
+    /// deleted), and now and then starts a new one.
+    @discardableResult
+    public func advance(steps: Int) -> [SimulatorChange] {
+        let at = now()
+        return state.withLock { state in
+            var made: [SimulatorChange] = []
+            for _ in 0..<max(0, steps) {
+                if Int.random(in: 0..<10, using: &state.random) == 0 {
+                    made.append(Self.record(&state, Self.makeConversation(&state, at: at), kind: .created, at: at))
+                    continue
+                }
+                let live = state.order.filter { state.conversations[$0]?.deleted == false }
+                guard let id = live.randomElement(using: &state.random), var conversation = state.conversations[id] else { break }
+                let kind = Self.applyStep(&conversation, at: at, random: &state.random)
+                made.append(Self.record(&state, conversation, kind: kind, at: at))
+            }
+            return made
+        }
+    }
+
+    // MARK: Faults
+
+    public func addFault(_ fault: SimulatorFault) {
+        state.withLock { $0.faults.append(fault) }
+    }
+
+    public func clearFaults() {
+        state.withLock { $0.faults.removeAll() }
+    }
+
+    /// The fault the next platform request must show, if any (each fault serves `count` requests, in order).
+    func takeFault() -> SimulatorFault? {
+        state.withLock { state in
+            guard var fault = state.faults.first else { return nil }
+            fault.count -= 1
+            if fault.count == 0 { state.faults.removeFirst() } else { state.faults[0] = fault }
+            return fault
+        }
+    }
+
+    // MARK: Internals
+
+    private func change(_ id: String, kind: SimulatorChange.Kind,
+                        _ body: (inout SimulatedConversation, Timestamp) throws(SimulatorError) -> Void) throws(SimulatorError) -> SimulatorChange {
+        let at = now()
+        return try state.withLock { state throws(SimulatorError) in
+            guard var conversation = state.conversations[id], !conversation.deleted else { throw .unknownConversation(id) }
+            try body(&conversation, at)
+            return Self.record(&state, conversation, kind: kind, at: at)
+        }
+    }
+
+    @discardableResult
+    private static func record(_ state: inout State, _ conversation: SimulatedConversation, kind: SimulatorChange.Kind, at: Timestamp) -> SimulatorChange {
+        if state.conversations.updateValue(conversation, forKey: conversation.id) == nil { state.order.append(conversation.id) }
+        let change = SimulatorChange(number: state.changes.count + 1, at: at, conversationID: conversation.id, kind: kind, conversation: conversation)
+        state.changes.append(change)
+        return change
+    }
+
+    private static func makeConversation(_ state: inout State, at: Timestamp, id: String? = nil) -> SimulatedConversation {
+        let number = state.nextConversation
+        state.nextConversation += 1
+        let digits = String(number)
+        let padded = String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+        let startedSecondsAgo = Int64.random(in: 0...1800, using: &state.random)
+        return SimulatedConversation(
+            id: id ?? "conv-\(padded)",
+            roomID: "room-\(padded)",
+            state: "active",
+            startAt: at.adding(milliseconds: -startedSecondsAgo * 1000),
+            userID: "user-\(padded)",
+            userName: "User \(padded)",
+            userReferenceID: "ref-\(padded)",
+            botID: "bot-1",
+            botName: "Asistente",
+            channel: channels.randomElement(using: &state.random)!,
+            companyID: "company-1",
+            origin: "ticket"
+        )
+    }
+
+    /// The next step of the scripted lifecycle; returns what kind of change it was.
+    @discardableResult
+    private static func applyStep(_ conversation: inout SimulatedConversation, at: Timestamp, random: inout SplitMix64) -> SimulatorChange.Kind {
+        defer { conversation.scriptStep += 1 }
+        switch conversation.scriptStep {
+        case 0:
+            conversation.operatorName = operators.randomElement(using: &random)
+            conversation.teamName = teams.randomElement(using: &random)
+            conversation.timeRepliedOperator = Int64.random(in: 5_000...120_000, using: &random)
+            return .assigned
+        case 1:
+            conversation.state = "closed"
+            conversation.endAt = at
+            conversation.endedReason = "closed_by_operator"
+            return .closed
+        case 2:
+            conversation.endedReason = "closed_by_user"
+            return .endedReasonChanged
+        case 3:
+            conversation.state = "active"
+            conversation.endAt = nil
+            conversation.endedReason = nil
+            return .reopened
+        case 4:
+            conversation.state = "resolved"
+            conversation.endAt = at
+            conversation.endedReason = "closed_by_user"
+            return .closed
+        default:
+            conversation.deleted = true
+            return .deleted
+        }
+    }
+}
