@@ -127,7 +127,7 @@ let package = Package(
         // Test helpers shared by the test targets (a manual clock).
         .target(
             name: "ConvoBridgeTestSupport",
-            dependencies: ["ConvoBridgeCore"],
+            dependencies: ["ConvoBridgeCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -146,13 +146,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ConvoBridgeCoreTests",
-            dependencies: ["ConvoBridgeCore"],
+            dependencies: ["ConvoBridgeCore", "ConvoBridgeTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ConvoBridgeKafkaTests",
             dependencies: [
                 "ConvoBridgeCore",
+                "ConvoBridgeTestSupport",
                 "ConvoBridgeKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import ConvoBridgeTestSupport
 import ConvoBridgeCore
 import ConvoBridgeKafka
 import Testing

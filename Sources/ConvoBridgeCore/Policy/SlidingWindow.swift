@@ -18,6 +18,11 @@ public struct SlidingWindow: Sendable, Hashable {
     public struct Range: Sendable, Hashable {
         public var start: Timestamp
         public var end: Timestamp
+
+        public init(start: Timestamp, end: Timestamp) {
+            self.start = start
+            self.end = end
+        }
     }
 
     /// The range to ask for now, given where the previous poll's range ended (nil on the first poll).

@@ -1,13 +1,15 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// A logger whose lines (message and metadata) are kept for inspection.
-final class CapturedLogs: Sendable {
+public final class CapturedLogs: Sendable {
+    public init() {}
+
     private let storage = Mutex<[String]>([])
 
-    var lines: [String] { storage.withLock { $0 } }
+    public var lines: [String] { storage.withLock { $0 } }
 
-    var logger: Logger {
+    public var logger: Logger {
         Logger(label: "captured") { _ in Handler(logs: self) }
     }
 
