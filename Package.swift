@@ -22,8 +22,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
@@ -99,31 +97,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The durable store (GRDB over SQLite): snapshots, watch list, outbox.
-        .target(
-            name: "ConvoBridgeStore",
-            dependencies: [
-                "ConvoBridgeCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        // Wiring: configuration, the poller/scheduler, the outbox relay, `run` and `demo`.
-        .target(
-            name: "ConvoBridgeApp",
-            dependencies: [
-                "ConvoBridgeCore",
-                "ConvoBridgeKafka",
-                "ConvoBridgeHTTP",
-                "ConvoBridgeServer",
-                "ConvoBridgeSimulator",
-                "ConvoBridgeStore",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings
-        ),
         // Test helpers shared by the test targets (a manual clock).
         .target(
             name: "ConvoBridgeTestSupport",
@@ -171,7 +144,10 @@ let package = Package(
                 "ConvoBridgeSimulator",
                 "ConvoBridgeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

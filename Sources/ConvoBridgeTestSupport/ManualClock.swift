@@ -89,3 +89,25 @@ public final class ManualClock: Clock, Sendable {
         return true
     }
 }
+
+extension ManualClock {
+    /// Runs `operation` while moving time on by `step` whenever something sleeps on this clock, so code that backs
+    /// off or waits for a rate limit completes at once. Cancels the operation if it has not finished after
+    /// `timeout` of real time.
+    public func runAdvancing<Result: Sendable>(
+        by step: Duration = .seconds(3600),
+        timeout: Duration = .seconds(30),
+        _ operation: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        let task = Task { try await operation() }
+        let driver = Task {
+            let deadline = ContinuousClock.now + timeout
+            while !Task.isCancelled {
+                guard ContinuousClock.now < deadline else { return task.cancel() }
+                if sleeperCount > 0 { advance(by: step) } else { try? await Task.sleep(for: .milliseconds(1)) }
+            }
+        }
+        defer { driver.cancel() }
+        return try await task.value
+    }
+}

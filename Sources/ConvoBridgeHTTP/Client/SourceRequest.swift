@@ -43,8 +43,9 @@ public struct SourceResponse: Sendable, Hashable {
         self.body = body
     }
 
-    /// The first `limit` bytes of the body as text, for error messages.
+    /// The first `limit` bytes of the body as text, for error messages; "empty body" when there is none.
     public func bodyExcerpt(limit: Int = 200) -> String {
+        guard !body.isEmpty else { return "empty body" }
         let text = String(decoding: body.prefix(limit), as: UTF8.self)
         return body.count > limit ? text + "…" : text
     }

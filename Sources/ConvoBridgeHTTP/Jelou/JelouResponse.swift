@@ -24,7 +24,7 @@ enum JelouResponse {
 
     static func detail(_ response: SourceResponse) -> String {
         if let body = try? JSONParser.parse(response.body), let error = JelouErrorBody(body: body) { return error.description }
-        return response.body.isEmpty ? "empty body" : response.bodyExcerpt()
+        return response.bodyExcerpt()
     }
 
     /// A 404 that Jelou itself sent (its JSON error envelope), as opposed to a proxy's or a wrong base URL's page:

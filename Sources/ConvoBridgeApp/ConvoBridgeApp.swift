@@ -1,1 +1,0 @@
-// The bridge's wiring (issue 4) lands here.

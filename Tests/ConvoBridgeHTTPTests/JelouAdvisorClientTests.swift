@@ -1,0 +1,76 @@
+import ConvoBridgeCore
+import ConvoBridgeHTTP
+import ConvoBridgeSimulator
+import ConvoBridgeTestSupport
+import Testing
+
+@Suite("Jelou Advisor Conversations against the simulator, over HTTP")
+struct JelouAdvisorClientTests {
+    typealias Harness = SimulatorHarness
+    static let range = SlidingWindow.Range(start: Timestamp(iso8601: "2026-01-15T00:00:00Z")!, end: Harness.fixedNow)
+
+    @Test("The request body is the documented one")
+    func requestBody() {
+        #expect(String(decoding: JelouAdvisorClient.requestBody(Self.range), as: UTF8.self)
+                == #"{"startAt":"2026-01-15T00:00:00.000Z","endAt":"2026-01-15T12:00:00.000Z","getJson":true}"#)
+    }
+
+    @Test("Every page is walked and every attended conversation observed once, operator and team included")
+    func pagination() async throws {
+        try await Harness.with(population: 40, seed: 3) { harness in
+            let expected = harness.world.attended(start: Self.range.start, end: Self.range.end)
+            #expect(expected.count > 8, "the population must span several pages")
+            let client = harness.sourceClient()
+            let observed = try await harness.advisor(pageSize: 4, client: client).fetch(range: Self.range)
+            #expect(observed.map(\.conversationID) == expected.map(\.id))
+            #expect(client.statistics.requests == (expected.count + 3) / 4)
+            for (observation, conversation) in zip(observed, expected) {
+                #expect(observation.snapshot.assignee?.name == conversation.operatorName)
+                #expect(observation.snapshot.team == conversation.teamName)
+                #expect(observation.snapshot.state == conversation.state)
+            }
+        }
+    }
+
+    @Test("A conversation outside the window is not listed; one inside it is")
+    func window() async throws {
+        try await Harness.with(population: 0) { harness in
+            try harness.world.create(id: "inside")
+            try harness.world.assign("inside", operator: "Ana", team: "Soporte")
+            let observed = try await harness.advisor().fetch(range: Self.range)
+            #expect(observed.map(\.conversationID) == ["inside"])
+            let later = SlidingWindow.Range(start: Harness.fixedNow.adding(milliseconds: 1000), end: Harness.fixedNow.adding(milliseconds: 60_000))
+            #expect(try await harness.advisor().fetch(range: later).isEmpty)
+        }
+    }
+
+    @Test("422 from the platform is a clear error")
+    func validationError() async throws {
+        try await Harness.with { harness in
+            let error = await #expect(throws: SourceError.self) { try await harness.advisor(pageSize: 5000).fetch(range: Self.range) }
+            guard case .httpStatus(422, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(detail.contains("validation_error"))
+        }
+    }
+
+    @Test("A page that fails mid-walk fails the whole walk: no partial list")
+    func failureMidWalk() async throws {
+        try await Harness.with(population: 40, seed: 3) { harness in
+            let advisor = harness.advisor(pageSize: 4)
+            _ = try await advisor.fetchPage(1, range: Self.range)
+            harness.world.addFault(SimulatorFault(kind: .latency, count: 1, latencyMilliseconds: 1))
+            harness.world.addFault(SimulatorFault(kind: .serverError, count: 1))
+            let error = await #expect(throws: SourceError.self) { try await advisor.fetch(range: Self.range) }
+            #expect(error?.kind == "http_status")
+        }
+    }
+
+    @Test("Advisor Conversations takes Basic credentials only")
+    func basicOnly() async throws {
+        try await Harness.with { harness in
+            let advisor = JelouAdvisorClient(apiBaseURL: harness.baseURL, credentials: Harness.apiKey, http: harness.sourceClient(), redactor: harness.redactor)
+            let error = await #expect(throws: SourceError.self) { try await advisor.fetch(range: Self.range) }
+            #expect(error?.kind == "unauthorized")
+        }
+    }
+}

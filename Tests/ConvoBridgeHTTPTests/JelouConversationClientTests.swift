@@ -1,0 +1,193 @@
+import ConvoBridgeCore
+import ConvoBridgeHTTP
+import ConvoBridgeSimulator
+import ConvoBridgeTestSupport
+import Testing
+
+@Suite("Jelou Get Conversation against the simulator, over HTTP")
+struct JelouConversationClientTests {
+    typealias Harness = SimulatorHarness
+
+    @Test("Exact auth headers: x-api-key, and Basic base64(clientId:clientSecret)")
+    func authHeaders() {
+        #expect(JelouCredentials.apiKey("k-1").headers.map { "\($0.name): \($0.value)" } == ["x-api-key: k-1"])
+        // RFC 7617's example credentials.
+        let basic = JelouCredentials.basic(clientID: "Aladdin", clientSecret: "open sesame")
+        #expect(basic.headers.map { "\($0.name): \($0.value)" } == ["Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="])
+        #expect(basic.secrets.contains("QWxhZGRpbjpvcGVuIHNlc2FtZQ==") && basic.secrets.contains("open sesame"))
+        #expect(basic.description == "basic Aladdin:[REDACTED]")
+        #expect(!JelouCredentials.apiKey("k-1").description.contains("k-1"))
+    }
+
+    @Test("Both auth schemes under both path prefixes read the same conversation", arguments: [
+        (Harness.apiKey, "jelouapi"), (Harness.apiKey, "platform"), (Harness.basic, "jelouapi"), (Harness.basic, "platform"),
+    ])
+    func found(credentials: JelouCredentials, prefix: String) async throws {
+        try await Harness.with { harness in
+            let expected = try #require(harness.world.conversations.first)
+            let result = try await harness.conversations(credentials, prefix: prefix).fetch(conversationID: expected.id)
+            guard case .found(let observed) = result else { Issue.record("expected the conversation, got \(result)"); return }
+            #expect(observed.snapshot.conversationID == expected.id)
+            #expect(observed.snapshot.state == expected.state)
+            #expect(observed.snapshot.user?.name == expected.userName)
+            #expect(observed.snapshot.bot?.channel == expected.channel)
+            #expect(observed.snapshot.status == (expected.isOpen ? .open : .closed))
+        }
+    }
+
+    @Test("A deleted conversation is Jelou's 404 (notFound); a wrong prefix's 404 is an error, not a vanish")
+    func notFound() async throws {
+        try await Harness.with { harness in
+            let id = try #require(harness.world.conversations.first?.id)
+            try harness.world.delete(id)
+            #expect(try await harness.conversations().fetch(conversationID: id) == .notFound)
+            let error = await #expect(throws: SourceError.self) {
+                try await harness.conversations(prefix: "wrongapi").fetch(conversationID: "conv-000002")
+            }
+            guard case .httpStatus(404, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
+            #expect(detail.contains("not Jelou's not-found answer"))
+        }
+    }
+
+    @Test("Refused credentials: unauthorized at once, no retry, Jelou's explanation in the error")
+    func unauthorized() async throws {
+        try await Harness.with { harness in
+            let client = harness.sourceClient()
+            let error = await #expect(throws: SourceError.self) {
+                try await harness.conversations(.apiKey("wrong-key"), client: client).fetch(conversationID: "conv-000001")
+            }
+            #expect(error == .unauthorized(status: 401, detail: "unauthorized: Invalid or missing credentials"))
+            #expect(client.statistics.requests == 1)
+        }
+    }
+
+    @Test("A 429 with Retry-After waits exactly that long on the injected clock, then succeeds")
+    func retryAfter() async throws {
+        try await Harness.with { harness in
+            let client = harness.sourceClient()
+            harness.world.addFault(SimulatorFault(kind: .rateLimit, count: 1, retryAfterSeconds: 7))
+            let conversations = harness.conversations(client: client)
+            let fetch = Task { try await conversations.fetch(conversationID: "conv-000001") }
+            #expect(await harness.clock.waitForSleepers(1))
+            #expect(harness.clock.requestedSleeps == [.seconds(7)])
+            harness.clock.advance(by: .seconds(6))
+            #expect(harness.clock.sleeperCount == 1, "not before the 7 seconds are up")
+            harness.clock.advance(by: .seconds(1))
+            guard case .found = try await fetch.value else { Issue.record("expected the conversation"); return }
+            #expect(client.statistics.requests == 2 && client.statistics.retries == 1 && client.statistics.rateLimitedResponses == 1)
+            #expect(!harness.logs.lines.joined().contains(Harness.configuration.apiKey), "no secret in the logs")
+        }
+    }
+
+    @Test("503s are retried with jittered backoff within the policy's ceilings")
+    func backoff() async throws {
+        try await Harness.with { harness in
+            let policy = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, retry: RetryPolicy(maxAttempts: 4, baseDelay: .seconds(1), maxDelay: .seconds(10)))
+            let client = harness.sourceClient(policy)
+            harness.world.addFault(SimulatorFault(kind: .unavailable, count: 3))
+            let conversations = harness.conversations(client: client)
+            let result = try await harness.clock.runAdvancing { try await conversations.fetch(conversationID: "conv-000001") }
+            guard case .found = result else { Issue.record("expected the conversation"); return }
+            let sleeps = harness.clock.requestedSleeps
+            #expect(sleeps.count == 3)
+            for (index, sleep) in sleeps.enumerated() {
+                #expect(sleep >= .zero && sleep <= policy.retry.backoffCeiling(beforeRetry: index + 1))
+            }
+            #expect(client.statistics.retries == 3)
+        }
+    }
+
+    /// Each injected fault: a clear error, nothing observed, and the client keeps working afterwards.
+    @Test("Injected faults give clear errors and no observation", arguments: [
+        (SimulatorFault.Kind.serverError, 1, "http_status", "HTTP 500: internal_error: Internal server error"),
+        (.malformedJSON, 1, "invalid_payload", "not JSON"),
+        (.truncatedBody, 1, "invalid_payload", "not JSON"),
+        (.htmlError, 4, "http_status", "502 Bad Gateway"),
+        (.rateLimit, 4, "rate_limited", "Too Many Requests"),
+        (.unavailable, 4, "http_status", "HTTP 503: empty body"),
+    ])
+    func faults(kind: SimulatorFault.Kind, count: Int, errorKind: String, message: String) async throws {
+        try await Harness.with { harness in
+            let client = harness.sourceClient()
+            harness.world.addFault(SimulatorFault(kind: kind, count: count, retryAfterSeconds: 2))
+            let conversations = harness.conversations(client: client)
+            let error = await #expect(throws: SourceError.self) {
+                try await harness.clock.runAdvancing { try await conversations.fetch(conversationID: "conv-000001") }
+            }
+            #expect(error?.kind == errorKind)
+            #expect(error?.description.contains(message) == true, "\(String(describing: error))")
+            #expect(client.statistics.failures == (count > 1 ? 1 : 0), "retryable faults fail only after every attempt")
+            guard case .found = try await conversations.fetch(conversationID: "conv-000001") else {
+                Issue.record("the client must work again once the fault is gone"); return
+            }
+        }
+    }
+
+    @Test("A slow platform times out per attempt; the error names the limit")
+    func timeout() async throws {
+        try await Harness.with { harness in
+            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, requestTimeout: .milliseconds(200),
+                                                               retry: RetryPolicy(maxAttempts: 2)))
+            harness.world.addFault(SimulatorFault(kind: .latency, count: 2, latencyMilliseconds: 1500))
+            let conversations = harness.conversations(client: client)
+            let error = await #expect(throws: SourceError.self) {
+                try await harness.clock.runAdvancing { try await conversations.fetch(conversationID: "conv-000001") }
+            }
+            #expect(error == .timeout(.milliseconds(200)))
+            #expect(client.statistics.requests == 2)
+        }
+    }
+
+    @Test("A body over the size cap is refused, not retried")
+    func responseTooLarge() async throws {
+        try await Harness.with { harness in
+            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, maxResponseBytes: 64))
+            let error = await #expect(throws: SourceError.self) {
+                try await harness.conversations(client: client).fetch(conversationID: "conv-000001")
+            }
+            #expect(error == .responseTooLarge(limit: 64))
+            #expect(client.statistics.requests == 1)
+        }
+    }
+
+    @Test("Repeated 401s open the circuit: requests stop, one probe per interval, and an accepted probe resumes the source")
+    func circuitBreaker() async throws {
+        try await Harness.with { harness in
+            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, authFailureThreshold: 3, authProbeInterval: .seconds(60)))
+            let conversations = harness.conversations(client: client)
+            harness.world.addFault(SimulatorFault(kind: .unauthorized, count: 4))
+            for _ in 0..<3 {
+                let error = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
+                #expect(error?.kind == "unauthorized")
+            }
+            #expect(client.isPaused)
+            let refused = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
+            #expect(refused == .circuitOpen(retryIn: .seconds(60)))
+            #expect(client.statistics.requests == 3, "no request while the circuit is open")
+
+            harness.clock.advance(by: .seconds(60))
+            let probe = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
+            #expect(probe?.kind == "unauthorized", "the probe went out and was refused again")
+            #expect(client.statistics.requests == 4)
+            harness.clock.advance(by: .seconds(60))
+            guard case .found = try await conversations.fetch(conversationID: "conv-000001") else { Issue.record("expected the conversation"); return }
+            #expect(!client.isPaused)
+            let logText = harness.logs.lines.joined(separator: "\n")
+            #expect(logText.contains("pausing the source"))
+            for secret in harness.redactor.secrets { #expect(!logText.contains(secret)) }
+        }
+    }
+
+    @Test("The token bucket paces requests on the injected clock")
+    func rateLimit() async throws {
+        try await Harness.with { harness in
+            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 2, burst: 2))
+            let conversations = harness.conversations(client: client)
+            _ = try await harness.clock.runAdvancing(by: .milliseconds(100)) {
+                for _ in 0..<5 { _ = try await conversations.fetch(conversationID: "conv-000001") }
+            }
+            #expect(harness.clock.requestedSleeps.count == 3, "the burst of 2 went at once, the next 3 waited")
+            #expect(client.statistics.requests == 5)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import AsyncHTTPClient
+import ConvoBridgeCore
+import ConvoBridgeServer
+import ConvoBridgeSigning
+import ConvoBridgeSimulator
+import ConvoBridgeTestSupport
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+@Suite("Jelou webhook receiver, over HTTP")
+struct WebhookReceiverTests {
+    static let secret = "whsec-0123456789abcdef"
+
+    /// Records what it is given; can be told to fail.
+    final class RecordingSink: NativeEventSink {
+        let events = Mutex<[(String, NativeEvent)]>([])
+        let failing = Mutex(false)
+
+        func accept(_ event: NativeEvent, source: String) async throws {
+            if failing.withLock({ $0 }) { throw CancellationError() }
+            events.withLock { $0.append((source, event)) }
+        }
+
+        var received: [NativeEvent] { events.withLock { $0.map(\.1) } }
+    }
+
+    static func withReceiver(_ body: (String, RecordingSink, WebhookReceiver) async throws -> Void) async throws {
+        let sink = RecordingSink()
+        let receiver = WebhookReceiver(
+            endpoints: [WebhookEndpoint(source: "jelou-test", platform: .jelou, signature: WebhookSignature(secret: secret))],
+            sink: sink, maxBodyBytes: 2048, logger: Logger(label: "receiver") { _ in SwiftLogNoOpLogHandler() }
+        )
+        let router = Router()
+        receiver.addRoutes(to: router)
+        let port = OnceValue<Int>()
+        let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                                      onServerRunning: { port.set($0.localAddress?.port ?? 0) },
+                                      logger: Logger(label: "server") { _ in SwiftLogNoOpLogHandler() })
+        let server = Task { try await application.runService() }
+        defer { server.cancel() }
+        try await body("http://127.0.0.1:\(await port.value())/webhooks/jelou-test", sink, receiver)
+    }
+
+    static func post(_ url: String, _ body: [UInt8], signature: String?) async throws -> Int {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        if let signature { request.headers.add(name: "X-Jelou-Signature", value: signature) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 16)
+        return Int(response.status.code)
+    }
+
+    static let close = Array(#"{"event":"conversation.close","timestamp":1768474800000,"project_id":"p-1","conversation_id":"c-1","reason":"closed_by_operator"}"#.utf8)
+
+    @Test("Signature verification: valid, wrong secret, modified body, missing or malformed header")
+    func signatures() {
+        let signature = WebhookSignature(secret: Self.secret)
+        let header = signature.sign(Self.close)
+        #expect(header.hasPrefix("sha256=") && header.count == 71)
+        #expect(signature.verify(header: header, body: Self.close) == .valid)
+        #expect(signature.verify(header: "sha256=" + header.dropFirst(7).uppercased(), body: Self.close) == .valid)
+        #expect(WebhookSignature(secret: "other-secret").verify(header: header, body: Self.close) == .mismatch)
+        var modified = Self.close
+        modified[modified.count - 3] = UInt8(ascii: "X")
+        #expect(signature.verify(header: header, body: modified) == .mismatch)
+        #expect(signature.verify(header: nil, body: Self.close) == .missingHeader)
+        #expect(signature.verify(header: "sha1=abc", body: Self.close) == .malformedHeader)
+        #expect(signature.verify(header: "sha256=zz" + header.dropFirst(9), body: Self.close) == .malformedHeader)
+        #expect(!"\(signature)".contains(Self.secret))
+        // RFC 4231 test case 2: the HMAC itself.
+        #expect(WebhookSignature(secret: "Jefe").sign(Array("what do ya want for nothing?".utf8))
+                == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    @Test("Over HTTP: only a signed, well-formed, small enough event reaches the sink")
+    func statuses() async throws {
+        try await Self.withReceiver { url, sink, receiver in
+            let signature = WebhookSignature(secret: Self.secret)
+            #expect(try await Self.post(url, Self.close, signature: signature.sign(Self.close)) == 202)
+            #expect(try await Self.post(url, Self.close, signature: WebhookSignature(secret: "wrong").sign(Self.close)) == 401)
+            var modified = Self.close
+            modified[10] = UInt8(ascii: "X")
+            #expect(try await Self.post(url, modified, signature: signature.sign(Self.close)) == 401)
+            #expect(try await Self.post(url, Self.close, signature: nil) == 401)
+            let notJSON = Array("event=conversation.close".utf8)
+            #expect(try await Self.post(url, notJSON, signature: signature.sign(notJSON)) == 400)
+            let noConversation = Array(#"{"event":"conversation.close"}"#.utf8)
+            #expect(try await Self.post(url, noConversation, signature: signature.sign(noConversation)) == 400)
+            let large = Array(#"{"event":"message","conversation":{"id":"c-1"},"pad":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 3000) + Array(#""}"#.utf8)
+            #expect(try await Self.post(url, large, signature: signature.sign(large)) == 413)
+            sink.failing.withLock { $0 = true }
+            #expect(try await Self.post(url, Self.close, signature: signature.sign(Self.close)) == 503)
+
+            #expect(sink.received.count == 1, "nothing but the valid event was recorded")
+            let event = try #require(sink.received.first)
+            #expect(event.name == "conversation.close" && event.conversationID == "c-1")
+            #expect(event.payload == (try JSONParser.parse(Self.close)), "the payload is forwarded unchanged")
+            #expect(receiver.statistics == {
+                var expected = WebhookStatistics()
+                expected.accepted = 1
+                expected.badSignature = 3
+                expected.malformed = 2
+                expected.tooLarge = 1
+                expected.sinkFailures = 1
+                return expected
+            }())
+        }
+    }
+
+    @Test("The simulator's signed webhooks are accepted: message and conversation.close")
+    func fromSimulator() async throws {
+        try await Self.withReceiver { url, sink, _ in
+            var configuration = SimulatorHarness.configuration
+            configuration.signingSecret = Self.secret
+            let world = SimulatorWorld(population: 2, seed: 1, now: { SimulatorHarness.fixedNow })
+            let simulator = PlatformSimulator(configuration: configuration, world: world, logger: Logger(label: "sim") { _ in SwiftLogNoOpLogHandler() })
+            let server = Task { try await simulator.run() }
+            defer { server.cancel() }
+            let control = await simulator.baseURL() + "/_sim/webhooks"
+            for event in ["message", "conversation.close"] {
+                let request = Array(#"{"event":"\#(event)","conversation_id":"conv-000001","url":"\#(url)"}"#.utf8)
+                var outgoing = HTTPClientRequest(url: control)
+                outgoing.method = .POST
+                outgoing.body = .bytes(ByteBuffer(bytes: request))
+                let response = try await HTTPClient.shared.execute(outgoing, timeout: .seconds(10))
+                let body = try await response.body.collect(upTo: 1 << 16)
+                #expect(String(buffer: body) == #"{"status":202}"#)
+            }
+            #expect(sink.received.map(\.name) == ["message", "conversation.close"])
+            #expect(sink.received.allSatisfy { $0.conversationID == "conv-000001" })
+        }
+    }
+}
