@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
@@ -97,6 +99,33 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The durable store (GRDB over SQLite, WAL): snapshots, watch list and schedule, outbox.
+        .target(
+            name: "ConvoBridgeStore",
+            dependencies: [
+                "ConvoBridgeCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The bridge: configuration, pollers and scheduler, outbox relay, webhook sink, `run` and `demo`.
+        .target(
+            name: "ConvoBridgeApp",
+            dependencies: [
+                "ConvoBridgeCore",
+                "ConvoBridgeHTTP",
+                "ConvoBridgeKafka",
+                "ConvoBridgeServer",
+                "ConvoBridgeSigning",
+                "ConvoBridgeSimulator",
+                "ConvoBridgeStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Test helpers shared by the test targets (a manual clock).
         .target(
             name: "ConvoBridgeTestSupport",
@@ -110,6 +139,7 @@ let package = Package(
                 "ConvoBridgeKafka",
                 "ConvoBridgeHTTP",
                 "ConvoBridgeSimulator",
+                "ConvoBridgeApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,0 +1,72 @@
+public import ConvoBridgeCore
+public import ConvoBridgeHTTP
+public import ConvoBridgeKafka
+
+/// Everything `convobridge run` needs, validated. Secrets are resolved from the environment or files named in the
+/// YAML; the YAML itself never holds them.
+public struct BridgeConfiguration: Sendable {
+    public struct Kafka: Sendable {
+        public var publisher: KafkaPublisherConfiguration
+        public var encoder: CloudEventEncoder.Configuration
+    }
+
+    public struct Server: Sendable {
+        public var host: String
+        public var port: Int
+        public var maxBodyBytes: Int
+    }
+
+    public struct Relay: Sendable {
+        /// Outbox entries per publish call.
+        public var batchSize: Int
+        /// Above this many unpublished entries, polling pauses until Kafka catches up.
+        public var maxBacklog: Int
+        /// On shutdown, how long to keep publishing the outbox before leaving the rest for the next start.
+        public var drainDeadline: Duration
+    }
+
+    public struct Advisor: Sendable {
+        public var apiBaseURL: String
+        public var interval: Duration
+        public var window: SlidingWindow
+        public var pageSize: Int
+        public var maxPages: Int
+    }
+
+    public struct JelouSource: Sendable {
+        public var name: String
+        public var baseURL: String
+        public var projectID: String
+        public var credentials: JelouCredentials
+        /// Credentials for Advisor Conversations (Basic); the source's own when they are Basic.
+        public var advisorCredentials: JelouCredentials?
+        public var advisor: Advisor?
+        public var webhookSigningSecret: String?
+        public var webhookPath: String
+        /// Conversations to watch from the start.
+        public var conversationIDs: [String]
+        public var schedule: PollSchedule
+        public var vanishAfterNotFound: Int
+        public var http: SourceHTTPPolicy
+
+        /// Every secret of this source, for the redactor.
+        public var secrets: [String] {
+            credentials.secrets + (advisorCredentials?.secrets ?? []) + (webhookSigningSecret.map { [$0] } ?? [])
+        }
+    }
+
+    public var storePath: String
+    public var kafka: Kafka
+    public var server: Server?
+    public var relay: Relay
+    public var sources: [JelouSource]
+
+    public var secrets: [String] { sources.flatMap(\.secrets) + kafka.publisher.secretValues }
+}
+
+extension KafkaPublisherConfiguration {
+    /// Values of secret-looking properties (SASL passwords…), for the redactor.
+    public var secretValues: [String] {
+        properties.filter { SecretRedactor.isSecretKey($0.key) }.map(\.value)
+    }
+}

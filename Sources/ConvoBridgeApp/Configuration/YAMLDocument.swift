@@ -1,0 +1,36 @@
+import ConvoBridgeCore
+import Yams
+
+/// Reads YAML into the same JSON value tree the rest of the bridge works with, so configuration errors can name
+/// paths the way payload errors do.
+enum YAMLDocument {
+    static func parse(_ text: String) throws(ConfigurationError) -> JSONValue {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(problems: ["not valid YAML: \(error)"])
+        }
+        guard let node else { return .object([:]) }
+        return value(of: node)
+    }
+
+    private static func value(of node: Node) -> JSONValue {
+        switch node {
+        case .mapping(let mapping):
+            return .object(JSONObject(mapping.map { JSONObject.Member(key: $0.key.string ?? "\($0.key)", value: value(of: $0.value)) }))
+        case .sequence(let sequence):
+            return .array(sequence.map(value(of:)))
+        case .scalar(let scalar):
+            switch scalar.resolvedTag.name {
+            case .null: return .null
+            case .bool: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
+            case .int: return node.int.map(JSONValue.integer) ?? .string(scalar.string)
+            case .float: return .number(scalar.string)
+            default: return .string(scalar.string)
+            }
+        case .alias:
+            return .null
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// When each watched conversation is polled next.
+///
+/// Open conversations are polled every `openInterval`; closed ones every `closedInterval` for `closedGrace` after
+/// the bridge saw them close (to catch end-reason changes and reopenings), then retired. A failed poll is
+/// retried with exponential backoff from `failureBackoff` up to `maxFailureBackoff`; a 404 is confirmed after
+/// `notFoundRecheck`. Every interval gets ±`jitter` so that polls spread out instead of marching in step.
+public struct PollSchedule: Sendable, Hashable {
+    public var openInterval: Duration
+    public var closedInterval: Duration
+    public var closedGrace: Duration
+    public var notFoundRecheck: Duration
+    public var failureBackoff: Duration
+    public var maxFailureBackoff: Duration
+    /// A fraction of the interval, 0...0.5.
+    public var jitter: Double
+
+    public init(openInterval: Duration = .seconds(15), closedInterval: Duration = .seconds(60), closedGrace: Duration = .seconds(1800),
+                notFoundRecheck: Duration = .seconds(10), failureBackoff: Duration = .seconds(5), maxFailureBackoff: Duration = .seconds(300),
+                jitter: Double = 0.1) {
+        self.openInterval = openInterval
+        self.closedInterval = closedInterval
+        self.closedGrace = closedGrace
+        self.notFoundRecheck = notFoundRecheck
+        self.failureBackoff = failureBackoff
+        self.maxFailureBackoff = maxFailureBackoff
+        self.jitter = min(max(jitter, 0), 0.5)
+    }
+
+    /// The next poll of `tracked` after an answer at `now`; nil once it is retired (vanished, or closed past the
+    /// grace period).
+    public func nextPoll(of tracked: TrackedConversation, now: Timestamp, using generator: inout some RandomNumberGenerator) -> Timestamp? {
+        if tracked.vanished { return nil }
+        if tracked.consecutiveNotFound > 0 { return now.adding(milliseconds: jittered(notFoundRecheck, &generator)) }
+        guard let snapshot = tracked.snapshot else { return now.adding(milliseconds: jittered(openInterval, &generator)) }
+        if snapshot.status == .closed {
+            let since = tracked.closedSince ?? now
+            if now.millisecondsSinceEpoch - since.millisecondsSinceEpoch >= closedGrace.wholeMilliseconds { return nil }
+            return now.adding(milliseconds: jittered(closedInterval, &generator))
+        }
+        return now.adding(milliseconds: jittered(openInterval, &generator))
+    }
+
+    /// The next poll after `failures` consecutive failed polls (1 for the first).
+    public func nextPollAfterFailure(failures: Int, now: Timestamp, using generator: inout some RandomNumberGenerator) -> Timestamp {
+        let exponent = min(max(failures - 1, 0), 20)
+        let delay = min(failureBackoff * (1 << exponent), maxFailureBackoff)
+        return now.adding(milliseconds: jittered(delay, &generator))
+    }
+
+    private func jittered(_ interval: Duration, _ generator: inout some RandomNumberGenerator) -> Int64 {
+        let milliseconds = interval.wholeMilliseconds
+        let spread = Int64(Double(milliseconds) * jitter)
+        guard spread > 0 else { return milliseconds }
+        return milliseconds + Int64.random(in: -spread...spread, using: &generator)
+    }
+}

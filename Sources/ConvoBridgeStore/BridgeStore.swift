@@ -1,0 +1,250 @@
+public import ConvoBridgeCore
+import Foundation
+import GRDB
+
+/// The bridge's durable state in one SQLite file (WAL, `synchronous=FULL`): each conversation's last snapshot,
+/// sequence and schedule, each source's discovery cursor, and the outbox of encoded records not yet acknowledged
+/// by Kafka. A snapshot and the events it causes are written in one transaction, so a crash leaves either both
+/// or neither.
+public final class BridgeStore: Sendable {
+    public let path: String
+    private let database: DatabasePool
+
+    /// Opens (creating if needed) and migrates the store at `path`.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.label = "convobridge-store"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            database = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw StoreError(path: path, operation: "open", underlying: "\(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE conversations (
+                    source TEXT NOT NULL,
+                    conversation_id TEXT NOT NULL,
+                    snapshot TEXT,
+                    last_sequence INTEGER NOT NULL DEFAULT 0,
+                    consecutive_not_found INTEGER NOT NULL DEFAULT 0,
+                    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                    closed_since INTEGER,
+                    vanished INTEGER NOT NULL DEFAULT 0,
+                    next_poll_at INTEGER,
+                    discovered_by TEXT NOT NULL,
+                    first_seen_at INTEGER NOT NULL,
+                    PRIMARY KEY (source, conversation_id)
+                );
+                CREATE INDEX conversations_due ON conversations (source, next_poll_at) WHERE next_poll_at IS NOT NULL;
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    topic TEXT NOT NULL,
+                    record_key BLOB,
+                    value BLOB,
+                    headers BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE source_cursors (
+                    source TEXT PRIMARY KEY,
+                    advisor_window_end INTEGER
+                );
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Conversations
+
+    /// Runs `body` on the conversation's current state (a fresh one if it is new) and saves what it returns, its
+    /// outbox records included, in one transaction.
+    @discardableResult
+    public func write(source: String, conversationID: String, discoveredBy: String, now: Timestamp,
+                      _ body: (TrackedConversation) throws -> ConversationWrite) throws -> ConversationWrite {
+        try perform("write \(source)/\(conversationID)") {
+            try database.write { db in
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?",
+                                           arguments: [source, conversationID])
+                let current = try row.map { try Self.tracked(from: $0, source: source, conversationID: conversationID) }
+                    ?? TrackedConversation(source: source, conversationID: conversationID)
+                let result = try body(current)
+                let existingPoll: Int64? = row?["next_poll_at"]
+                let nextPoll: Int64? = switch result.poll {
+                case .keep: existingPoll
+                case .at(let at): at.millisecondsSinceEpoch
+                case .noLaterThan(let at): min(existingPoll ?? .max, at.millisecondsSinceEpoch)
+                case .retire: nil
+                }
+                let tracked = result.tracked
+                try db.execute(sql: """
+                    INSERT INTO conversations (source, conversation_id, snapshot, last_sequence, consecutive_not_found,
+                        consecutive_failures, closed_since, vanished, next_poll_at, discovered_by, first_seen_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (source, conversation_id) DO UPDATE SET
+                        snapshot = excluded.snapshot, last_sequence = excluded.last_sequence,
+                        consecutive_not_found = excluded.consecutive_not_found, consecutive_failures = excluded.consecutive_failures,
+                        closed_since = excluded.closed_since, vanished = excluded.vanished, next_poll_at = excluded.next_poll_at
+                    """, arguments: [
+                        source, conversationID, tracked.snapshot.map { JSONWriter.string($0.jsonValue) }, tracked.lastSequence,
+                        tracked.consecutiveNotFound, tracked.consecutiveFailures, tracked.closedSince?.millisecondsSinceEpoch,
+                        tracked.vanished, tracked.vanished ? nil : nextPoll, discoveredBy, now.millisecondsSinceEpoch,
+                    ])
+                for record in result.records {
+                    try db.execute(sql: "INSERT INTO outbox (topic, record_key, value, headers, created_at) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [record.topic, record.key.map { Data($0) }, record.value.map { Data($0) }, Data(Self.encode(record.headers)),
+                                               now.millisecondsSinceEpoch])
+                }
+                return result
+            }
+        }
+    }
+
+    public func conversation(source: String, conversationID: String) throws -> TrackedConversation? {
+        try perform("read \(source)/\(conversationID)") {
+            try database.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?",
+                                 arguments: [source, conversationID])
+                    .map { try Self.tracked(from: $0, source: source, conversationID: conversationID) }
+            }
+        }
+    }
+
+    /// Conversations of `source` whose poll is due at `now`, most overdue first.
+    public func duePolls(source: String, now: Timestamp, limit: Int) throws -> [String] {
+        try perform("read due polls") {
+            try database.read { db in
+                try String.fetchAll(db, sql: """
+                    SELECT conversation_id FROM conversations
+                    WHERE source = ? AND next_poll_at IS NOT NULL AND next_poll_at <= ?
+                    ORDER BY next_poll_at LIMIT ?
+                    """, arguments: [source, now.millisecondsSinceEpoch, limit])
+            }
+        }
+    }
+
+    /// When the next poll of `source` is due; nil when nothing is scheduled.
+    public func nextPollTime(source: String) throws -> Timestamp? {
+        try perform("read next poll") {
+            try database.read { db in
+                try Int64.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM conversations WHERE source = ? AND next_poll_at IS NOT NULL",
+                                   arguments: [source]).map(Timestamp.init(millisecondsSinceEpoch:))
+            }
+        }
+    }
+
+    /// Conversations of `source` by state: watched (scheduled), retired, vanished.
+    public func counts(source: String) throws -> (watched: Int, retired: Int, vanished: Int) {
+        try perform("count conversations") {
+            try database.read { db in
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT SUM(next_poll_at IS NOT NULL), SUM(next_poll_at IS NULL AND vanished = 0), SUM(vanished)
+                    FROM conversations WHERE source = ?
+                    """, arguments: [source])
+                return (row?[0] ?? 0, row?[1] ?? 0, row?[2] ?? 0)
+            }
+        }
+    }
+
+    // MARK: Discovery cursor
+
+    public func advisorWindowEnd(source: String) throws -> Timestamp? {
+        try perform("read cursor") {
+            try database.read { db in
+                try Int64.fetchOne(db, sql: "SELECT advisor_window_end FROM source_cursors WHERE source = ?", arguments: [source])
+                    .map(Timestamp.init(millisecondsSinceEpoch:))
+            }
+        }
+    }
+
+    public func setAdvisorWindowEnd(source: String, _ end: Timestamp) throws {
+        try perform("write cursor") {
+            try database.write { db in
+                try db.execute(sql: """
+                    INSERT INTO source_cursors (source, advisor_window_end) VALUES (?, ?)
+                    ON CONFLICT (source) DO UPDATE SET advisor_window_end = excluded.advisor_window_end
+                    """, arguments: [source, end.millisecondsSinceEpoch])
+            }
+        }
+    }
+
+    // MARK: Outbox
+
+    /// The oldest `limit` outbox entries, in the order they were written.
+    public func pendingOutbox(limit: Int) throws -> [OutboxEntry] {
+        try perform("read outbox") {
+            try database.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, topic, record_key, value, headers FROM outbox ORDER BY id LIMIT ?", arguments: [limit])
+                    .map { row in
+                        let key: Data? = row["record_key"]
+                        let value: Data? = row["value"]
+                        let headers: Data = row["headers"]
+                        return OutboxEntry(id: row["id"], record: OutboundRecord(
+                            topic: row["topic"], key: key.map { Array($0) }, value: value.map { Array($0) },
+                            headers: try Self.decodeHeaders(Array(headers))))
+                    }
+            }
+        }
+    }
+
+    /// Removes entries Kafka acknowledged.
+    public func removeOutbox(ids: [Int64]) throws {
+        guard !ids.isEmpty else { return }
+        try perform("trim outbox") {
+            try database.write { db in
+                for chunk in stride(from: 0, to: ids.count, by: 500) {
+                    let slice = Array(ids[chunk..<min(ids.count, chunk + 500)])
+                    let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                    try db.execute(sql: "DELETE FROM outbox WHERE id IN (\(marks))", arguments: StatementArguments(slice))
+                }
+            }
+        }
+    }
+
+    public func outboxCount() throws -> Int {
+        try perform("count outbox") { try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 } }
+    }
+
+    // MARK: Encoding
+
+    private func perform<Result>(_ operation: String, _ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: path, operation: operation, underlying: "\(error)")
+        }
+    }
+
+    static func tracked(from row: Row, source: String, conversationID: String) throws -> TrackedConversation {
+        let snapshotText: String? = row["snapshot"]
+        let snapshot = try snapshotText.map { try ConversationSnapshot(json: JSONParser.parse($0)) }
+        let closedSince: Int64? = row["closed_since"]
+        return TrackedConversation(
+            source: source, conversationID: conversationID, snapshot: snapshot, lastSequence: row["last_sequence"],
+            consecutiveNotFound: row["consecutive_not_found"], consecutiveFailures: row["consecutive_failures"],
+            closedSince: closedSince.map(Timestamp.init(millisecondsSinceEpoch:)), vanished: row["vanished"]
+        )
+    }
+
+    /// Headers as a JSON array of `[name, value]` pairs (the contract's header values are UTF-8 text).
+    static func encode(_ headers: [OutboundRecord.Header]) -> [UInt8] {
+        JSONWriter.encode(.array(headers.map { .array([.string($0.name), .string(String(decoding: $0.value, as: UTF8.self))]) }))
+    }
+
+    static func decodeHeaders(_ bytes: [UInt8]) throws -> [OutboundRecord.Header] {
+        guard let pairs = try JSONParser.parse(bytes).arrayValue else { return [] }
+        return pairs.compactMap { pair in
+            guard let items = pair.arrayValue, items.count == 2, let name = items[0].stringValue, let value = items[1].stringValue else { return nil }
+            return OutboundRecord.Header(name: name, value: Array(value.utf8))
+        }
+    }
+}
