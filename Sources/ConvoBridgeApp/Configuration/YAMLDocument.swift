@@ -1,7 +1,7 @@
 import ConvoBridgeCore
 import Yams
 
-/// Reads YAML into the same JSON value tree the rest of the bridge works with, so configuration errors can name
+/// Reads YAML into the same JSON value tree (scalars as text) the rest of the bridge works with, so configuration errors can name
 /// paths the way payload errors do.
 enum YAMLDocument {
     static func parse(_ text: String) throws(ConfigurationError) -> JSONValue {
@@ -22,13 +22,8 @@ enum YAMLDocument {
         case .sequence(let sequence):
             return .array(sequence.map(value(of:)))
         case .scalar(let scalar):
-            switch scalar.resolvedTag.name {
-            case .null: return .null
-            case .bool: return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
-            case .int: return node.int.map(JSONValue.integer) ?? .string(scalar.string)
-            case .float: return .number(scalar.string)
-            default: return .string(scalar.string)
-            }
+            // Scalars stay text (the reader converts and range-checks them per key); only YAML's null is null.
+            return node.null != nil ? .null : .string(scalar.string)
         case .alias:
             return .null
         }

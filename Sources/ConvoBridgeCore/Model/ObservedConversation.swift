@@ -67,3 +67,12 @@ extension ConversationSnapshot.Bot {
 extension ConversationSnapshot.Assignee {
     public var nonEmpty: Self? { id == nil && name == nil ? nil : self }
 }
+
+extension ObservedConversation {
+    /// One observation made of two endpoints' answers read together: `other` wins where both report a field.
+    /// The raw payload is `other`'s (the fuller one, by the caller's choice).
+    public func combined(with other: ObservedConversation) -> ObservedConversation {
+        ObservedConversation(snapshot: other.merged(onto: snapshot), coverage: coverage.union(other.coverage),
+                             coveredAttributes: coveredAttributes.union(other.coveredAttributes), raw: other.raw)
+    }
+}

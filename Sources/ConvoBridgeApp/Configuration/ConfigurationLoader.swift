@@ -1,0 +1,265 @@
+public import ConvoBridgeCore
+import ConvoBridgeHTTP
+import ConvoBridgeKafka
+public import Foundation
+
+/// Loads `convobridge run --config FILE`: YAML, then environment overrides, then validation that reports every
+/// problem with its key and the fix.
+///
+/// Overrides: any scalar already in the file, and `store.path`, `kafka.bootstrap_servers` and `server.listen`,
+/// can be set by an environment variable named `CONVOBRIDGE_` + the key path in capitals with `.` and `[i]` as
+/// `_` (`CONVOBRIDGE_KAFKA_BOOTSTRAP_SERVERS`, `CONVOBRIDGE_SOURCES_0_PROJECT_ID`).
+public struct ConfigurationLoader: Sendable {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public func load(file: String) throws(ConfigurationError) -> BridgeConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(problems: ["cannot read \(file): \(error.localizedDescription)"])
+        }
+        return try load(yaml: text)
+    }
+
+    public func load(yaml: String) throws(ConfigurationError) -> BridgeConfiguration {
+        var tree = try YAMLDocument.parse(yaml)
+        guard tree.objectValue != nil else { throw ConfigurationError(problems: ["the file must be a YAML mapping at the top level"]) }
+        tree = applyOverrides(to: tree)
+        let reader = ConfigReader(root: tree, environment: environment, readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+        let configuration = Self.decode(reader)
+        guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
+        return configuration
+    }
+
+    static let topLevelOverrides = ["store.path", "kafka.bootstrap_servers", "server.listen"]
+
+    static func environmentName(_ path: String) -> String {
+        "CONVOBRIDGE_" + path.uppercased().map { $0 == "." || $0 == "[" ? "_" : $0 == "]" ? "" : String($0) }.joined()
+    }
+
+    func applyOverrides(to tree: JSONValue) -> JSONValue {
+        var paths: [String] = Self.topLevelOverrides
+        func collect(_ value: JSONValue, _ path: String) {
+            switch value {
+            case .object(let object): for member in object.members { collect(member.value, ConfigReader.join(path, member.key)) }
+            case .array(let items): for (index, item) in items.enumerated() { collect(item, "\(path)[\(index)]") }
+            default: if !paths.contains(path) { paths.append(path) }
+            }
+        }
+        collect(tree, "")
+        var result = tree
+        for path in paths {
+            guard let value = environment[Self.environmentName(path)] else { continue }
+            result = Self.setting(result, ConfigReader.parts(path)[...], to: .string(value))
+        }
+        return result
+    }
+
+    static func setting(_ tree: JSONValue, _ parts: ArraySlice<ConfigReader.Part>, to value: JSONValue) -> JSONValue {
+        guard let part = parts.first else { return value }
+        switch part {
+        case .key(let key):
+            var object = tree.objectValue ?? JSONObject()
+            object[key] = setting(object[key] ?? .null, parts.dropFirst(), to: value)
+            return .object(object)
+        case .index(let index):
+            guard var items = tree.arrayValue, items.indices.contains(index) else { return tree }
+            items[index] = setting(items[index], parts.dropFirst(), to: value)
+            return .array(items)
+        }
+    }
+
+    // MARK: Decoding
+
+    static func decode(_ reader: ConfigReader) -> BridgeConfiguration {
+        reader.rejectUnknownKeys("", known: ["store", "kafka", "server", "relay", "sources"])
+        reader.rejectUnknownKeys("store", known: ["path"])
+        let storePath = reader.string("store.path", default: "convobridge.sqlite")
+
+        reader.rejectUnknownKeys("kafka", known: ["bootstrap_servers", "client_id", "events_topic", "state_topic", "content_mode",
+                                                  "include_raw", "message_timeout", "shutdown_deadline", "properties", "secret_properties_env"])
+        let bootstrap = reader.requiredString("kafka.bootstrap_servers", hint: "the brokers as host:port[,host:port], or \"embedded\" for an in-memory cluster")
+        var properties: [String: String] = [:]
+        for member in reader.node("kafka.properties")?.objectValue?.members ?? [] {
+            let path = "kafka.properties.\(member.key)"
+            if SecretRedactor.isSecretKey(member.key) {
+                reader.problem(path, "secrets are not accepted as values; list it under kafka.secret_properties_env with an environment variable name")
+            } else if let text = member.value.scalarText {
+                properties[member.key] = text
+            } else {
+                reader.problem(path, "expected a text value")
+            }
+        }
+        for member in reader.node("kafka.secret_properties_env")?.objectValue?.members ?? [] {
+            guard let variable = member.value.stringValue, let value = reader.environment[variable], !value.isEmpty else {
+                reader.problem("kafka.secret_properties_env.\(member.key)", "\(member.value.scalarText ?? "?") is not set")
+                continue
+            }
+            properties[member.key] = value
+        }
+        let contentModeText = reader.string("kafka.content_mode", default: "binary")
+        let contentMode = EventContentMode(rawValue: contentModeText)
+        if contentMode == nil { reader.problem("kafka.content_mode", "expected binary or structured, found \(contentModeText)") }
+        let kafka = BridgeConfiguration.Kafka(
+            publisher: KafkaPublisherConfiguration(
+                bootstrapServers: bootstrap,
+                clientID: reader.string("kafka.client_id", default: "convobridge"),
+                messageTimeout: reader.duration("kafka.message_timeout", default: .seconds(900)),
+                shutdownDeadline: reader.duration("kafka.shutdown_deadline", default: .seconds(30)),
+                properties: properties
+            ),
+            encoder: CloudEventEncoder.Configuration(
+                eventsTopic: reader.string("kafka.events_topic", default: "conversation-events"),
+                stateTopic: reader.string("kafka.state_topic", default: "conversation-state"),
+                contentMode: contentMode ?? .binary,
+                includeRaw: reader.bool("kafka.include_raw", default: true)
+            )
+        )
+
+        reader.rejectUnknownKeys("server", known: ["listen", "max_body_bytes"])
+        var server: BridgeConfiguration.Server?
+        if let listen = reader.string("server.listen") {
+            let pieces = listen.split(separator: ":", omittingEmptySubsequences: false)
+            if pieces.count == 2, let port = Int(pieces[1]), (0...65535).contains(port), !pieces[0].isEmpty {
+                server = .init(host: String(pieces[0]), port: port,
+                               maxBodyBytes: reader.int("server.max_body_bytes", default: 256 * 1024, range: 1024...(16 << 20)))
+            } else {
+                reader.problem("server.listen", "expected host:port (e.g. 0.0.0.0:8080), found \(listen)")
+            }
+        }
+
+        reader.rejectUnknownKeys("relay", known: ["batch_size", "max_backlog", "drain_deadline"])
+        let relay = BridgeConfiguration.Relay(
+            batchSize: reader.int("relay.batch_size", default: 1000, range: 1...100_000),
+            maxBacklog: reader.int("relay.max_backlog", default: 100_000, range: 1...100_000_000),
+            drainDeadline: reader.duration("relay.drain_deadline", default: .seconds(20))
+        )
+
+        var sources: [BridgeConfiguration.JelouSource] = []
+        let count = reader.node("sources")?.arrayValue?.count ?? 0
+        if count == 0 { reader.problem("sources", "at least one source is required (see config/jelou-production.yaml)") }
+        for index in 0..<count {
+            if let source = decodeSource(reader, "sources[\(index)]") { sources.append(source) }
+        }
+        var names: Set<String> = []
+        for (index, source) in sources.enumerated() where !names.insert(source.name).inserted {
+            reader.problem("sources[\(index)].name", "\(source.name) is used by another source; names must be unique")
+        }
+        if server == nil, let index = sources.firstIndex(where: { $0.webhookSigningSecret != nil }) {
+            reader.problem("sources[\(index)].webhook", "webhooks need server.listen (host:port) to receive them")
+        }
+        return BridgeConfiguration(storePath: storePath, kafka: kafka, server: server, relay: relay, sources: sources)
+    }
+
+    static func decodeSource(_ reader: ConfigReader, _ path: String) -> BridgeConfiguration.JelouSource? {
+        reader.rejectUnknownKeys(path, known: ["name", "platform", "base_url", "project_id", "auth", "advisor", "webhook", "conversations", "schedule", "http"])
+        let name = reader.requiredString("\(path).name", hint: "a unique name such as jelou-prod; it is part of every event key")
+        if !name.isEmpty, !name.utf8.allSatisfy({ isNameByte($0) }) {
+            reader.problem("\(path).name", "use letters, digits, '-', '_' and '.' only (it is part of Kafka keys and URLs), found \(name)")
+        }
+        let platform = reader.string("\(path).platform", default: "jelou")
+        if platform != "jelou" {
+            reader.problem("\(path).platform", "\(platform) is not supported yet; supported: jelou")
+        }
+        let baseURL = reader.requiredString("\(path).base_url", hint: "e.g. https://gateway.jelou.ai/jelouapi (or …/platform)")
+        if !baseURL.isEmpty, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
+            reader.problem("\(path).base_url", "expected an http:// or https:// URL, found \(baseURL)")
+        }
+        let projectID = reader.requiredString("\(path).project_id", hint: "the Jelou project id")
+
+        let authPath = "\(path).auth"
+        reader.rejectUnknownKeys(authPath, known: ["scheme", "api_key", "api_key_env", "api_key_file", "client_id", "client_secret", "client_secret_env", "client_secret_file"])
+        let scheme = reader.string("\(authPath).scheme", default: "api_key")
+        var credentials: JelouCredentials?
+        var basic: JelouCredentials?
+        let clientID = reader.string("\(authPath).client_id")
+        let clientSecret = clientID == nil ? nil : reader.secret(authPath, key: "client_secret", required: scheme == "basic")
+        if let clientID, let clientSecret { basic = .basic(clientID: clientID, clientSecret: clientSecret) }
+        switch scheme {
+        case "api_key":
+            credentials = reader.secret(authPath, key: "api_key", required: true).map(JelouCredentials.apiKey)
+        case "basic":
+            if clientID == nil { reader.problem("\(authPath).client_id", "missing; Basic auth needs client_id and client_secret_env") }
+            credentials = basic
+        default:
+            reader.problem("\(authPath).scheme", "expected api_key or basic, found \(scheme)")
+        }
+
+        var advisor: BridgeConfiguration.Advisor?
+        let advisorPath = "\(path).advisor"
+        reader.rejectUnknownKeys(advisorPath, known: ["enabled", "api_base_url", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
+        if reader.node(advisorPath) != nil, reader.bool("\(advisorPath).enabled", default: true) {
+            let apiBaseURL = reader.requiredString("\(advisorPath).api_base_url", hint: "e.g. https://api.jelou.ai")
+            if basic == nil {
+                reader.problem("\(authPath).client_id", "Advisor Conversations needs Basic credentials: set client_id and client_secret_env")
+            }
+            advisor = .init(
+                apiBaseURL: apiBaseURL,
+                interval: reader.duration("\(advisorPath).interval", default: .seconds(60)),
+                window: SlidingWindow(lookback: reader.duration("\(advisorPath).lookback", default: .seconds(3600)),
+                                      overlap: reader.duration("\(advisorPath).overlap", default: .seconds(120)),
+                                      maxSpan: reader.duration("\(advisorPath).max_span", default: .seconds(7 * 86_400))),
+                pageSize: reader.int("\(advisorPath).page_size", default: 50, range: 1...1000),
+                maxPages: reader.int("\(advisorPath).max_pages", default: 200, range: 1...100_000)
+            )
+        }
+
+        let webhookPath = "\(path).webhook"
+        reader.rejectUnknownKeys(webhookPath, known: ["signing_secret", "signing_secret_env", "signing_secret_file", "path"])
+        let signingSecret = reader.node(webhookPath) == nil ? nil : reader.secret(webhookPath, key: "signing_secret", required: true)
+
+        var conversationIDs: [String] = []
+        if let items = reader.node("\(path).conversations") {
+            if let array = items.arrayValue {
+                for (index, item) in array.enumerated() {
+                    if let id = item.scalarText, !id.isEmpty { conversationIDs.append(id) } else { reader.problem("\(path).conversations[\(index)]", "expected a conversation id") }
+                }
+            } else {
+                reader.problem("\(path).conversations", "expected a list of conversation ids")
+            }
+        }
+
+        let schedulePath = "\(path).schedule"
+        reader.rejectUnknownKeys(schedulePath, known: ["open_interval", "closed_interval", "closed_grace", "not_found_recheck", "failure_backoff", "max_failure_backoff", "jitter", "vanish_after"])
+        let schedule = PollSchedule(
+            openInterval: reader.duration("\(schedulePath).open_interval", default: .seconds(15)),
+            closedInterval: reader.duration("\(schedulePath).closed_interval", default: .seconds(60)),
+            closedGrace: reader.duration("\(schedulePath).closed_grace", default: .seconds(1800)),
+            notFoundRecheck: reader.duration("\(schedulePath).not_found_recheck", default: .seconds(10)),
+            failureBackoff: reader.duration("\(schedulePath).failure_backoff", default: .seconds(5)),
+            maxFailureBackoff: reader.duration("\(schedulePath).max_failure_backoff", default: .seconds(300)),
+            jitter: reader.double("\(schedulePath).jitter", default: 0.1, minimum: 0)
+        )
+
+        let httpPath = "\(path).http"
+        reader.rejectUnknownKeys(httpPath, known: ["requests_per_second", "burst", "max_concurrent", "timeout", "max_response_bytes", "max_attempts", "auth_failure_threshold", "auth_probe_interval"])
+        let http = SourceHTTPPolicy(
+            requestsPerSecond: reader.double("\(httpPath).requests_per_second", default: 5, minimum: 0.01),
+            burst: reader.int("\(httpPath).burst", default: 10, range: 1...10_000),
+            maxConcurrentRequests: reader.int("\(httpPath).max_concurrent", default: 4, range: 1...256),
+            requestTimeout: reader.duration("\(httpPath).timeout", default: .seconds(15)),
+            maxResponseBytes: reader.int("\(httpPath).max_response_bytes", default: 4 << 20, range: 1024...(256 << 20)),
+            retry: RetryPolicy(maxAttempts: reader.int("\(httpPath).max_attempts", default: 4, range: 1...20)),
+            authFailureThreshold: reader.int("\(httpPath).auth_failure_threshold", default: 3, range: 1...100),
+            authProbeInterval: reader.duration("\(httpPath).auth_probe_interval", default: .seconds(60))
+        )
+        guard let credentials else { return nil }
+        return BridgeConfiguration.JelouSource(
+            name: name, baseURL: baseURL, projectID: projectID, credentials: credentials,
+            advisorCredentials: basic, advisor: advisor, webhookSigningSecret: signingSecret,
+            webhookPath: reader.string("\(webhookPath).path", default: "/webhooks/\(name)"),
+            conversationIDs: conversationIDs, schedule: schedule,
+            vanishAfterNotFound: reader.int("\(schedulePath).vanish_after", default: 3, range: 1...100), http: http
+        )
+    }
+
+    static func isNameByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+    }
+}

@@ -1,0 +1,127 @@
+public import ConvoBridgeCore
+public import ConvoBridgeHTTP
+import ConvoBridgeKafka
+import ConvoBridgeServer
+import ConvoBridgeSigning
+public import ConvoBridgeStore
+import Hummingbird
+public import Logging
+public import ServiceLifecycle
+public import UnixSignals
+
+/// The whole bridge, built from a configuration: the Kafka publisher, the outbox relay, one poller per source and
+/// the webhook server, as services in shutdown order (the server and pollers stop first, the relay drains the
+/// outbox, the publisher flushes last).
+public final class Bridge: Sendable {
+    public let configuration: BridgeConfiguration
+    public let store: BridgeStore
+    let publisher: KafkaPublisher
+    let relay: OutboxRelay
+    let pollers: [JelouSourcePoller]
+    let http: SharedHTTPClient
+    let server: BridgeHTTPServer?
+    private let logger: Logger
+
+    public init(configuration: BridgeConfiguration, time: TimeSource = .system, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let redactor = SecretRedactor(secrets: configuration.secrets)
+        let store = try BridgeStore(path: configuration.storePath)
+        let publisher = try KafkaPublisher(configuration: configuration.kafka.publisher, logger: logger)
+        let relay = OutboxRelay(store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
+                                drainDeadline: configuration.relay.drainDeadline, logger: logger)
+        let http = SharedHTTPClient()
+        self.store = store
+        self.publisher = publisher
+        self.relay = relay
+        self.http = http
+        let encoder = CloudEventEncoder(configuration: configuration.kafka.encoder)
+        let relayWake = relay.wake
+        let pollers = configuration.sources.map { source in
+            JelouSourcePoller(
+                settings: source,
+                http: SourceHTTPClient(sourceName: source.name, http: http, policy: source.http, time: time, redactor: redactor, logger: logger),
+                redactor: redactor, store: store, encoder: encoder, time: time, maxBacklog: configuration.relay.maxBacklog,
+                outboxWritten: { relayWake.signal() }, logger: logger
+            )
+        }
+        self.pollers = pollers
+        let endpoints = configuration.sources.compactMap { source in
+            source.webhookSigningSecret.map {
+                WebhookEndpoint(source: source.name, platform: .jelou, signature: WebhookSignature(secret: $0), path: source.webhookPath)
+            }
+        }
+        if let settings = configuration.server {
+            let sink = BridgeEventSink(store: store, encoder: encoder, pollers: Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) }),
+                                       relayWake: relayWake, now: { time.wallClock })
+            server = BridgeHTTPServer(settings: settings, receiver: WebhookReceiver(endpoints: endpoints, sink: sink,
+                                                                                   maxBodyBytes: settings.maxBodyBytes, logger: logger),
+                                      logger: logger)
+        } else {
+            server = nil
+        }
+    }
+
+    /// In start order; a `ServiceGroup` shuts them down in reverse.
+    public var services: [any Service] {
+        var services: [any Service] = [publisher, relay]
+        services.append(contentsOf: pollers)
+        if let server { services.append(server) }
+        return services
+    }
+
+    /// The webhook server's port once it listens (nil without a server).
+    public func serverPort() async -> Int? {
+        guard let server else { return nil }
+        return await server.port()
+    }
+
+    /// The embedded cluster's bootstrap address when the configuration asked for `embedded`.
+    public var kafkaBootstrapServers: String { publisher.bootstrapServers }
+
+    /// Runs until SIGINT/SIGTERM (or cancellation), then shuts down gracefully and closes the HTTP client.
+    public func run(gracefulShutdownSignals: [UnixSignal] = [.sigint, .sigterm]) async throws {
+        try await Self.run(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger) {
+            try await self.http.shutdown()
+        }
+    }
+
+    /// Runs `services` (the bridge's, with any others around them) in one group until a signal or cancellation,
+    /// then runs `cleanup` whatever happened.
+    public static func run(services: [any Service], gracefulShutdownSignals: [UnixSignal], logger: Logger,
+                           cleanup: @Sendable () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await cleanup()
+            throw error
+        }
+        try await cleanup()
+    }
+
+    /// Closes the HTTP connection pool; call after the services stopped when running them in your own group.
+    public func close() async throws {
+        try await http.shutdown()
+    }
+
+    /// Counters for the summary line and tests.
+    public var statistics: BridgeStatistics {
+        BridgeStatistics(
+            polls: pollers.reduce(0) { $0 + $1.statistics.polls },
+            events: pollers.reduce(0) { $0 + $1.statistics.events },
+            pollFailures: pollers.reduce(0) { $0 + $1.statistics.failures.values.reduce(0, +) },
+            published: relay.statistics.published,
+            outbox: (try? store.outboxCount()) ?? 0
+        )
+    }
+}
+
+/// What the bridge has done since start.
+public struct BridgeStatistics: Sendable, Hashable {
+    public var polls: Int
+    public var events: Int
+    public var pollFailures: Int
+    public var published: Int
+    public var outbox: Int
+}

@@ -1,0 +1,224 @@
+import ConvoBridgeCore
+import ConvoBridgeHTTP
+import ConvoBridgeStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Watches one Jelou source: polls each watched conversation when its schedule says so, discovers conversations
+/// from Advisor Conversations, and turns every answer into stored snapshots and outbox events in one transaction.
+///
+/// A failed or unreadable answer never advances the snapshot: the conversation is retried with backoff. While the
+/// outbox holds more than `maxBacklog` entries (Kafka is down or slow), polling pauses; nothing is dropped.
+final class JelouSourcePoller: Service, Sendable {
+    let settings: BridgeConfiguration.JelouSource
+    private let conversations: JelouConversationClient
+    private let advisor: JelouAdvisorClient?
+    private let http: SourceHTTPClient
+    private let store: BridgeStore
+    private let tracker: ConversationTracker
+    private let time: TimeSource
+    private let maxBacklog: Int
+    private let outboxWritten: @Sendable () -> Void
+    private let logger: Logger
+    private let random = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
+    private let counters = Mutex(PollerStatistics())
+    let wake = WakeSignal()
+    /// How often the loop looks for due polls when nothing wakes it.
+    private let tick: Duration
+
+    init(settings: BridgeConfiguration.JelouSource, http: SourceHTTPClient, redactor: SecretRedactor, store: BridgeStore,
+         encoder: CloudEventEncoder, time: TimeSource, maxBacklog: Int, tick: Duration = .milliseconds(200),
+         outboxWritten: @escaping @Sendable () -> Void, logger: Logger) {
+        self.settings = settings
+        self.http = http
+        self.conversations = JelouConversationClient(baseURL: settings.baseURL, projectID: settings.projectID,
+                                                     credentials: settings.credentials, http: http, redactor: redactor)
+        self.advisor = settings.advisor.map { advisor in
+            JelouAdvisorClient(apiBaseURL: advisor.apiBaseURL, credentials: settings.advisorCredentials ?? settings.credentials,
+                               pageSize: advisor.pageSize, maxPages: advisor.maxPages, http: http, redactor: redactor)
+        }
+        self.store = store
+        self.tracker = ConversationTracker(encoder: CloudEventEncoder(configuration: encoder.configuration),
+                                           vanishAfterNotFound: settings.vanishAfterNotFound)
+        self.time = time
+        self.maxBacklog = maxBacklog
+        self.tick = tick
+        self.outboxWritten = outboxWritten
+        var logger = logger
+        logger[metadataKey: "source"] = "\(settings.name)"
+        self.logger = logger
+    }
+
+    var source: String { settings.name }
+    var statistics: PollerStatistics { counters.withLock { $0 } }
+
+    func run() async throws {
+        let now = time.wallClock
+        for id in settings.conversationIDs {
+            try store.write(source: source, conversationID: id, discoveredBy: "config", now: now) { tracked in
+                ConversationWrite(tracked: tracked, poll: tracked.vanished ? .keep : .noLaterThan(now))
+            }
+        }
+        try await untilGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.pollLoop() }
+                if let advisor = self.advisor, let settings = self.settings.advisor {
+                    group.addTask { try await self.discoveryLoop(advisor, settings) }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    // MARK: Polling
+
+    private func pollLoop() async throws {
+        var pausedForBacklog = false
+        while !Task.isCancelled {
+            let backlog = try store.outboxCount()
+            if backlog > maxBacklog {
+                if !pausedForBacklog { logger.warning("polling paused: Kafka is behind", metadata: ["outbox": "\(backlog)", "max_backlog": "\(maxBacklog)"]) }
+                pausedForBacklog = true
+                counters.withLock { $0.backlogPauses += 1 }
+                try await time.sleep(for: .seconds(1))
+                continue
+            }
+            if pausedForBacklog { logger.notice("polling resumed", metadata: ["outbox": "\(backlog)"]) }
+            pausedForBacklog = false
+            let due = try store.duePolls(source: source, now: time.wallClock, limit: http.policy.maxConcurrentRequests * 4)
+            if due.isEmpty {
+                await wake.wait(timeout: tick, clock: ContinuousClock())
+                continue
+            }
+            await withTaskGroup(of: Void.self) { group in
+                var next = due.makeIterator()
+                for _ in 0..<min(due.count, http.policy.maxConcurrentRequests) {
+                    if let id = next.next() { group.addTask { await self.poll(id) } }
+                }
+                while await group.next() != nil {
+                    if let id = next.next() { group.addTask { await self.poll(id) } }
+                }
+            }
+        }
+    }
+
+    /// Polls one conversation and records the answer. Errors are counted and logged, never thrown: one bad
+    /// conversation or answer must not stop the others.
+    func poll(_ conversationID: String) async {
+        let outcome: ConversationTracker.Outcome
+        do {
+            switch try await conversations.fetch(conversationID: conversationID) {
+            case .found(let observed): outcome = .observed(observed)
+            case .notFound: outcome = .notFound
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            await recordFailure(conversationID, error)
+            return
+        }
+        do {
+            try record(outcome, conversationID: conversationID, discoveredBy: "poll")
+        } catch {
+            logger.error("could not store an observation; it will be polled again", metadata: ["conversation_id": "\(conversationID)", "error": "\(error)"])
+        }
+    }
+
+    private func record(_ outcome: ConversationTracker.Outcome, conversationID: String, discoveredBy: String) throws {
+        let now = time.wallClock
+        let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: now, raw: outcome.raw)
+        let written = try store.write(source: source, conversationID: conversationID, discoveredBy: discoveredBy, now: now) { tracked in
+            let result = tracker.apply(outcome, to: tracked, observation: observation)
+            let next = random.withLock { settings.schedule.nextPoll(of: result.tracked, now: now, using: &$0) }
+            return ConversationWrite(tracked: result.tracked, records: result.records, poll: next.map(PollPlan.at) ?? .retire)
+        }
+        counters.withLock {
+            $0.polls += 1
+            $0.events += written.records.count(where: { $0.topic != tracker.encoder.configuration.stateTopic })
+        }
+        if !written.records.isEmpty { outboxWritten() }
+    }
+
+    private func recordFailure(_ conversationID: String, _ error: any Error) async {
+        let kind = (error as? SourceError)?.kind ?? "other"
+        counters.withLock { $0.failures[kind, default: 0] += 1 }
+        let now = time.wallClock
+        do {
+            try store.write(source: source, conversationID: conversationID, discoveredBy: "poll", now: now) { tracked in
+                var tracked = tracked
+                tracked.consecutiveFailures += 1
+                var retryAt = random.withLock { settings.schedule.nextPollAfterFailure(failures: tracked.consecutiveFailures, now: now, using: &$0) }
+                if case .circuitOpen(let retryIn)? = error as? SourceError {
+                    retryAt = max(retryAt, now.adding(milliseconds: retryIn.wholeMilliseconds))
+                }
+                return ConversationWrite(tracked: tracked, poll: .at(retryAt))
+            }
+        } catch {
+            logger.error("could not store a failed poll", metadata: ["conversation_id": "\(conversationID)", "error": "\(error)"])
+        }
+        logger.warning("poll failed; the snapshot is unchanged and the conversation will be polled again",
+                       metadata: ["conversation_id": "\(conversationID)", "error": "\(error)"])
+    }
+
+    // MARK: Discovery
+
+    private func discoveryLoop(_ advisor: JelouAdvisorClient, _ settings: BridgeConfiguration.Advisor) async throws {
+        while !Task.isCancelled {
+            await discover(advisor, settings)
+            try await time.sleep(for: settings.interval)
+        }
+    }
+
+    /// One Advisor Conversations walk. A conversation seen for the first time is read with Get Conversation at
+    /// once, so that its `conversation.discovered` carries everything both endpoints know.
+    func discover(_ advisor: JelouAdvisorClient, _ settings: BridgeConfiguration.Advisor) async {
+        let range = settings.window.range(previousEnd: (try? store.advisorWindowEnd(source: source)) ?? nil, now: time.wallClock)
+        let listed: [ObservedConversation]
+        do {
+            listed = try await advisor.fetch(range: range)
+        } catch is CancellationError {
+            return
+        } catch {
+            counters.withLock { $0.failures[(error as? SourceError)?.kind ?? "other", default: 0] += 1 }
+            logger.warning("Advisor Conversations failed; the window will be asked again", metadata: ["error": "\(error)"])
+            return
+        }
+        for observed in listed {
+            var observation = observed
+            let known = (try? store.conversation(source: source, conversationID: observed.conversationID))??.snapshot != nil
+            if !known, case .found(let full)? = try? await conversations.fetch(conversationID: observed.conversationID) {
+                observation = observed.combined(with: full)
+            }
+            do {
+                try record(.observed(observation), conversationID: observed.conversationID, discoveredBy: "advisor")
+            } catch {
+                logger.error("could not store a discovered conversation", metadata: ["conversation_id": "\(observed.conversationID)", "error": "\(error)"])
+            }
+        }
+        counters.withLock { $0.discoveries += 1 }
+        try? store.setAdvisorWindowEnd(source: source, range.end)
+    }
+
+    /// A webhook named this conversation: make sure it is watched and poll it now.
+    func pollSoon(_ conversationID: String) {
+        wake.signal()
+    }
+}
+
+/// What a source's poller has done since start.
+struct PollerStatistics: Sendable, Hashable {
+    var polls = 0
+    var events = 0
+    var discoveries = 0
+    var backlogPauses = 0
+    var failures: [String: Int] = [:]
+}
+
+extension ConversationTracker.Outcome {
+    var raw: JSONValue? {
+        if case .observed(let observed) = self { return observed.raw }
+        return nil
+    }
+}
