@@ -182,6 +182,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ConvoBridgeAppTests",
+            dependencies: [
+                "ConvoBridgeApp",
+                "ConvoBridgeCore",
+                "ConvoBridgeHTTP",
+                "ConvoBridgeKafka",
+                "ConvoBridgeSimulator",
+                "ConvoBridgeStore",
+                "ConvoBridgeTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Black-box tests of the built binary, talking to it from other processes (kcat).
         .testTarget(
             name: "ConvoBridgeCLITests",

@@ -1,0 +1,106 @@
+import ConvoBridgeApp
+import ConvoBridgeCore
+import ConvoBridgeHTTP
+import ConvoBridgeKafka
+import ConvoBridgeSimulator
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// A simulator, an embedded Kafka cluster and a store directory; bridges are started and stopped against them.
+final class BridgeHarness: Sendable {
+    static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    let cluster: EmbeddedKafkaCluster
+    let world: SimulatorWorld
+    let simulator: PlatformSimulator
+    let simulatorURL: String
+    let directory: URL
+    private let simulatorTask: Task<Void, any Error>
+
+    init(population: Int = 0) async throws {
+        cluster = try EmbeddedKafkaCluster(brokers: 1)
+        try cluster.createTopic("conversation-events", partitions: 6)
+        try cluster.createTopic("conversation-state", partitions: 6)
+        world = SimulatorWorld(population: population, seed: 7, now: Timestamp.now)
+        simulator = PlatformSimulator(configuration: SimulatorConfiguration(), world: world, logger: Self.quiet)
+        let simulator = simulator
+        simulatorTask = Task { try await simulator.run() }
+        simulatorURL = await simulator.baseURL()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        simulatorTask.cancel()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    var storePath: String { directory.appendingPathComponent("bridge.sqlite").path }
+
+    /// The demo's configuration with test-speed schedules.
+    func configuration(drainDeadline: Duration = .seconds(5), listen: Bool = true) -> BridgeConfiguration {
+        var configuration = DemoConfiguration.bridge(simulatorURL: simulatorURL, simulator: simulator.configuration,
+                                                     bootstrapServers: cluster.bootstrapServers, storePath: storePath)
+        configuration.relay.drainDeadline = drainDeadline
+        configuration.kafka.publisher.shutdownDeadline = .seconds(3)
+        configuration.sources[0].schedule = PollSchedule(openInterval: .milliseconds(300), closedInterval: .milliseconds(300),
+                                                         closedGrace: .seconds(60), notFoundRecheck: .milliseconds(200),
+                                                         failureBackoff: .milliseconds(200), maxFailureBackoff: .seconds(1))
+        configuration.sources[0].advisor?.interval = .milliseconds(400)
+        if !listen { configuration.server = nil }
+        return configuration
+    }
+
+    /// Runs a bridge until `body` returns, then shuts it down gracefully and waits for it.
+    func withBridge<Result>(_ configuration: BridgeConfiguration? = nil, _ body: (Bridge) async throws -> Result) async throws -> Result {
+        let bridge = try Bridge(configuration: configuration ?? self.configuration(), logger: Self.quiet)
+        let group = ServiceGroup(configuration: .init(services: bridge.services, logger: Self.quiet))
+        let running = Task { try await group.run() }
+        do {
+            let result = try await body(bridge)
+            await group.triggerGracefulShutdown()
+            try await running.value
+            try await bridge.close()
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = await running.result
+            try? await bridge.close()
+            throw error
+        }
+    }
+}
+
+/// Reads a topic from the beginning, accumulating what it has read.
+final class TopicCollector: @unchecked Sendable {
+    let reader: KafkaTopicReader
+    private(set) var records: [ConsumedRecord] = []
+
+    init(_ harness: BridgeHarness, topic: String = "conversation-events") throws {
+        reader = try KafkaTopicReader(bootstrapServers: harness.cluster.bootstrapServers, topic: topic, from: .beginning)
+    }
+
+    /// Reads until `predicate` holds for what has been read, or `timeout` passes (then the test fails).
+    @discardableResult
+    func waitUntil(timeout: Duration = .seconds(20), _ what: String, _ predicate: ([ConsumedRecord]) -> Bool,
+                   sourceLocation: SourceLocation = #_sourceLocation) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !predicate(records) {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting for \(what); read \(records.count) records: \(types())", sourceLocation: sourceLocation)
+                return false
+            }
+            records += try await reader.read(count: 1000, timeout: .milliseconds(200))
+        }
+        return true
+    }
+
+    func events(of conversation: String, source: String = "jelou-demo") -> [ConsumedRecord] {
+        records.filter { $0.keyString == "\(source)/\(conversation)" }
+    }
+
+    func types(of conversation: String? = nil) -> [String] {
+        (conversation.map { events(of: $0) } ?? records).compactMap { $0.header("ce_type") }
+    }
+}

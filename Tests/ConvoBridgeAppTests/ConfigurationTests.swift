@@ -1,0 +1,121 @@
+import ConvoBridgeApp
+import ConvoBridgeCore
+import ConvoBridgeHTTP
+import ConvoBridgeKafka
+import Testing
+
+@Suite("Configuration: YAML, environment overrides, secrets by reference, errors that name the key")
+struct ConfigurationTests {
+    static let valid = """
+        store:
+          path: /var/lib/convobridge/state.sqlite
+        kafka:
+          bootstrap_servers: kafka-1:9092,kafka-2:9092
+          properties:
+            compression.type: zstd
+          secret_properties_env:
+            sasl.password: KAFKA_PASSWORD
+        server:
+          listen: 0.0.0.0:8080
+        sources:
+          - name: jelou-prod
+            base_url: https://gateway.jelou.ai/jelouapi
+            project_id: p-123
+            auth:
+              scheme: api_key
+              api_key_env: JELOU_API_KEY
+              client_id: client-1
+              client_secret_env: JELOU_CLIENT_SECRET
+            advisor:
+              api_base_url: https://api.jelou.ai
+              interval: 2m
+              lookback: 6h
+            webhook:
+              signing_secret_env: JELOU_SIGNING_SECRET
+            conversations: [c-1, c-2]
+            schedule:
+              open_interval: 10s
+              closed_grace: 1h
+              vanish_after: 4
+        """
+    static let environment = ["JELOU_API_KEY": "key-123456", "JELOU_CLIENT_SECRET": "secret-123456", "JELOU_SIGNING_SECRET": "whsec-123456",
+                              "KAFKA_PASSWORD": "kafka-pass-123"]
+
+    @Test("A full production file loads, with secrets from the environment")
+    func valid() throws {
+        let configuration = try ConfigurationLoader(environment: Self.environment).load(yaml: Self.valid)
+        #expect(configuration.storePath == "/var/lib/convobridge/state.sqlite")
+        #expect(configuration.kafka.publisher.bootstrapServers == "kafka-1:9092,kafka-2:9092")
+        #expect(configuration.kafka.publisher.properties == ["compression.type": "zstd", "sasl.password": "kafka-pass-123"])
+        #expect(configuration.server?.host == "0.0.0.0" && configuration.server?.port == 8080)
+        let source = try #require(configuration.sources.first)
+        #expect(source.name == "jelou-prod" && source.projectID == "p-123")
+        #expect(source.credentials == .apiKey("key-123456"))
+        #expect(source.advisorCredentials == .basic(clientID: "client-1", clientSecret: "secret-123456"))
+        #expect(source.advisor?.interval == .seconds(120) && source.advisor?.window.lookback == .seconds(21_600))
+        #expect(source.webhookSigningSecret == "whsec-123456" && source.webhookPath == "/webhooks/jelou-prod")
+        #expect(source.conversationIDs == ["c-1", "c-2"])
+        #expect(source.schedule.openInterval == .seconds(10) && source.schedule.closedGrace == .seconds(3600))
+        #expect(source.schedule.closedInterval == .seconds(60), "defaults fill what the file leaves out")
+        #expect(source.vanishAfterNotFound == 4)
+        #expect(Set(configuration.secrets).isSuperset(of: ["key-123456", "secret-123456", "whsec-123456", "kafka-pass-123"]))
+    }
+
+    @Test("Environment overrides win over the file")
+    func overrides() throws {
+        var environment = Self.environment
+        environment["CONVOBRIDGE_KAFKA_BOOTSTRAP_SERVERS"] = "override:9092"
+        environment["CONVOBRIDGE_SOURCES_0_PROJECT_ID"] = "p-override"
+        environment["CONVOBRIDGE_SOURCES_0_SCHEDULE_OPEN_INTERVAL"] = "30s"
+        let configuration = try ConfigurationLoader(environment: environment).load(yaml: Self.valid)
+        #expect(configuration.kafka.publisher.bootstrapServers == "override:9092")
+        #expect(configuration.sources[0].projectID == "p-override")
+        #expect(configuration.sources[0].schedule.openInterval == .seconds(30))
+    }
+
+    @Test("Every problem is reported at once, each naming the key and the fix")
+    func problems() {
+        let yaml = """
+            kafka:
+              bootstrap_servers: localhost:9092
+              properties:
+                sasl.password: hunter2
+            sources:
+              - name: jelou prod
+                base_url: gateway.jelou.ai
+                auth:
+                  api_key: plain-text-key
+                schedule:
+                  open_interval: often
+                  vanish_afer: 3
+            """
+        let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: [:]).load(yaml: yaml) }
+        let problems = error?.problems ?? []
+        #expect(problems.contains("kafka.properties.sasl.password: secrets are not accepted as values; list it under kafka.secret_properties_env with an environment variable name"))
+        #expect(problems.contains { $0.hasPrefix("sources[0].name: use letters, digits") })
+        #expect(problems.contains("sources[0].base_url: expected an http:// or https:// URL, found gateway.jelou.ai"))
+        #expect(problems.contains("sources[0].project_id: missing; the Jelou project id"))
+        #expect(problems.contains { $0.hasPrefix("sources[0].auth.api_key: secrets are not accepted as values; set api_key_env") })
+        #expect(problems.contains("sources[0].schedule.open_interval: expected a duration like 500ms, 15s, 2m or 1h, found often"))
+        #expect(problems.contains { $0.hasPrefix("sources[0].schedule.vanish_afer: unknown key") })
+        #expect(!(error?.description.contains("hunter2") ?? true) && !(error?.description.contains("plain-text-key") ?? true),
+                "a refused secret is not repeated in the error")
+    }
+
+    @Test("A secret reference whose variable is not set says so")
+    func unsetSecret() {
+        var environment = Self.environment
+        environment["JELOU_API_KEY"] = nil
+        let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: environment).load(yaml: Self.valid) }
+        #expect(error?.problems == ["sources[0].auth.api_key_env: JELOU_API_KEY is not set"])
+        #expect(error?.description == "configuration: sources[0].auth.api_key_env: JELOU_API_KEY is not set")
+    }
+
+    @Test("The example files in config/ load", arguments: ["demo.yaml", "jelou-production.yaml"])
+    func examples(file: String) throws {
+        let path = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let configuration = try ConfigurationLoader(environment: Self.environment.merging(["JELOU_CLIENT_ID": "c"]) { $1 })
+            .load(file: "/\(path)/config/\(file)")
+        #expect(!configuration.sources.isEmpty)
+    }
+}
