@@ -33,7 +33,7 @@ public struct SimulatorChange: Sendable, Hashable {
     /// What a log line says of the change: enough to replay a run and compute the events it must cause.
     public var logMetadata: Logger.Metadata {
         [
-            "number": "\(number)", "conversation_id": "\(conversationID)", "kind": "\(kind.rawValue)",
+            "number": "\(number)", "at": "\(at.rfc3339)", "conversation_id": "\(conversationID)", "kind": "\(kind.rawValue)",
             "state": "\(conversation.state)", "ended_reason": "\(conversation.endedReason ?? "null")",
         ]
     }

@@ -93,3 +93,31 @@ struct ProcessRunner {
         }
     }
 }
+
+extension ProcessRunner {
+    /// Starts a long-running process with its output going to files (or nowhere).
+    static func start(_ executable: URL, _ arguments: [String], stdout: String? = nil, stderr: String? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        func handle(_ path: String?) throws -> FileHandle {
+            guard let path else { return FileHandle.nullDevice }
+            FileManager.default.createFile(atPath: path, contents: nil)
+            return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        }
+        process.standardOutput = try handle(stdout)
+        process.standardError = try handle(stderr)
+        try process.run()
+        return process
+    }
+
+    /// Waits up to `timeout` for `text` to appear in a file.
+    static func waitForText(_ text: String, inFile path: String, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let contents = try? String(contentsOfFile: path, encoding: .utf8), contents.contains(text) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "'\(text)' did not appear in \(path) within \(timeout)")
+    }
+}

@@ -26,6 +26,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Random seed: the same seed gives the same conversations and changes.") var seed: UInt64 = 42
     @Option(help: "Move this many conversations one step every --advance-every seconds (0: only on request).") var advanceSteps = 3
     @Option(help: "Seconds between automatic lifecycle steps (0 disables them).") var advanceEvery: Double = 0
+    @Option(help: "Stop the automatic steps after this many in all.") var advanceLimit: Int?
     @Option(help: "Project id the endpoints accept.") var projectID = "sim-project"
     @Option(help: "Environment variable holding the API key to accept (default: sim-api-key).") var apiKeyEnv: String?
     @Option(help: "Send webhooks to this URL when the control API names none.") var webhookURL: String?
@@ -50,7 +51,8 @@ struct SimulateCommand: AsyncParsableCommand {
         let simulator = PlatformSimulator(configuration: configuration, world: world, logger: logger)
         var services: [any Service] = [simulator]
         if advanceEvery > 0 {
-            services.append(SimulatorTicker(world: world, steps: advanceSteps, every: .milliseconds(Int64(advanceEvery * 1000)), logger: logger))
+            services.append(SimulatorTicker(world: world, steps: advanceSteps, every: .milliseconds(Int64(advanceEvery * 1000)),
+                                            limit: advanceLimit, logger: logger))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+/// The built binaries as an operator runs them: `kafka-dev`, `simulate` and `run`, each its own process.
+@Suite("convobridge run, black box: kill -9 and restart", .serialized)
+struct CrashRecoveryTests {
+    struct Change {
+        var at: String
+        var conversation: String
+        var kind: String
+    }
+
+    /// `simulator change` log lines: `… at=… conversation_id=… kind=… number=…`.
+    static func changes(in log: String) -> [Change] {
+        log.split(separator: "\n").filter { $0.contains("simulator change") }.compactMap { line in
+            var fields: [String: String] = [:]
+            for token in line.split(separator: " ") {
+                let parts = token.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+            }
+            guard let at = fields["at"], let conversation = fields["conversation_id"], let kind = fields["kind"] else { return nil }
+            return Change(at: at, conversation: conversation, kind: kind)
+        }
+    }
+
+    static let eventOfChange = ["closed": "conversation.closed", "ended_reason_changed": "conversation.ended_reason_changed",
+                                "reopened": "conversation.reopened", "deleted": "conversation.vanished"]
+
+    @Test("kill -9 with transitions in flight, restart: no transition lost, no gap, duplicates keep their ce_id", .timeLimit(.minutes(3)))
+    func killAndRestart() async throws {
+        let binary = try ProcessRunner.convobridge
+        let kcat = try ProcessRunner.program("kcat")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+        let broker = try ProcessRunner.start(binary, ["kafka-dev", "--bootstrap-file", path("bootstrap")], stderr: path("kafka.log"))
+        defer { broker.interrupt() }
+        let bootstrap = try await ProcessRunner.waitForFile(path("bootstrap"))
+
+        // 12 conversations, a lifecycle step every 150 ms, 72 steps: ~11 s of changes.
+        let simulator = try ProcessRunner.start(binary, ["simulate", "--port", "0", "--population", "12", "--seed", "11",
+                                                         "--advance-every", "0.15", "--advance-steps", "1", "--advance-limit", "72"],
+                                                stdout: path("simulator.url"), stderr: path("simulator.log"))
+        defer { simulator.interrupt() }
+        let url = try await ProcessRunner.waitForFile(path("simulator.url"))
+
+        for (name, value) in [("api-key", "sim-api-key"), ("client-secret", "sim-client-secret")] {
+            try value.write(toFile: path(name), atomically: true, encoding: .utf8)
+        }
+        try """
+            store:
+              path: \(path("bridge.sqlite"))
+            kafka:
+              bootstrap_servers: \(bootstrap)
+            relay:
+              drain_deadline: 2s
+            sources:
+              - name: jelou-crash
+                base_url: \(url)/jelouapi
+                project_id: sim-project
+                auth:
+                  api_key_file: \(path("api-key"))
+                  client_id: sim-client
+                  client_secret_file: \(path("client-secret"))
+                advisor:
+                  api_base_url: \(url)
+                  interval: 200ms
+                  lookback: 2h
+                schedule:
+                  open_interval: 100ms
+                  closed_interval: 100ms
+                  closed_grace: 5m
+                  not_found_recheck: 100ms
+                  failure_backoff: 100ms
+                  max_failure_backoff: 1s
+                  jitter: 0
+                  vanish_after: 2
+                http:
+                  requests_per_second: 500
+                  burst: 100
+                  max_concurrent: 8
+            """.write(toFile: path("bridge.yaml"), atomically: true, encoding: .utf8)
+
+        let check = try await ProcessRunner.run(binary, ["run", "--config", path("bridge.yaml"), "--check"])
+        #expect(check.status == 0, "\(check.stderr)")
+
+        let first = try ProcessRunner.start(binary, ["run", "--config", path("bridge.yaml")], stderr: path("bridge-1.log"))
+        try await Task.sleep(for: .seconds(4))
+        let killedAt = Date()
+        kill(first.processIdentifier, SIGKILL)
+        try await ProcessRunner.waitForExit(first)
+        #expect(first.terminationReason == .uncaughtSignal)
+        try await Task.sleep(for: .seconds(1.5))
+        let restartedAt = Date()
+        let second = try ProcessRunner.start(binary, ["run", "--config", path("bridge.yaml")], stderr: path("bridge-2.log"))
+        // Let the simulator finish its steps and the bridge observe the last of them.
+        try await ProcessRunner.waitForText("simulator lifecycle steps done", inFile: path("simulator.log"), timeout: .seconds(60))
+        try await Task.sleep(for: .seconds(3))
+        kill(second.processIdentifier, SIGTERM)
+        try await ProcessRunner.waitForExit(second)
+        #expect(second.terminationStatus == 0, "graceful stop")
+
+        let consumed = try await ProcessRunner.run(kcat, ["-b", bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
+                                                          "-f", "%k\t%h\t%s\n"], timeout: .seconds(60))
+        #expect(consumed.status == 0, "\(consumed.stderr)")
+        struct Event { var key: String; var id: String; var type: String; var value: String }
+        let events: [Event] = consumed.stdout.split(separator: "\n").compactMap { line in
+            let columns = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+            guard columns.count == 3 else { return nil }
+            var headers: [String: String] = [:]
+            for pair in columns[1].split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { headers[String(parts[0])] = String(parts[1]) }
+            }
+            return Event(key: String(columns[0]), id: headers["ce_id"] ?? "", type: headers["ce_type"] ?? "", value: String(columns[2]))
+        }
+        #expect(events.count > 20)
+
+        let log = try String(contentsOfFile: path("simulator.log"), encoding: .utf8)
+        let changes = Self.changes(in: log)
+        #expect(changes.count >= 72)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        // Changes made while no bridge ran (plus a margin for the poll in flight) may be seen combined; the rest must
+        // each show up as their event.
+        let blind = killedAt.addingTimeInterval(-1)...restartedAt.addingTimeInterval(1)
+        var checked = 0
+        for conversation in Set(changes.map(\.conversation)) {
+            let key = "jelou-crash/\(conversation)"
+            let mine = events.filter { $0.key == key }
+            // No gap: unique ids are 1...n; a duplicate is byte-identical.
+            var unique: [String: String] = [:]
+            for event in mine {
+                if let earlier = unique[event.id] { #expect(earlier == event.value, "duplicate \(event.id) differs") }
+                unique[event.id] = event.value
+            }
+            #expect(Set(unique.keys) == Set((0..<unique.count).map { "\(key)/\($0 + 1)" }), "\(key): gap in \(unique.keys.sorted())")
+            let types = mine.reduce(into: [(String, String)]()) { seen, event in
+                if !seen.contains(where: { $0.0 == event.id }) { seen.append((event.id, event.type)) }
+            }.map(\.1)
+            // Every change outside the blind window has its event, in order.
+            let visible = changes.filter { change in
+                change.conversation == conversation && Self.eventOfChange[change.kind] != nil
+                    && !(formatter.date(from: change.at).map(blind.contains) ?? true)
+            }
+            var remaining = types[...]
+            for change in visible {
+                let wanted = Self.eventOfChange[change.kind]!
+                guard let index = remaining.firstIndex(of: wanted) else {
+                    Issue.record("\(key): no \(wanted) for the \(change.kind) at \(change.at); events: \(types)")
+                    break
+                }
+                remaining = remaining[(index + 1)...]
+                checked += 1
+            }
+            if changes.last(where: { $0.conversation == conversation })?.kind == "deleted" {
+                #expect(types.last == "conversation.vanished", "\(key) ends vanished")
+            }
+        }
+        #expect(checked > 20, "enough transitions were checked to mean something")
+        let secondLog = try String(contentsOfFile: path("bridge-2.log"), encoding: .utf8)
+        #expect(!secondLog.contains("sim-api-key") && !secondLog.contains("sim-client-secret"), "no secret in the logs")
+    }
+}
