@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what ConvoBridge needs from Debian/Ubuntu packages, only if it is missing:
-# librdkafka (the Kafka client library, linked through pkg-config), kcat (used by the black-box tests) and pkg-config.
+# librdkafka (the Kafka client library, linked through pkg-config), SQLite (the store, through GRDB), kcat (used by
+# the black-box tests) and pkg-config.
 set -euo pipefail
 needed=()
 pkg-config --exists rdkafka 2>/dev/null || needed+=(librdkafka-dev)
 command -v kcat >/dev/null 2>&1 || needed+=(kcat)
 command -v pkg-config >/dev/null 2>&1 || needed+=(pkg-config)
+[ -e /usr/include/sqlite3.h ] || needed+=(libsqlite3-dev)
 if [ ${#needed[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
