@@ -62,6 +62,11 @@ public final class BridgeStore: Sendable {
         return migrator
     }
 
+    /// Closes the database (checkpointing the WAL). Call once, after everything that uses the store stopped.
+    public func close() throws {
+        try perform("close") { try database.close() }
+    }
+
     // MARK: Conversations
 
     /// Runs `body` on the conversation's current state (a fresh one if it is new) and saves what it returns, its

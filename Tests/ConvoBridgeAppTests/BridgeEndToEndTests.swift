@@ -184,4 +184,28 @@ struct BridgeEndToEndTests {
             #expect(unique == unique.indices.map { "jelou-demo/\(id)/\($0 + 1)" }, "in order, no gap, duplicates only of the same ce_id")
         }
     }
+
+    @Test("Back-pressure: past max_backlog unpublished events polling pauses instead of piling up, and resumes with Kafka")
+    func backPressure() async throws {
+        let harness = try await BridgeHarness()
+        let events = try TopicCollector(harness)
+        var configuration = harness.configuration()
+        configuration.relay.maxBacklog = 1
+        try harness.world.create(id: "c-1")
+        try harness.world.assign("c-1", operator: "Ana", team: nil)
+        try harness.cluster.setBrokerDown(1)
+        try await harness.withBridge(configuration) { bridge in
+            let deadline = ContinuousClock.now + .seconds(20)
+            while bridge.statistics.backlogPauses < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(bridge.statistics.backlogPauses >= 2, "polling paused")
+            let polls = bridge.statistics.polls
+            try harness.world.close("c-1")
+            try await Task.sleep(for: .seconds(2))
+            #expect(bridge.statistics.polls == polls, "no poll while paused")
+            #expect(try bridge.store.outboxCount() == 2, "only the discovery's two records: the close was not polled")
+            try harness.cluster.setBrokerUp(1)
+            try await events.waitUntil("the close, after Kafka came back") { Self.count("conversation.closed", in: $0, key: "jelou-demo/c-1") == 1 }
+        }
+        Self.checkContract(events.records, key: "jelou-demo/c-1")
+    }
 }

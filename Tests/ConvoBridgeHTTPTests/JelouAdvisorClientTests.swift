@@ -74,3 +74,23 @@ struct JelouAdvisorClientTests {
         }
     }
 }
+
+extension JelouAdvisorClientTests {
+    @Test("Injected faults on Advisor Conversations give clear errors and no list", arguments: [
+        (SimulatorFault.Kind.serverError, 1, "http_status"), (.malformedJSON, 1, "invalid_payload"), (.truncatedBody, 1, "invalid_payload"),
+        (.htmlError, 4, "http_status"), (.rateLimit, 4, "rate_limited"), (.unauthorized, 1, "unauthorized"),
+    ])
+    func faults(kind: SimulatorFault.Kind, count: Int, errorKind: String) async throws {
+        try await Harness.with(population: 20, seed: 3) { harness in
+            let client = harness.sourceClient()
+            let advisor = harness.advisor(pageSize: 4, client: client)
+            harness.world.addFault(SimulatorFault(kind: kind, count: count, retryAfterSeconds: 1))
+            let error = await #expect(throws: SourceError.self) {
+                try await harness.clock.runAdvancing { try await advisor.fetch(range: Self.range) }
+            }
+            #expect(error?.kind == errorKind, "\(String(describing: error))")
+            let recovered = try await advisor.fetch(range: Self.range)
+            #expect(recovered.count > 0, "works again once the fault is gone")
+        }
+    }
+}

@@ -82,7 +82,7 @@ public final class Bridge: Sendable {
     /// Runs until SIGINT/SIGTERM (or cancellation), then shuts down gracefully and closes the HTTP client.
     public func run(gracefulShutdownSignals: [UnixSignal] = [.sigint, .sigterm]) async throws {
         try await Self.run(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger) {
-            try await self.http.shutdown()
+            try await self.close()
         }
     }
 
@@ -100,9 +100,12 @@ public final class Bridge: Sendable {
         try await cleanup()
     }
 
-    /// Closes the HTTP connection pool; call after the services stopped when running them in your own group.
+    /// Closes the HTTP connection pool and the store; call once the services stopped, when running them in your
+    /// own group.
     public func close() async throws {
         try await http.shutdown()
+        try store.close()
+        logger.info("bridge stopped")
     }
 
     /// Counters for the summary line and tests.
@@ -111,6 +114,7 @@ public final class Bridge: Sendable {
             polls: pollers.reduce(0) { $0 + $1.statistics.polls },
             events: pollers.reduce(0) { $0 + $1.statistics.events },
             pollFailures: pollers.reduce(0) { $0 + $1.statistics.failures.values.reduce(0, +) },
+            backlogPauses: pollers.reduce(0) { $0 + $1.statistics.backlogPauses },
             published: relay.statistics.published,
             outbox: (try? store.outboxCount()) ?? 0
         )
@@ -122,6 +126,8 @@ public struct BridgeStatistics: Sendable, Hashable {
     public var polls: Int
     public var events: Int
     public var pollFailures: Int
+    /// Seconds pollers spent waiting for Kafka to take the outbox below `relay.max_backlog`.
+    public var backlogPauses: Int
     public var published: Int
     public var outbox: Int
 }

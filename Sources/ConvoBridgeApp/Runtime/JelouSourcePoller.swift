@@ -74,19 +74,25 @@ final class JelouSourcePoller: Service, Sendable {
 
     // MARK: Polling
 
-    private func pollLoop() async throws {
-        var pausedForBacklog = false
-        while !Task.isCancelled {
+    /// Waits while the outbox holds more than `maxBacklog` entries: Kafka is down or slower than the platforms.
+    private func waitForBacklog() async throws {
+        var paused = false
+        while true {
             let backlog = try store.outboxCount()
-            if backlog > maxBacklog {
-                if !pausedForBacklog { logger.warning("polling paused: Kafka is behind", metadata: ["outbox": "\(backlog)", "max_backlog": "\(maxBacklog)"]) }
-                pausedForBacklog = true
-                counters.withLock { $0.backlogPauses += 1 }
-                try await time.sleep(for: .seconds(1))
-                continue
+            guard backlog > maxBacklog else {
+                if paused { logger.notice("polling resumed", metadata: ["outbox": "\(backlog)"]) }
+                return
             }
-            if pausedForBacklog { logger.notice("polling resumed", metadata: ["outbox": "\(backlog)"]) }
-            pausedForBacklog = false
+            if !paused { logger.warning("polling paused: Kafka is behind", metadata: ["outbox": "\(backlog)", "max_backlog": "\(maxBacklog)"]) }
+            paused = true
+            counters.withLock { $0.backlogPauses += 1 }
+            try await time.sleep(for: .seconds(1))
+        }
+    }
+
+    private func pollLoop() async throws {
+        while !Task.isCancelled {
+            try await waitForBacklog()
             let due = try store.duePolls(source: source, now: time.wallClock, limit: http.policy.maxConcurrentRequests * 4)
             if due.isEmpty {
                 await wake.wait(timeout: tick, clock: ContinuousClock())
@@ -166,6 +172,7 @@ final class JelouSourcePoller: Service, Sendable {
 
     private func discoveryLoop(_ advisor: JelouAdvisorClient, _ settings: BridgeConfiguration.Advisor) async throws {
         while !Task.isCancelled {
+            try await waitForBacklog()
             await discover(advisor, settings)
             try await time.sleep(for: settings.interval)
         }
