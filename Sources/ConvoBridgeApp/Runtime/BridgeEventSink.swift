@@ -21,6 +21,6 @@ struct BridgeEventSink: NativeEventSink {
             return ConversationWrite(tracked: result.tracked, records: result.records, poll: tracked.vanished ? .keep : .noLaterThan(at))
         }
         relayWake.signal()
-        pollers[source]?.pollSoon(event.conversationID)
+        pollers[source]?.pollDueNow()
     }
 }

@@ -208,8 +208,8 @@ final class JelouSourcePoller: Service, Sendable {
         try? store.setAdvisorWindowEnd(source: source, range.end)
     }
 
-    /// A webhook named this conversation: make sure it is watched and poll it now.
-    func pollSoon(_ conversationID: String) {
+    /// A webhook scheduled a conversation for now (in the store): look for due polls without waiting for the tick.
+    func pollDueNow() {
         wake.signal()
     }
 }
