@@ -59,6 +59,9 @@ public final class BridgeStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: last observed request time") { db in
+            try db.execute(sql: "ALTER TABLE conversations ADD COLUMN last_observed_at INTEGER")
+        }
         return migrator
     }
 
@@ -91,16 +94,18 @@ public final class BridgeStore: Sendable {
                 let tracked = result.tracked
                 try db.execute(sql: """
                     INSERT INTO conversations (source, conversation_id, snapshot, last_sequence, consecutive_not_found,
-                        consecutive_failures, closed_since, vanished, next_poll_at, discovered_by, first_seen_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        consecutive_failures, closed_since, vanished, next_poll_at, discovered_by, first_seen_at, last_observed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (source, conversation_id) DO UPDATE SET
                         snapshot = excluded.snapshot, last_sequence = excluded.last_sequence,
                         consecutive_not_found = excluded.consecutive_not_found, consecutive_failures = excluded.consecutive_failures,
-                        closed_since = excluded.closed_since, vanished = excluded.vanished, next_poll_at = excluded.next_poll_at
+                        closed_since = excluded.closed_since, vanished = excluded.vanished, next_poll_at = excluded.next_poll_at,
+                        last_observed_at = excluded.last_observed_at
                     """, arguments: [
                         source, conversationID, tracked.snapshot.map { JSONWriter.string($0.jsonValue) }, tracked.lastSequence,
                         tracked.consecutiveNotFound, tracked.consecutiveFailures, tracked.closedSince?.millisecondsSinceEpoch,
                         tracked.vanished, tracked.vanished ? nil : nextPoll, discoveredBy, now.millisecondsSinceEpoch,
+                        tracked.lastObservedAt?.millisecondsSinceEpoch,
                     ])
                 for record in result.records {
                     try db.execute(sql: "INSERT INTO outbox (topic, record_key, value, headers, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -233,10 +238,12 @@ public final class BridgeStore: Sendable {
         let snapshotText: String? = row["snapshot"]
         let snapshot = try snapshotText.map { try ConversationSnapshot(json: JSONParser.parse($0)) }
         let closedSince: Int64? = row["closed_since"]
+        let lastObservedAt: Int64? = row["last_observed_at"]
         return TrackedConversation(
             source: source, conversationID: conversationID, snapshot: snapshot, lastSequence: row["last_sequence"],
             consecutiveNotFound: row["consecutive_not_found"], consecutiveFailures: row["consecutive_failures"],
-            closedSince: closedSince.map(Timestamp.init(millisecondsSinceEpoch:)), vanished: row["vanished"]
+            closedSince: closedSince.map(Timestamp.init(millisecondsSinceEpoch:)), vanished: row["vanished"],
+            lastObservedAt: lastObservedAt.map(Timestamp.init(millisecondsSinceEpoch:))
         )
     }
 

@@ -129,3 +129,18 @@ struct JelouPayloadTests {
         #expect(SnapshotDiff.changedFields(back, advisor.merged(onto: back)).isEmpty, "merging the same observation twice changes nothing")
     }
 }
+
+extension JelouPayloadTests {
+    @Test("An overtaken answer contributes only the fields the newer one cannot know")
+    func excludingSharedFields() throws {
+        let advisor = try JelouAdvisorPage(body: Self.json(JelouFixtures.advisorPage), requestedPage: 1).conversations[1]
+        var newer = advisor.snapshot
+        newer.status = .closed
+        newer.state = "closed"
+        newer.assignee = nil
+        let shared = JelouConversationPayload.coverage.intersection(JelouAdvisorPage.coverage)
+        let merged = advisor.excluding(shared).merged(onto: newer)
+        #expect(merged.status == .closed && merged.state == "closed", "the older answer's open state does not win")
+        #expect(merged.assignee == .init(name: "Luis Paredes"), "its operator, which the other endpoint lacks, does")
+    }
+}

@@ -52,6 +52,9 @@ final class JelouSourcePoller: Service, Sendable {
     }
 
     var source: String { settings.name }
+
+    /// The fields both Jelou endpoints report.
+    static let sharedCoverage = JelouConversationPayload.coverage.intersection(JelouAdvisorPage.coverage)
     var statistics: PollerStatistics { counters.withLock { $0 } }
 
     func run() async throws {
@@ -113,6 +116,7 @@ final class JelouSourcePoller: Service, Sendable {
     /// Polls one conversation and records the answer. Errors are counted and logged, never thrown: one bad
     /// conversation or answer must not stop the others.
     func poll(_ conversationID: String) async {
+        let requestedAt = time.wallClock
         let outcome: ConversationTracker.Outcome
         do {
             switch try await conversations.fetch(conversationID: conversationID) {
@@ -126,17 +130,26 @@ final class JelouSourcePoller: Service, Sendable {
             return
         }
         do {
-            try record(outcome, conversationID: conversationID, discoveredBy: "poll")
+            try record(outcome, conversationID: conversationID, requestedAt: requestedAt, discoveredBy: "poll")
         } catch {
             logger.error("could not store an observation; it will be polled again", metadata: ["conversation_id": "\(conversationID)", "error": "\(error)"])
         }
     }
 
-    private func record(_ outcome: ConversationTracker.Outcome, conversationID: String, discoveredBy: String) throws {
+    private func record(_ outcome: ConversationTracker.Outcome, conversationID: String, requestedAt: Timestamp, discoveredBy: String) throws {
         let now = time.wallClock
         let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: now, raw: outcome.raw)
         let written = try store.write(source: source, conversationID: conversationID, discoveredBy: discoveredBy, now: now) { tracked in
-            let result = tracker.apply(outcome, to: tracked, observation: observation)
+            // A newer request's answer was applied meanwhile (a poll racing a discovery walk): of this one, only what
+            // the other endpoint cannot know is still news. Applying the rest would move the state back and invent
+            // a transition.
+            if tracked.isStale(requestedAt: requestedAt) {
+                guard case .observed(let observed) = outcome else { return ConversationWrite(tracked: tracked, poll: .keep) }
+                let result = tracker.apply(.observed(observed.excluding(Self.sharedCoverage)), to: tracked, observation: observation)
+                return ConversationWrite(tracked: result.tracked, records: result.records, poll: .keep)
+            }
+            var result = tracker.apply(outcome, to: tracked, observation: observation)
+            result.tracked.lastObservedAt = requestedAt
             let next = random.withLock { settings.schedule.nextPoll(of: result.tracked, now: now, using: &$0) }
             return ConversationWrite(tracked: result.tracked, records: result.records, poll: next.map(PollPlan.at) ?? .retire)
         }
@@ -181,7 +194,8 @@ final class JelouSourcePoller: Service, Sendable {
     /// One Advisor Conversations walk. A conversation seen for the first time is read with Get Conversation at
     /// once, so that its `conversation.discovered` carries everything both endpoints know.
     func discover(_ advisor: JelouAdvisorClient, _ settings: BridgeConfiguration.Advisor) async {
-        let range = settings.window.range(previousEnd: (try? store.advisorWindowEnd(source: source)) ?? nil, now: time.wallClock)
+        let requestedAt = time.wallClock
+        let range = settings.window.range(previousEnd: (try? store.advisorWindowEnd(source: source)) ?? nil, now: requestedAt)
         let listed: [ObservedConversation]
         do {
             listed = try await advisor.fetch(range: range)
@@ -199,7 +213,7 @@ final class JelouSourcePoller: Service, Sendable {
                 observation = observed.combined(with: full)
             }
             do {
-                try record(.observed(observation), conversationID: observed.conversationID, discoveredBy: "advisor")
+                try record(.observed(observation), conversationID: observed.conversationID, requestedAt: requestedAt, discoveredBy: "advisor")
             } catch {
                 logger.error("could not store a discovered conversation", metadata: ["conversation_id": "\(observed.conversationID)", "error": "\(error)"])
             }

@@ -2,7 +2,7 @@
 /// and the platform's payload as received.
 public struct ObservedConversation: Sendable, Hashable {
     public var snapshot: ConversationSnapshot
-    /// The snapshot fields this endpoint reports. `status` is always reported (it follows `state`).
+    /// The snapshot fields this endpoint reports. `status` follows `state`.
     public var coverage: Set<SnapshotField>
     /// The `attributes` keys this endpoint reports.
     public var coveredAttributes: Set<String>
@@ -26,6 +26,7 @@ public struct ObservedConversation: Sendable, Hashable {
             coverage.contains(field) ? read(observed) : read(previous)
         }
         var merged = observed
+        merged.status = pick(.state) { $0.status }
         merged.state = pick(.state) { $0.state }
         merged.endedReason = pick(.endedReason) { $0.endedReason }
         merged.startedAt = pick(.startedAt) { $0.startedAt }
@@ -74,5 +75,13 @@ extension ObservedConversation {
     public func combined(with other: ObservedConversation) -> ObservedConversation {
         ObservedConversation(snapshot: other.merged(onto: snapshot), coverage: coverage.union(other.coverage),
                              coveredAttributes: coveredAttributes.union(other.coveredAttributes), raw: other.raw)
+    }
+
+    /// The same observation reporting only the fields outside `fields`: what is still news in an answer that
+    /// another, newer answer overtook.
+    public func excluding(_ fields: Set<SnapshotField>) -> ObservedConversation {
+        var copy = self
+        copy.coverage.subtract(fields)
+        return copy
     }
 }

@@ -15,9 +15,13 @@ public struct TrackedConversation: Sendable, Hashable {
     public var closedSince: Timestamp?
     /// Gone from the platform: no more polls, no more events.
     public var vanished: Bool
+    /// When the request behind the last applied answer was sent. An answer to an older request (a poll and a
+    /// discovery walk racing) is stale and must not be applied over a newer one, or it would invent a transition.
+    public var lastObservedAt: Timestamp?
 
     public init(source: String, conversationID: String, snapshot: ConversationSnapshot? = nil, lastSequence: Int64 = 0,
-                consecutiveNotFound: Int = 0, consecutiveFailures: Int = 0, closedSince: Timestamp? = nil, vanished: Bool = false) {
+                consecutiveNotFound: Int = 0, consecutiveFailures: Int = 0, closedSince: Timestamp? = nil, vanished: Bool = false,
+                lastObservedAt: Timestamp? = nil) {
         self.source = source
         self.conversationID = conversationID
         self.snapshot = snapshot
@@ -26,5 +30,11 @@ public struct TrackedConversation: Sendable, Hashable {
         self.consecutiveFailures = consecutiveFailures
         self.closedSince = closedSince
         self.vanished = vanished
+        self.lastObservedAt = lastObservedAt
+    }
+
+    /// Whether an answer to a request sent at `requestedAt` is older than the one already applied.
+    public func isStale(requestedAt: Timestamp) -> Bool {
+        lastObservedAt.map { requestedAt < $0 } ?? false
     }
 }

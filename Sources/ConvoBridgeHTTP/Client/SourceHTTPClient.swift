@@ -121,7 +121,8 @@ public final class SourceHTTPClient: Sendable {
             if opened {
                 logger.error("credentials refused \(policy.authFailureThreshold) times in a row; pausing the source, probing every \(policy.authProbeInterval)")
             }
-        } else {
+        } else if status < 500 && status != 429 {
+            // Only an answer past authentication proves the credentials work; a gateway's 5xx or a 429 proves nothing.
             let closed = breaker.withLock { breaker -> Bool in
                 let wasOpen = breaker.isOpen
                 breaker.recordAccepted()
