@@ -1,4 +1,5 @@
 import ConvoBridgeCore
+import Foundation
 
 /// Reads a configuration tree, collecting every problem (with its key path and the fix) instead of stopping at the
 /// first, so one run of `convobridge run` tells the operator everything to correct.
@@ -139,7 +140,7 @@ final class ConfigReader {
         }
         if let file = string(Self.join(path, "\(key)_file")) {
             do {
-                let value = try readFile(file).trimmingCharacters(in: .newlines)
+                let value = try readFile(file).trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !value.isEmpty else { problem(Self.join(path, "\(key)_file"), "\(file) is empty"); return nil }
                 return value
             } catch {
@@ -150,17 +151,4 @@ final class ConfigReader {
         if required { problem(keyPath, "missing; set \(key)_env (an environment variable name) or \(key)_file (a file path)") }
         return nil
     }
-}
-
-extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        var slice = Substring(self)
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        return String(slice)
-    }
-}
-
-extension Set where Element == Character {
-    static let newlines: Set<Character> = ["\n", "\r", "\r\n", " ", "\t"]
 }
