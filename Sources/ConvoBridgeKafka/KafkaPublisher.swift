@@ -202,6 +202,18 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     }
 
     /// Raises a fatal error in the producer, as librdkafka would on a broken idempotence guarantee.
+    /// Whether a broker answers a metadata request within `timeout`: the readiness probe's "producer connected".
+    public func isConnected(timeout: Duration = .seconds(2)) async -> Bool {
+        let client = state.withLock { $0.client }
+        let milliseconds = Int32(clamping: timeout.wholeMilliseconds)
+        return (try? await BlockingWork.run(name: "convobridge-kafka-probe") {
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let error = rd_kafka_metadata(client.handle, 0, nil, &metadata, milliseconds)
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            return error == RD_KAFKA_RESP_ERR_NO_ERROR
+        }) ?? false
+    }
+
     package func injectFatalErrorForTesting() {
         let client = state.withLock { $0.client }
         _ = rd_kafka_test_fatal_error(client.handle, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "injected by test")

@@ -163,6 +163,19 @@ public final class BridgeStore: Sendable {
         }
     }
 
+    /// Conversations not vanished, by source, platform, status and raw state (for the conversations gauge).
+    public func conversationCounts() throws -> [(source: String, platform: String, status: String, state: String, count: Int)] {
+        try perform("count conversations by state") {
+            try database.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT source, json_extract(snapshot, '$.platform'), json_extract(snapshot, '$.status'),
+                           COALESCE(json_extract(snapshot, '$.state'), ''), COUNT(*)
+                    FROM conversations WHERE vanished = 0 AND snapshot IS NOT NULL GROUP BY 1, 2, 3, 4
+                    """).map { row in (row[0], row[1] ?? "", row[2] ?? "", row[3] ?? "", row[4]) }
+            }
+        }
+    }
+
     // MARK: Discovery cursor
 
     public func advisorWindowEnd(source: String) throws -> Timestamp? {
@@ -216,6 +229,20 @@ public final class BridgeStore: Sendable {
                 }
             }
         }
+    }
+
+    /// When the oldest outbox record was written; nil when the outbox is empty.
+    public func oldestOutboxTime() throws -> Timestamp? {
+        try perform("read outbox age") {
+            try database.read { db in
+                try Int64.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbox").map(Timestamp.init(millisecondsSinceEpoch:))
+            }
+        }
+    }
+
+    /// Whether the database answers a query (the readiness probe's "store open").
+    public func isReadable() -> Bool {
+        (try? database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
     public func outboxCount() throws -> Int {

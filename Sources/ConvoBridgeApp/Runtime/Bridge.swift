@@ -20,6 +20,7 @@ public final class Bridge: Sendable {
     let pollers: [JelouSourcePoller]
     let http: SharedHTTPClient
     let server: BridgeHTTPServer?
+    public let metrics: BridgeMetrics
     private let logger: Logger
 
     public init(configuration: BridgeConfiguration, time: TimeSource = .system, logger: Logger) throws {
@@ -28,8 +29,10 @@ public final class Bridge: Sendable {
         let redactor = SecretRedactor(secrets: configuration.secrets)
         let store = try BridgeStore(path: configuration.storePath)
         let publisher = try KafkaPublisher(configuration: configuration.kafka.publisher, logger: logger)
+        let metrics = BridgeMetrics()
+        self.metrics = metrics
         let relay = OutboxRelay(store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
-                                drainDeadline: configuration.relay.drainDeadline, logger: logger)
+                                drainDeadline: configuration.relay.drainDeadline, metrics: metrics, logger: logger)
         let http = SharedHTTPClient()
         self.store = store
         self.publisher = publisher
@@ -40,9 +43,10 @@ public final class Bridge: Sendable {
         let pollers = configuration.sources.map { source in
             JelouSourcePoller(
                 settings: source,
-                http: SourceHTTPClient(sourceName: source.name, http: http, policy: source.http, time: time, redactor: redactor, logger: logger),
+                http: SourceHTTPClient(sourceName: source.name, http: http, policy: source.http, time: time, redactor: redactor,
+                                       logger: logger, observer: metrics),
                 redactor: redactor, store: store, encoder: encoder, time: time, maxBacklog: configuration.relay.maxBacklog,
-                outboxWritten: { relayWake.signal() }, logger: logger
+                outboxWritten: { relayWake.signal() }, metrics: metrics, logger: logger
             )
         }
         self.pollers = pollers
@@ -53,9 +57,11 @@ public final class Bridge: Sendable {
         }
         if let settings = configuration.server {
             let sink = BridgeEventSink(store: store, encoder: encoder, pollers: Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) }),
-                                       relayWake: relayWake, now: { time.wallClock })
+                                       relayWake: relayWake, metrics: metrics, now: { time.wallClock })
             server = BridgeHTTPServer(settings: settings, receiver: WebhookReceiver(endpoints: endpoints, sink: sink,
                                                                                    maxBodyBytes: settings.maxBodyBytes, logger: logger),
+                                      probes: BridgeProbes(store: store, publisher: publisher, pollers: pollers, metrics: metrics,
+                                                           now: { time.wallClock }),
                                       logger: logger)
         } else {
             server = nil

@@ -10,16 +10,20 @@ struct BridgeEventSink: NativeEventSink {
     let encoder: CloudEventEncoder
     let pollers: [String: JelouSourcePoller]
     let relayWake: WakeSignal
+    let metrics: BridgeMetrics
     let now: @Sendable () -> Timestamp
 
     func accept(_ event: NativeEvent, source: String) async throws {
         let at = now()
         let tracker = ConversationTracker(encoder: encoder)
         let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: at, raw: nil)
+        var forwarded: [ConversationEvent] = []
         try store.write(source: source, conversationID: event.conversationID, discoveredBy: "webhook", now: at) { tracked in
             let result = tracker.forward(event, to: tracked, observation: observation)
+            forwarded = result.events
             return ConversationWrite(tracked: result.tracked, records: result.records, poll: tracked.vanished ? .keep : .noLaterThan(at))
         }
+        for event in forwarded { metrics.event(event) }
         relayWake.signal()
         pollers[source]?.pollDueNow()
     }

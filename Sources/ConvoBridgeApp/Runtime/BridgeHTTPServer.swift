@@ -2,18 +2,23 @@ import ConvoBridgeCore
 import ConvoBridgeServer
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
-/// The bridge's HTTP listener (Hummingbird): the webhook endpoints, and `GET /health`.
+/// The bridge's HTTP listener (Hummingbird): the webhook endpoints, `GET /metrics` (Prometheus text format),
+/// `GET /healthz` (the process is alive) and `GET /readyz` (store, Kafka and every source; 503 with the failing
+/// check otherwise).
 final class BridgeHTTPServer: Service, Sendable {
     let settings: BridgeConfiguration.Server
     let receiver: WebhookReceiver
+    let probes: BridgeProbes
     private let logger: Logger
     private let boundPort = OnceValue<Int>()
 
-    init(settings: BridgeConfiguration.Server, receiver: WebhookReceiver, logger: Logger) {
+    init(settings: BridgeConfiguration.Server, receiver: WebhookReceiver, probes: BridgeProbes, logger: Logger) {
         self.settings = settings
         self.receiver = receiver
+        self.probes = probes
         self.logger = logger
     }
 
@@ -22,7 +27,16 @@ final class BridgeHTTPServer: Service, Sendable {
     func run() async throws {
         let router = Router()
         receiver.addRoutes(to: router)
-        router.get("health") { _, _ in "ok\n" }
+        let probes = self.probes
+        router.get("healthz") { _, _ in Self.json(.ok, .object(["alive": .bool(true)])) }
+        router.get("readyz") { _, _ in
+            let (ready, detail) = await probes.readiness()
+            return Self.json(ready ? .ok : .serviceUnavailable, detail)
+        }
+        router.get("metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: probes.metricsText())))
+        }
         let application = Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "convobridge"),
@@ -30,5 +44,9 @@ final class BridgeHTTPServer: Service, Sendable {
             logger: logger
         )
         try await application.run()
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(value))))
     }
 }

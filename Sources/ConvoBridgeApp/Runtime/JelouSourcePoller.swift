@@ -21,7 +21,10 @@ final class JelouSourcePoller: Service, Sendable {
     private let time: TimeSource
     private let maxBacklog: Int
     private let outboxWritten: @Sendable () -> Void
+    private let metrics: BridgeMetrics
     private let logger: Logger
+    private let startedAt: Timestamp
+    private let lastSuccess = Mutex<Timestamp?>(nil)
     private let random = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
     private let counters = Mutex(PollerStatistics())
     let wake = WakeSignal()
@@ -30,8 +33,10 @@ final class JelouSourcePoller: Service, Sendable {
 
     init(settings: BridgeConfiguration.JelouSource, http: SourceHTTPClient, redactor: SecretRedactor, store: BridgeStore,
          encoder: CloudEventEncoder, time: TimeSource, maxBacklog: Int, tick: Duration = .milliseconds(200),
-         outboxWritten: @escaping @Sendable () -> Void, logger: Logger) {
+         outboxWritten: @escaping @Sendable () -> Void, metrics: BridgeMetrics, logger: Logger) {
         self.settings = settings
+        self.metrics = metrics
+        self.startedAt = time.wallClock
         self.http = http
         self.conversations = JelouConversationClient(baseURL: settings.baseURL, projectID: settings.projectID,
                                                      credentials: settings.credentials, http: http, redactor: redactor)
@@ -139,6 +144,7 @@ final class JelouSourcePoller: Service, Sendable {
     private func record(_ outcome: ConversationTracker.Outcome, conversationID: String, requestedAt: Timestamp, discoveredBy: String) throws {
         let now = time.wallClock
         let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: now, raw: outcome.raw)
+        var applied: (before: ConversationSnapshot?, result: ConversationTracker.Result)?
         let written = try store.write(source: source, conversationID: conversationID, discoveredBy: discoveredBy, now: now) { tracked in
             // A newer request's answer was applied meanwhile (a poll racing a discovery walk): of this one, only what
             // the other endpoint cannot know is still news. Applying the rest would move the state back and invent
@@ -146,10 +152,12 @@ final class JelouSourcePoller: Service, Sendable {
             if tracked.isStale(requestedAt: requestedAt) {
                 guard case .observed(let observed) = outcome else { return ConversationWrite(tracked: tracked, poll: .keep) }
                 let result = tracker.apply(.observed(observed.excluding(Self.sharedCoverage)), to: tracked, observation: observation)
+                applied = (tracked.snapshot, result)
                 return ConversationWrite(tracked: result.tracked, records: result.records, poll: .keep)
             }
             var result = tracker.apply(outcome, to: tracked, observation: observation)
             result.tracked.lastObservedAt = requestedAt
+            applied = (tracked.snapshot, result)
             let next = random.withLock { settings.schedule.nextPoll(of: result.tracked, now: now, using: &$0) }
             return ConversationWrite(tracked: result.tracked, records: result.records, poll: next.map(PollPlan.at) ?? .retire)
         }
@@ -157,12 +165,23 @@ final class JelouSourcePoller: Service, Sendable {
             $0.polls += 1
             $0.events += written.records.count(where: { $0.topic != tracker.encoder.configuration.stateTopic })
         }
+        lastSuccess.withLock { $0 = max($0 ?? now, now) }
+        metrics.pollSucceeded(source: source, at: now)
+        if let applied {
+            for event in applied.result.events { metrics.event(event) }
+            let key = "time_replied_operator_ms"
+            if applied.before?.attributes[key] == nil || applied.before?.attributes[key] == .null,
+               let replied = applied.result.tracked.snapshot?.attributes[key]?.int64Value {
+                metrics.operatorFirstReply(source: source, milliseconds: replied)
+            }
+        }
         if !written.records.isEmpty { outboxWritten() }
     }
 
     private func recordFailure(_ conversationID: String, _ error: any Error) async {
         let kind = (error as? SourceError)?.kind ?? "other"
         counters.withLock { $0.failures[kind, default: 0] += 1 }
+        metrics.pollFailed(source: source, kind: kind)
         let now = time.wallClock
         do {
             try store.write(source: source, conversationID: conversationID, discoveredBy: "poll", now: now) { tracked in
@@ -202,7 +221,9 @@ final class JelouSourcePoller: Service, Sendable {
         } catch is CancellationError {
             return
         } catch {
-            counters.withLock { $0.failures[(error as? SourceError)?.kind ?? "other", default: 0] += 1 }
+            let kind = (error as? SourceError)?.kind ?? "other"
+            counters.withLock { $0.failures[kind, default: 0] += 1 }
+            metrics.pollFailed(source: source, kind: kind)
             logger.warning("Advisor Conversations failed; the window will be asked again", metadata: ["error": "\(error)"])
             return
         }
@@ -222,10 +243,30 @@ final class JelouSourcePoller: Service, Sendable {
         try? store.setAdvisorWindowEnd(source: source, range.end)
     }
 
+    /// Whether the source answers: its credentials are not being refused, and it gave an answer within `staleAfter`
+    /// (or started less than that ago).
+    func health(now: Timestamp) -> SourceHealth {
+        let staleAfter = max(settings.schedule.openInterval * 3, settings.advisor.map { $0.interval * 3 } ?? .zero, .seconds(60))
+        let last = lastSuccess.withLock { $0 }
+        let reference = last ?? startedAt
+        let fresh = now.millisecondsSinceEpoch - reference.millisecondsSinceEpoch <= staleAfter.wholeMilliseconds
+        let paused = http.isPaused
+        metrics.setCircuitOpen(source: source, paused)
+        return SourceHealth(source: source, ready: fresh && !paused, circuitOpen: paused, lastSuccess: last)
+    }
+
     /// A webhook scheduled a conversation for now (in the store): look for due polls without waiting for the tick.
     func pollDueNow() {
         wake.signal()
     }
+}
+
+/// A source's part of the readiness probe.
+struct SourceHealth: Sendable, Hashable {
+    var source: String
+    var ready: Bool
+    var circuitOpen: Bool
+    var lastSuccess: Timestamp?
 }
 
 /// What a source's poller has done since start.

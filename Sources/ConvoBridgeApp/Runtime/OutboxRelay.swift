@@ -16,10 +16,12 @@ final class OutboxRelay: Service, Sendable {
     private let batchSize: Int
     private let drainDeadline: Duration
     private let logger: Logger
+    private let metrics: BridgeMetrics
     let wake = WakeSignal()
     private let counters = Mutex(RelayStatistics())
 
-    init(store: BridgeStore, publisher: any RecordPublisher, batchSize: Int, drainDeadline: Duration, logger: Logger) {
+    init(store: BridgeStore, publisher: any RecordPublisher, batchSize: Int, drainDeadline: Duration, metrics: BridgeMetrics, logger: Logger) {
+        self.metrics = metrics
         self.store = store
         self.publisher = publisher
         self.batchSize = batchSize
@@ -51,7 +53,9 @@ final class OutboxRelay: Service, Sendable {
     private func publishBatch() async throws -> (count: Int, failed: Bool) {
         let entries = try store.pendingOutbox(limit: batchSize)
         guard !entries.isEmpty else { return (0, false) }
+        let started = ContinuousClock.now
         let reports = try await publisher.publish(entries.map(\.record))
+        let delivery = ContinuousClock.now - started
         var acknowledged: [Int64] = []
         var blockedKeys: Set<[UInt8]> = []
         var firstError: String?
@@ -65,6 +69,8 @@ final class OutboxRelay: Service, Sendable {
             }
         }
         try store.removeOutbox(ids: acknowledged)
+        metrics.published(acknowledged.count, delivery: delivery)
+        if acknowledged.count < entries.count { metrics.deliveryFailed(entries.count - acknowledged.count) }
         counters.withLock {
             $0.published += acknowledged.count
             $0.retried += entries.count - acknowledged.count

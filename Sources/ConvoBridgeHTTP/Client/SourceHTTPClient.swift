@@ -23,6 +23,7 @@ public final class SourceHTTPClient: Sendable {
     private let random: Mutex<SplitMix64>
     private let counters = Mutex(SourceHTTPStatistics())
     private let permits: AsyncSemaphore
+    private let observer: (any SourceHTTPObserver)?
 
     public init(
         sourceName: String,
@@ -31,8 +32,10 @@ public final class SourceHTTPClient: Sendable {
         time: TimeSource,
         redactor: SecretRedactor,
         logger: Logger,
+        observer: (any SourceHTTPObserver)? = nil,
         randomSeed: UInt64 = UInt64.random(in: .min ... .max)
     ) {
+        self.observer = observer
         self.sourceName = sourceName
         self.policy = policy
         self.http = http
@@ -69,8 +72,10 @@ public final class SourceHTTPClient: Sendable {
 
             let failure: SourceError
             var retryAfter: Duration?
+            let started = ContinuousClock.now
             do {
                 let response = try await permits.withPermit { try await perform(request) }
+                observer?.attemptFinished(source: sourceName, operation: request.operation, status: response.status, latency: .now - started)
                 recordCredentials(status: response.status)
                 guard RetryPolicy.isRetryable(status: response.status) else { return response }
                 if response.status == 429 { counters.withLock { $0.rateLimitedResponses += 1 } }
@@ -78,11 +83,13 @@ public final class SourceHTTPClient: Sendable {
                 let detail = redactor.redact(response.bodyExcerpt())
                 failure = response.status == 429 ? .rateLimited(detail: detail) : .httpStatus(response.status, detail: detail)
             } catch let error as SourceError {
+                observer?.attemptFinished(source: sourceName, operation: request.operation, status: nil, latency: .now - started)
                 guard case .timeout = error else { throw error }
                 failure = error
             } catch let error as CancellationError {
                 throw error
             } catch {
+                observer?.attemptFinished(source: sourceName, operation: request.operation, status: nil, latency: .now - started)
                 failure = classify(error)
             }
 
@@ -93,6 +100,7 @@ public final class SourceHTTPClient: Sendable {
                 throw failure
             }
             counters.withLock { $0.retries += 1 }
+            observer?.retrying(source: sourceName, operation: request.operation)
             logger.notice("retrying \(request.operation)", metadata: [
                 "attempt": "\(retry + 1)", "delay_ms": "\(delay.wholeMilliseconds)", "reason": "\(redactor.redact(failure.description))",
             ])

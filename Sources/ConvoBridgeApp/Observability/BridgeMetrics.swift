@@ -1,0 +1,132 @@
+import ConvoBridgeCore
+public import ConvoBridgeHTTP
+import Prometheus
+import Synchronization
+
+/// The bridge's Prometheus metrics, in its own registry (no process-wide state, so several bridges can run in one
+/// test process). Names follow Prometheus conventions: `convobridge_` prefix, `_total` counters, `_seconds` units.
+/// No label carries a conversation id; end reasons are bounded to the first `maxEndReasons` seen, the rest `other`.
+public final class BridgeMetrics: SourceHTTPObserver, Sendable {
+    private let registry = PrometheusCollectorRegistry()
+    static let maxEndReasons = 20
+    private let endReasons = Mutex<Set<String>>([])
+    /// Label sets of the conversation gauge set at the last scrape, to zero those that disappeared.
+    private let conversationLabels = Mutex<Set<[String]>>([])
+
+    static let durationBuckets: [Double] = [60, 300, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200]
+    static let replyBuckets: [Double] = [5, 15, 30, 60, 120, 300, 600, 1800, 3600]
+    static let latencyBuckets: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                                             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
+    static let deliveryBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
+                                              .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(120)]
+
+    public init() {}
+
+    private func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "convobridge", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    // MARK: Business
+
+    /// One event published to the outbox (a transition or a forwarded webhook event).
+    func event(_ event: ConversationEvent) {
+        registry.makeCounter(descriptor: name("transitions", "total", "Events written for publication, by source and CloudEvents type."),
+                             labels: [("source", event.source), ("type", event.type.rawValue)]).increment()
+        guard event.type == .closed, let after = event.after else { return }
+        registry.makeCounter(descriptor: name("closes", "total", "Conversations closed, by source and end reason (the first 20 reasons seen; the rest as other)."),
+                             labels: [("source", event.source), ("ended_reason", boundedReason(after.endedReason))]).increment()
+        if let start = after.startedAt, let end = after.endedAt, end >= start {
+            registry.makeValueHistogram(descriptor: name("conversation_duration", "seconds", "Conversation duration at close (ended_at - started_at)."),
+                                        labels: [("source", event.source)], buckets: Self.durationBuckets)
+                .record(Double(end.millisecondsSinceEpoch - start.millisecondsSinceEpoch) / 1000)
+        }
+    }
+
+    /// An operator's first reply time became known (Jelou `timeRepliedOperator`).
+    func operatorFirstReply(source: String, milliseconds: Int64) {
+        registry.makeValueHistogram(descriptor: name("operator_first_reply", "seconds", "Time to the operator's first reply (Jelou timeRepliedOperator)."),
+                                    labels: [("source", source)], buckets: Self.replyBuckets)
+            .record(Double(milliseconds) / 1000)
+    }
+
+    private func boundedReason(_ reason: String?) -> String {
+        guard let reason else { return "none" }
+        return endReasons.withLock { seen in
+            if seen.contains(reason) { return reason }
+            guard seen.count < Self.maxEndReasons else { return "other" }
+            seen.insert(reason)
+            return reason
+        }
+    }
+
+    /// Conversations tracked now, by source, platform, status and state (set at each scrape from the store).
+    func setConversations(_ counts: [(source: String, platform: String, status: String, state: String, count: Int)]) {
+        let descriptor = name("conversations", "", "Conversations tracked now (not vanished), by source, platform, status and state.")
+        var now: Set<[String]> = []
+        for row in counts {
+            now.insert([row.source, row.platform, row.status, row.state])
+            registry.makeGauge(descriptor: descriptor, labels: [("source", row.source), ("platform", row.platform), ("status", row.status), ("state", row.state)])
+                .set(to: Double(row.count))
+        }
+        let gone = conversationLabels.withLock { previous in
+            defer { previous = now }
+            return previous.subtracting(now)
+        }
+        for labels in gone {
+            registry.makeGauge(descriptor: descriptor, labels: [("source", labels[0]), ("platform", labels[1]), ("status", labels[2]), ("state", labels[3])])
+                .set(to: 0)
+        }
+    }
+
+    // MARK: Operations
+
+    public func attemptFinished(source: String, operation: String, status: Int?, latency: Duration) {
+        registry.makeCounter(descriptor: name("http_requests", "total", "Requests to platforms, by source, operation and status code (error: no response)."),
+                             labels: [("source", source), ("operation", operation), ("code", status.map(String.init) ?? "error")]).increment()
+        registry.makeDurationHistogram(descriptor: name("http_request_duration", "seconds", "Platform request latency, by source and operation."),
+                                       labels: [("source", source), ("operation", operation)], buckets: Self.latencyBuckets)
+            .record(latency)
+        if status == 429 {
+            registry.makeCounter(descriptor: name("http_rate_limited", "total", "429 answers from platforms, by source."), labels: [("source", source)]).increment()
+        }
+    }
+
+    public func retrying(source: String, operation: String) {
+        registry.makeCounter(descriptor: name("http_retries", "total", "Platform requests retried, by source."), labels: [("source", source)]).increment()
+    }
+
+    func pollFailed(source: String, kind: String) {
+        registry.makeCounter(descriptor: name("poll_failures", "total", "Polls that gave no observation, by source and reason."),
+                             labels: [("source", source), ("reason", kind)]).increment()
+    }
+
+    func pollSucceeded(source: String, at time: Timestamp) {
+        registry.makeGauge(descriptor: name("last_successful_poll", "timestamp_seconds", "Unix time of the last answer a source's platform gave."),
+                           labels: [("source", source)]).set(to: Double(time.millisecondsSinceEpoch) / 1000)
+    }
+
+    func setCircuitOpen(source: String, _ open: Bool) {
+        registry.makeGauge(descriptor: name("source_circuit_open", "", "1 while a source is paused after repeated credential refusals."),
+                           labels: [("source", source)]).set(to: open ? 1 : 0)
+    }
+
+    func published(_ count: Int, delivery: Duration) {
+        registry.makeCounter(descriptor: name("events_published", "total", "Records Kafka acknowledged (events and state records)."), labels: []).increment(by: Int64(count))
+        registry.makeDurationHistogram(descriptor: name("kafka_delivery", "seconds", "Time from handing a batch to the producer to its last delivery report."),
+                                       labels: [], buckets: Self.deliveryBuckets).record(delivery)
+    }
+
+    func deliveryFailed(_ count: Int) {
+        registry.makeCounter(descriptor: name("kafka_delivery_errors", "total", "Records Kafka did not acknowledge (they stay in the outbox)."), labels: [])
+            .increment(by: Int64(count))
+    }
+
+    func setOutbox(depth: Int, oldestAge: Duration?) {
+        registry.makeGauge(descriptor: name("outbox_events", "", "Records waiting in the outbox for Kafka."), labels: []).set(to: Double(depth))
+        registry.makeGauge(descriptor: name("outbox_oldest_age", "seconds", "Age of the oldest record waiting in the outbox (0 when empty)."), labels: [])
+            .set(to: oldestAge.map { Double($0.wholeMilliseconds) / 1000 } ?? 0)
+    }
+
+    /// The exposition text.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

@@ -1,0 +1,45 @@
+import ConvoBridgeCore
+import ConvoBridgeKafka
+import ConvoBridgeStore
+
+/// What `/metrics`, `/healthz` and `/readyz` read: scrape-time gauges and the readiness checks.
+struct BridgeProbes: Sendable {
+    let store: BridgeStore
+    let publisher: KafkaPublisher
+    let pollers: [JelouSourcePoller]
+    let metrics: BridgeMetrics
+    let now: @Sendable () -> Timestamp
+
+    /// The exposition text, with the gauges that are read from the store refreshed first.
+    func metricsText() -> [UInt8] {
+        let time = now()
+        if let counts = try? store.conversationCounts() { metrics.setConversations(counts) }
+        let depth = (try? store.outboxCount()) ?? 0
+        let oldest = (try? store.oldestOutboxTime()) ?? nil
+        metrics.setOutbox(depth: depth, oldestAge: oldest.map { .milliseconds(max(0, time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch)) })
+        for poller in pollers { _ = poller.health(now: time) }
+        return metrics.render()
+    }
+
+    /// Ready when the store answers, a Kafka broker answers, and every source answered recently with its
+    /// credentials accepted. The JSON says which check failed.
+    func readiness() async -> (ready: Bool, detail: JSONValue) {
+        let time = now()
+        let storeOK = store.isReadable()
+        let kafkaOK = await publisher.isConnected()
+        let sources = pollers.map { $0.health(now: time) }
+        let ready = storeOK && kafkaOK && sources.allSatisfy(\.ready)
+        return (ready, .object([
+            "ready": .bool(ready),
+            "store": .bool(storeOK),
+            "kafka": .bool(kafkaOK),
+            "sources": .object(JSONObject(sources.map { health in
+                JSONObject.Member(key: health.source, value: .object([
+                    "ready": .bool(health.ready),
+                    "circuit_open": .bool(health.circuitOpen),
+                    "last_success": .optional(health.lastSuccess?.rfc3339),
+                ]))
+            })),
+        ]))
+    }
+}

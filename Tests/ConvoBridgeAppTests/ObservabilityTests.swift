@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import ConvoBridgeApp
+import ConvoBridgeCore
+import ConvoBridgeHTTP
+import ConvoBridgeSimulator
+import Foundation
+import NIOCore
+import NIOHTTP1
+import ConvoBridgeKafka
+import Testing
+
+@Suite("Metrics, health and readiness over HTTP", .serialized)
+struct ObservabilityTests {
+    static func get(_ url: String) async throws -> (status: Int, body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 22)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    /// The value of one sample line of the exposition text, e.g. `convobridge_closes_total{source="s",ended_reason="r"}`.
+    static func sample(_ text: String, _ name: String, _ labels: [String: String] = [:]) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name) && !line.hasPrefix("#") {
+            let head = line.prefix { $0 != " " }
+            guard head == name || head.hasPrefix(name + "{") else { continue }
+            guard labels.allSatisfy({ head.contains("\($0.key)=\"\($0.value)\"") }) else { continue }
+            return Double(line.split(separator: " ").last ?? "")
+        }
+        return nil
+    }
+
+    @Test("After a simulated run, /metrics shows the business and operational values")
+    func metricsAfterRun() async throws {
+        let harness = try await BridgeHarness()
+        let events = try TopicCollector(harness)
+        for id in ["m-1", "m-2"] {
+            try harness.world.create(id: id)
+            try harness.world.assign(id, operator: "Ana", team: "Soporte")
+        }
+        try await harness.withBridge { bridge in
+            try await events.waitUntil("discovery") { $0.count == 2 }
+            try harness.world.close("m-1", reason: "closed_by_operator")
+            try await events.waitUntil("the close") { $0.contains { $0.header("ce_type") == "conversation.closed" } }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while bridge.statistics.outbox > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            let port = try #require(await bridge.serverPort())
+            let (status, text) = try await Self.get("http://127.0.0.1:\(port)/metrics")
+            #expect(status == 200)
+            let source = ["source": "jelou-demo"]
+            #expect(Self.sample(text, "convobridge_transitions_total", source.merging(["type": "conversation.discovered"]) { $1 }) == 2)
+            #expect(Self.sample(text, "convobridge_transitions_total", source.merging(["type": "conversation.closed"]) { $1 }) == 1)
+            #expect(Self.sample(text, "convobridge_closes_total", source.merging(["ended_reason": "closed_by_operator"]) { $1 }) == 1)
+            #expect(Self.sample(text, "convobridge_conversation_duration_seconds_count", source) == 1)
+            #expect(Self.sample(text, "convobridge_operator_first_reply_seconds_count", source) == 2)
+            #expect(Self.sample(text, "convobridge_conversations", ["source": "jelou-demo", "status": "closed", "state": "closed"]) == 1)
+            #expect(Self.sample(text, "convobridge_conversations", ["source": "jelou-demo", "status": "open", "state": "active"]) == 1)
+            #expect((Self.sample(text, "convobridge_http_requests_total", ["operation": "get-conversation", "code": "200"]) ?? 0) > 0)
+            #expect((Self.sample(text, "convobridge_http_requests_total", ["operation": "advisor-conversations", "code": "200"]) ?? 0) > 0)
+            #expect((Self.sample(text, "convobridge_http_request_duration_seconds_count", ["operation": "get-conversation"]) ?? 0) > 0)
+            #expect((Self.sample(text, "convobridge_events_published_total") ?? 0) >= 6, "3 events and 3 state records at least")
+            #expect(Self.sample(text, "convobridge_outbox_events") == 0)
+            #expect(Self.sample(text, "convobridge_outbox_oldest_age_seconds") == 0)
+            #expect((Self.sample(text, "convobridge_last_successful_poll_timestamp_seconds", source) ?? 0) > 1.7e9)
+            #expect(Self.sample(text, "convobridge_source_circuit_open", source) == 0)
+            #expect(!text.contains("m-1") && !text.contains("m-2"), "no conversation id in any label")
+            #expect(!text.contains("sim-api-key") && !text.contains("sim-client-secret"))
+            let (healthStatus, health) = try await Self.get("http://127.0.0.1:\(port)/healthz")
+            #expect(healthStatus == 200 && health == #"{"alive":true}"#)
+        }
+    }
+
+    @Test("/readyz turns unready when a source's credentials are refused, and ready again when they are accepted")
+    func readiness() async throws {
+        let harness = try await BridgeHarness()
+        try harness.world.create(id: "r-1")
+        var configuration = harness.configuration()
+        configuration.sources[0].advisor = nil
+        configuration.sources[0].conversationIDs = ["r-1"]
+        configuration.sources[0].http.authFailureThreshold = 2
+        configuration.sources[0].http.authProbeInterval = .milliseconds(500)
+        try await harness.withBridge(configuration) { bridge in
+            let url = "http://127.0.0.1:\(try #require(await bridge.serverPort()))/readyz"
+            func waitFor(ready: Bool) async throws -> String {
+                let deadline = ContinuousClock.now + .seconds(20)
+                while true {
+                    let (status, body) = try await Self.get(url)
+                    if (status == 200) == ready { return body }
+                    guard ContinuousClock.now < deadline else { Issue.record("readyz stayed \(status): \(body)"); return body }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            let ready = try await waitFor(ready: true)
+            #expect(ready.contains(#""kafka":true"#) && ready.contains(#""store":true"#))
+            harness.world.addFault(SimulatorFault(kind: .unauthorized, count: 1_000_000))
+            let unready = try await waitFor(ready: false)
+            #expect(unready.contains(#""circuit_open":true"#), "\(unready)")
+            harness.world.clearFaults()
+            let again = try await waitFor(ready: true)
+            #expect(again.contains(#""circuit_open":false"#))
+        }
+    }
+}
