@@ -163,6 +163,46 @@ public final class BridgeStore: Sendable {
         }
     }
 
+    /// One watched conversation, as the admin API lists it.
+    public struct WatchEntry: Sendable, Hashable {
+        public var conversationID: String
+        /// nil once retired (closed past its grace period, or removed by an operator).
+        public var nextPollAt: Timestamp?
+        public var status: String?
+        public var state: String?
+        public var lastSequence: Int64
+        public var vanished: Bool
+    }
+
+    /// Every conversation of `source` the store knows, by id.
+    public func watchList(source: String) throws -> [WatchEntry] {
+        try perform("read watch list") {
+            try database.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT conversation_id, next_poll_at, json_extract(snapshot, '$.status'), json_extract(snapshot, '$.state'),
+                           last_sequence, vanished
+                    FROM conversations WHERE source = ? ORDER BY conversation_id
+                    """, arguments: [source]).map { row in
+                    let next: Int64? = row[1]
+                    return WatchEntry(conversationID: row[0], nextPollAt: next.map(Timestamp.init(millisecondsSinceEpoch:)),
+                                      status: row[2], state: row[3], lastSequence: row[4], vanished: row[5])
+                }
+            }
+        }
+    }
+
+    /// Schedules every watched conversation of `source` for `now` (an operator's "re-poll the source").
+    @discardableResult
+    public func pollAll(source: String, now: Timestamp) throws -> Int {
+        try perform("schedule source") {
+            try database.write { db in
+                try db.execute(sql: "UPDATE conversations SET next_poll_at = ? WHERE source = ? AND next_poll_at IS NOT NULL",
+                               arguments: [now.millisecondsSinceEpoch, source])
+                return db.changesCount
+            }
+        }
+    }
+
     /// Conversations not vanished, by source, platform, status and raw state (for the conversations gauge).
     public func conversationCounts() throws -> [(source: String, platform: String, status: String, state: String, count: Int)] {
         try perform("count conversations by state") {
@@ -266,12 +306,15 @@ public final class BridgeStore: Sendable {
         let snapshot = try snapshotText.map { try ConversationSnapshot(json: JSONParser.parse($0)) }
         let closedSince: Int64? = row["closed_since"]
         let lastObservedAt: Int64? = row["last_observed_at"]
-        return TrackedConversation(
+        let nextPollAt: Int64? = row["next_poll_at"]
+        var tracked = TrackedConversation(
             source: source, conversationID: conversationID, snapshot: snapshot, lastSequence: row["last_sequence"],
             consecutiveNotFound: row["consecutive_not_found"], consecutiveFailures: row["consecutive_failures"],
             closedSince: closedSince.map(Timestamp.init(millisecondsSinceEpoch:)), vanished: row["vanished"],
             lastObservedAt: lastObservedAt.map(Timestamp.init(millisecondsSinceEpoch:))
         )
+        tracked.isScheduled = nextPollAt != nil
+        return tracked
     }
 
     /// Headers as a JSON array of `[name, value]` pairs (the contract's header values are UTF-8 text).

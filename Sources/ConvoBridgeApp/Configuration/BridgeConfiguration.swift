@@ -14,6 +14,15 @@ public struct BridgeConfiguration: Sendable {
         public var host: String
         public var port: Int
         public var maxBodyBytes: Int
+        /// Enables the admin API (`/admin/…`, `Authorization: Bearer <token>`); nil leaves it off.
+        public var adminToken: String?
+
+        public init(host: String, port: Int, maxBodyBytes: Int = 256 * 1024, adminToken: String? = nil) {
+            self.host = host
+            self.port = port
+            self.maxBodyBytes = maxBodyBytes
+            self.adminToken = adminToken
+        }
     }
 
     public struct Relay: Sendable {
@@ -61,7 +70,7 @@ public struct BridgeConfiguration: Sendable {
     public var relay: Relay
     public var sources: [JelouSource]
 
-    public var secrets: [String] { sources.flatMap(\.secrets) + kafka.publisher.secretValues }
+    public var secrets: [String] { sources.flatMap(\.secrets) + kafka.publisher.secretValues + (server?.adminToken.map { [$0] } ?? []) }
 }
 
 extension KafkaPublisherConfiguration {

@@ -121,13 +121,14 @@ public struct ConfigurationLoader: Sendable {
             )
         )
 
-        reader.rejectUnknownKeys("server", known: ["listen", "max_body_bytes"])
+        reader.rejectUnknownKeys("server", known: ["listen", "max_body_bytes", "admin_token", "admin_token_env", "admin_token_file"])
         var server: BridgeConfiguration.Server?
         if let listen = reader.string("server.listen") {
             let pieces = listen.split(separator: ":", omittingEmptySubsequences: false)
             if pieces.count == 2, let port = Int(pieces[1]), (0...65535).contains(port), !pieces[0].isEmpty {
                 server = .init(host: String(pieces[0]), port: port,
-                               maxBodyBytes: reader.int("server.max_body_bytes", default: 256 * 1024, range: 1024...(16 << 20)))
+                               maxBodyBytes: reader.int("server.max_body_bytes", default: 256 * 1024, range: 1024...(16 << 20)),
+                               adminToken: reader.secret("server", key: "admin_token", required: false))
             } else {
                 reader.problem("server.listen", "expected host:port (e.g. 0.0.0.0:8080), found \(listen)")
             }

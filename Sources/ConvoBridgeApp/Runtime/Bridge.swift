@@ -62,6 +62,10 @@ public final class Bridge: Sendable {
                                                                                    maxBodyBytes: settings.maxBodyBytes, logger: logger),
                                       probes: BridgeProbes(store: store, publisher: publisher, pollers: pollers, metrics: metrics,
                                                            now: { time.wallClock }),
+                                      admin: settings.adminToken.map { token in
+                                          AdminAPI(token: token, store: store, pollers: Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) }),
+                                                   now: { time.wallClock }, logger: logger)
+                                      },
                                       logger: logger)
         } else {
             server = nil

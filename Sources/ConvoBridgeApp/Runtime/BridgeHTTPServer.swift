@@ -12,10 +12,12 @@ final class BridgeHTTPServer: Service, Sendable {
     let settings: BridgeConfiguration.Server
     let receiver: WebhookReceiver
     let probes: BridgeProbes
+    let admin: AdminAPI?
     private let logger: Logger
     private let boundPort = OnceValue<Int>()
 
-    init(settings: BridgeConfiguration.Server, receiver: WebhookReceiver, probes: BridgeProbes, logger: Logger) {
+    init(settings: BridgeConfiguration.Server, receiver: WebhookReceiver, probes: BridgeProbes, admin: AdminAPI?, logger: Logger) {
+        self.admin = admin
         self.settings = settings
         self.receiver = receiver
         self.probes = probes
@@ -27,6 +29,7 @@ final class BridgeHTTPServer: Service, Sendable {
     func run() async throws {
         let router = Router()
         receiver.addRoutes(to: router)
+        admin?.addRoutes(to: router)
         let probes = self.probes
         router.get("healthz") { _, _ in Self.json(.ok, .object(["alive": .bool(true)])) }
         router.get("readyz") { _, _ in

@@ -25,6 +25,7 @@ final class JelouSourcePoller: Service, Sendable {
     private let logger: Logger
     private let startedAt: Timestamp
     private let lastSuccess = Mutex<Timestamp?>(nil)
+    private let paused = Mutex(false)
     private let random = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
     private let counters = Mutex(PollerStatistics())
     let wake = WakeSignal()
@@ -98,8 +99,22 @@ final class JelouSourcePoller: Service, Sendable {
         }
     }
 
+    /// An operator paused this source (admin API): no polls and no discovery until resumed; webhooks still land.
+    var isPaused: Bool { paused.withLock { $0 } }
+
+    func setPaused(_ value: Bool) {
+        paused.withLock { $0 = value }
+        logger.notice(value ? "source paused by an operator" : "source resumed by an operator")
+        wake.signal()
+    }
+
+    private func waitWhilePaused() async {
+        while isPaused && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(200)) }
+    }
+
     private func pollLoop() async throws {
         while !Task.isCancelled {
+            await waitWhilePaused()
             try await waitForBacklog()
             let due = try store.duePolls(source: source, now: time.wallClock, limit: http.policy.maxConcurrentRequests * 4)
             if due.isEmpty {
@@ -159,6 +174,10 @@ final class JelouSourcePoller: Service, Sendable {
             result.tracked.lastObservedAt = requestedAt
             applied = (tracked.snapshot, result)
             let next = random.withLock { settings.schedule.nextPoll(of: result.tracked, now: now, using: &$0) }
+            // Unscheduled while this poll was in flight (an operator removed it): the answer counts, the removal stays.
+            if discoveredBy == "poll" && !tracked.isScheduled && tracked.snapshot != nil {
+                return ConversationWrite(tracked: result.tracked, records: result.records, poll: .keep)
+            }
             return ConversationWrite(tracked: result.tracked, records: result.records, poll: next.map(PollPlan.at) ?? .retire)
         }
         counters.withLock {
@@ -204,6 +223,7 @@ final class JelouSourcePoller: Service, Sendable {
 
     private func discoveryLoop(_ advisor: JelouAdvisorClient, _ settings: BridgeConfiguration.Advisor) async throws {
         while !Task.isCancelled {
+            await waitWhilePaused()
             try await waitForBacklog()
             await discover(advisor, settings)
             try await time.sleep(for: settings.interval)
@@ -252,7 +272,8 @@ final class JelouSourcePoller: Service, Sendable {
         let fresh = now.millisecondsSinceEpoch - reference.millisecondsSinceEpoch <= staleAfter.wholeMilliseconds
         let paused = http.isPaused
         metrics.setCircuitOpen(source: source, paused)
-        return SourceHealth(source: source, ready: fresh && !paused, circuitOpen: paused, lastSuccess: last)
+        // A source an operator paused is not polled on purpose: it does not make the bridge unready.
+        return SourceHealth(source: source, ready: (fresh || isPaused) && !paused, circuitOpen: paused, lastSuccess: last)
     }
 
     /// A webhook scheduled a conversation for now (in the store): look for due polls without waiting for the tick.

@@ -26,19 +26,23 @@ final class WakeSignal: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let resumeNow = self.state.withLock { state -> Bool in
+                    let (resumeNow, displaced) = self.state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
                         if state.pending {
                             state.pending = false
-                            return true
+                            return (true, nil)
                         }
-                        state.waiter = continuation
-                        return false
+                        // One waiter at a time; a second one wakes the first (an early wake-up is harmless, a lost one is not).
+                        defer { state.waiter = continuation }
+                        return (false, state.waiter)
                     }
+                    displaced?.resume()
                     if resumeNow { continuation.resume() }
                 }
             }
             group.addTask {
                 try? await clock.sleep(for: timeout)
+                // Also when cancelled: the waiting child cannot be cancelled, so it must be resumed for the group to
+                // end. A signal left pending only makes the next wait return at once, which is harmless.
                 self.signal()
             }
             await group.next()

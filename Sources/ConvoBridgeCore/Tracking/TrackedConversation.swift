@@ -18,6 +18,8 @@ public struct TrackedConversation: Sendable, Hashable {
     /// When the request behind the last applied answer was sent. An answer to an older request (a poll and a
     /// discovery walk racing) is stale and must not be applied over a newer one, or it would invent a transition.
     public var lastObservedAt: Timestamp?
+    /// Whether a next poll is scheduled (read from the store; a write sets the schedule through its plan).
+    public var isScheduled: Bool = false
 
     public init(source: String, conversationID: String, snapshot: ConversationSnapshot? = nil, lastSequence: Int64 = 0,
                 consecutiveNotFound: Int = 0, consecutiveFailures: Int = 0, closedSince: Timestamp? = nil, vanished: Bool = false,
