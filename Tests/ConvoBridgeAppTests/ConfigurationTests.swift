@@ -114,7 +114,7 @@ struct ConfigurationTests {
     @Test("The example files in config/ load", arguments: ["demo.yaml", "jelou-production.yaml"])
     func examples(file: String) throws {
         let path = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-        let configuration = try ConfigurationLoader(environment: Self.environment.merging(["JELOU_CLIENT_ID": "c"]) { $1 })
+        let configuration = try ConfigurationLoader(environment: Self.environment.merging(["BRIDGE_ADMIN_TOKEN": "admin-token-123"]) { $1 })
             .load(file: "/\(path)/config/\(file)")
         #expect(!configuration.sources.isEmpty)
     }
