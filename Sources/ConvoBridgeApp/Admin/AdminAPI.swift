@@ -1,9 +1,9 @@
 import ConvoBridgeCore
+import ConvoBridgeServer
 import ConvoBridgeStore
 import Hummingbird
 import HTTPTypes
 import Logging
-import NIOCore
 
 /// The admin API under `/admin`, served only when `server.admin_token_*` is configured. Every request needs
 /// `Authorization: Bearer <token>` (compared in constant time); anything else is 401.
@@ -134,13 +134,13 @@ struct AdminAPI: Sendable {
     private func authorized(_ request: Request, _ body: () throws -> JSONValue) throws -> Response {
         let header = request.headers[.authorization] ?? ""
         guard header.hasPrefix("Bearer "), Self.constantTimeEquals(Array(header.utf8.dropFirst(7)), Array(token.utf8)) else {
-            return Self.json(.unauthorized, .object(["error": .string("missing or wrong bearer token")]),
-                             extra: [.wwwAuthenticate: #"Bearer realm="convobridge-admin""#])
+            return Response.json(.unauthorized, .object(["error": .string("missing or wrong bearer token")]),
+                             headers: [.wwwAuthenticate: #"Bearer realm="convobridge-admin""#])
         }
         do {
-            return Self.json(.ok, try body())
+            return Response.json(.ok, try body())
         } catch let error as AdminError {
-            return Self.json(error.status, .object(["error": .string(error.message)]))
+            return Response.json(error.status, .object(["error": .string(error.message)]))
         }
     }
 
@@ -150,12 +150,6 @@ struct AdminAPI: Sendable {
             difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
         }
         return difference == 0
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ value: JSONValue, extra: HTTPFields = [:]) -> Response {
-        var headers = extra
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(value))))
     }
 }
 

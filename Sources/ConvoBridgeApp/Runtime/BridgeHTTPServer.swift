@@ -31,10 +31,10 @@ final class BridgeHTTPServer: Service, Sendable {
         receiver.addRoutes(to: router)
         admin?.addRoutes(to: router)
         let probes = self.probes
-        router.get("healthz") { _, _ in Self.json(.ok, .object(["alive": .bool(true)])) }
+        router.get("healthz") { _, _ in Response.json(.ok, .object(["alive": .bool(true)])) }
         router.get("readyz") { _, _ in
             let (ready, detail) = await probes.readiness()
-            return Self.json(ready ? .ok : .serviceUnavailable, detail)
+            return Response.json(ready ? .ok : .serviceUnavailable, detail)
         }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -49,7 +49,4 @@ final class BridgeHTTPServer: Service, Sendable {
         try await application.run()
     }
 
-    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(value))))
-    }
 }

@@ -65,18 +65,13 @@ public final class WebhookReceiver: Sendable {
         }
         counters.withLock { $0.accepted += 1 }
         logger.debug("webhook accepted", metadata: ["source": "\(endpoint.source)", "event": "\(event.name)", "conversation_id": "\(event.conversationID)"])
-        return Self.json(.accepted, ["status": .string("accepted"), "event": .string(event.name), "conversation_id": .string(event.conversationID)])
+        return .json(.accepted, .object(["status": .string("accepted"), "event": .string(event.name), "conversation_id": .string(event.conversationID)]))
     }
 
     private func reject(_ status: HTTPResponse.Status, _ reason: String, _ endpoint: WebhookEndpoint,
                         _ count: (inout WebhookStatistics) -> Void) -> Response {
         counters.withLock { count(&$0) }
         logger.warning("webhook rejected", metadata: ["source": "\(endpoint.source)", "status": "\(status.code)", "reason": "\(reason)"])
-        return Self.json(status, ["status": .string("rejected"), "error": .string(reason)])
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ object: JSONObject) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(.object(object)))))
+        return .json(status, .object(["status": .string("rejected"), "error": .string(reason)]))
     }
 }
