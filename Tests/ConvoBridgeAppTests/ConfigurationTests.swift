@@ -118,4 +118,28 @@ struct ConfigurationTests {
             .load(file: "/\(path)/config/\(file)")
         #expect(!configuration.sources.isEmpty)
     }
+
+    @Test("Effective settings: every value with its origin (file, default, environment override), secrets masked")
+    func effectiveSettings() throws {
+        let environment = Self.environment.merging(["CONVOBRIDGE_SOURCES_0_PROJECT_ID": "p-override"]) { $1 }
+        let configuration = try ConfigurationLoader(environment: environment).load(yaml: Self.valid)
+        let settings = Dictionary(configuration.effectiveSettings.map { ($0.path, $0) }) { first, _ in first }
+        #expect(settings["sources[0].project_id"] == EffectiveSetting(path: "sources[0].project_id", value: "p-override",
+                                                                      origin: .environment("CONVOBRIDGE_SOURCES_0_PROJECT_ID")))
+        #expect(settings["sources[0].schedule.open_interval"] == EffectiveSetting(path: "sources[0].schedule.open_interval", value: "10s", origin: .file))
+        #expect(settings["sources[0].schedule.closed_grace"]?.value == "1h")
+        #expect(settings["sources[0].schedule.closed_interval"] == EffectiveSetting(path: "sources[0].schedule.closed_interval", value: "1m", origin: .defaultValue))
+        #expect(settings["sources[0].http.timeout"]?.value == "15s" && settings["relay.batch_size"]?.value == "1000")
+        #expect(settings["kafka.properties.compression.type"]?.origin == .file)
+        #expect(settings["kafka.properties.sasl.password"] == EffectiveSetting(path: "kafka.properties.sasl.password", value: EffectiveSetting.mask,
+                                                                              origin: .secret("from $KAFKA_PASSWORD")))
+        #expect(settings["sources[0].auth.api_key"]?.value == EffectiveSetting.mask)
+        #expect(settings["sources[0].conversations"]?.value == "[c-1, c-2]")
+        #expect(configuration.effectiveSettings.count == Set(configuration.effectiveSettings.map(\.path)).count, "each setting once")
+
+        let report = EffectiveConfigurationReport(file: "prod.yaml", configuration: configuration)
+        let rendered = report.text + JSONWriter.string(report.json)
+        for secret in Self.environment.values { #expect(!rendered.contains(secret), "\(secret) is masked") }
+        #expect(report.text.contains("sources[0].schedule.closed_interval") && report.text.contains("(default)"))
+    }
 }

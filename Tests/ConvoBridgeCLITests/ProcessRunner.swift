@@ -37,11 +37,13 @@ struct ProcessRunner {
         throw Failure(description: "\(name) is not installed (apt-get install -y \(name))")
     }
 
-    /// Runs to completion with `input` on standard input; killed after `timeout`.
-    static func run(_ executable: URL, _ arguments: [String], input: String = "", timeout: Duration = .seconds(30)) async throws -> Output {
+    /// Runs to completion with `input` on standard input and `environment` added to ours; killed after `timeout`.
+    static func run(_ executable: URL, _ arguments: [String], input: String = "", environment: [String: String] = [:],
+                    timeout: Duration = .seconds(30)) async throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let stdin = Pipe()
         let stdout = Pipe()
         let stderr = Pipe()
@@ -96,10 +98,12 @@ struct ProcessRunner {
 
 extension ProcessRunner {
     /// Starts a long-running process with its output going to files (or nowhere).
-    static func start(_ executable: URL, _ arguments: [String], stdout: String? = nil, stderr: String? = nil) throws -> Process {
+    static func start(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                      stdout: String? = nil, stderr: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         func handle(_ path: String?) throws -> FileHandle {
             guard let path else { return FileHandle.nullDevice }
             FileManager.default.createFile(atPath: path, contents: nil)

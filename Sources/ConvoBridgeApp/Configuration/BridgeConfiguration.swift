@@ -69,6 +69,8 @@ public struct BridgeConfiguration: Sendable {
     public var server: Server?
     public var relay: Relay
     public var sources: [JelouSource]
+    /// Every setting with its value and origin, secrets masked (what `convobridge check-config` prints).
+    public var effectiveSettings: [EffectiveSetting] = []
 
     public var secrets: [String] { sources.flatMap(\.secrets) + kafka.publisher.secretValues + (server?.adminToken.map { [$0] } ?? []) }
 }

@@ -7,15 +7,26 @@ final class ConfigReader {
     let root: JSONValue
     let environment: [String: String]
     let readFile: (String) throws -> String
+    /// Key paths set by an environment override, with the variable's name.
+    let overrides: [String: String]
     private(set) var problems: [String] = []
+    /// Every setting read, in reading order, with its origin; secrets masked.
+    private(set) var settings: [EffectiveSetting] = []
 
-    init(root: JSONValue, environment: [String: String], readFile: @escaping (String) throws -> String) {
+    init(root: JSONValue, environment: [String: String], overrides: [String: String] = [:], readFile: @escaping (String) throws -> String) {
         self.root = root
         self.environment = environment
+        self.overrides = overrides
         self.readFile = readFile
     }
 
     func problem(_ path: String, _ text: String) { problems.append("\(path): \(text)") }
+
+    /// Records the value a setting ends up with; its origin is the override, the file, or the default.
+    func record(_ path: String, _ value: String, origin: EffectiveSetting.Origin? = nil) {
+        let origin = origin ?? overrides[path].map(EffectiveSetting.Origin.environment) ?? (node(path) == nil ? .defaultValue : .file)
+        settings.append(EffectiveSetting(path: path, value: value, origin: origin))
+    }
 
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
@@ -58,13 +69,24 @@ final class ConfigReader {
         }
     }
 
-    func string(_ path: String) -> String? {
+    /// The text at `path`, not recorded (for readers that record what they make of it).
+    private func scalar(_ path: String) -> String? {
         guard let value = node(path) else { return nil }
         guard let text = value.scalarText else { problem(path, "expected a text value, found \(value.kindName)"); return nil }
         return text
     }
 
-    func string(_ path: String, default fallback: String) -> String { string(path) ?? fallback }
+    func string(_ path: String) -> String? {
+        let text = scalar(path)
+        if let text { record(path, text) }
+        return text
+    }
+
+    func string(_ path: String, default fallback: String) -> String {
+        if let text = string(path) { return text }
+        record(path, fallback)
+        return fallback
+    }
 
     func requiredString(_ path: String, hint: String) -> String {
         guard let text = string(path), !text.isEmpty else {
@@ -75,6 +97,12 @@ final class ConfigReader {
     }
 
     func int(_ path: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
+        let number = readInt(path, default: fallback, range: range)
+        record(path, String(number))
+        return number
+    }
+
+    private func readInt(_ path: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
         guard let value = node(path) else { return fallback }
         guard let number = value.int64Value ?? value.stringValue.flatMap({ Int64($0) }), range.contains(Int(number)) else {
             problem(path, "expected a whole number in \(range.lowerBound)...\(range.upperBound), found \(value.scalarText ?? value.kindName)")
@@ -84,6 +112,12 @@ final class ConfigReader {
     }
 
     func double(_ path: String, default fallback: Double, minimum: Double) -> Double {
+        let number = readDouble(path, default: fallback, minimum: minimum)
+        record(path, String(number))
+        return number
+    }
+
+    private func readDouble(_ path: String, default fallback: Double, minimum: Double) -> Double {
         guard let value = node(path) else { return fallback }
         guard let number = value.doubleValue ?? value.stringValue.flatMap({ Double($0) }), number >= minimum else {
             problem(path, "expected a number of at least \(minimum), found \(value.scalarText ?? value.kindName)")
@@ -93,6 +127,12 @@ final class ConfigReader {
     }
 
     func bool(_ path: String, default fallback: Bool) -> Bool {
+        let flag = readBool(path, default: fallback)
+        record(path, String(flag))
+        return flag
+    }
+
+    private func readBool(_ path: String, default fallback: Bool) -> Bool {
         guard let value = node(path) else { return fallback }
         if let flag = value.boolValue { return flag }
         switch value.stringValue?.lowercased() {
@@ -106,12 +146,26 @@ final class ConfigReader {
 
     /// `500ms`, `15s`, `2m`, `1h`, or a number of seconds.
     func duration(_ path: String, default fallback: Duration) -> Duration {
-        guard let text = string(path) else { return fallback }
-        guard let duration = Self.parseDuration(text), duration > .zero else {
-            problem(path, "expected a duration like 500ms, 15s, 2m or 1h, found \(text)")
-            return fallback
+        var duration = fallback
+        if let text = scalar(path) {
+            if let parsed = Self.parseDuration(text), parsed > .zero {
+                duration = parsed
+            } else {
+                problem(path, "expected a duration like 500ms, 15s, 2m or 1h, found \(text)")
+            }
         }
+        record(path, Self.formatDuration(duration))
         return duration
+    }
+
+    /// The shortest of `parseDuration`'s forms that is exact: `15s`, `2m`, `1500ms`.
+    static func formatDuration(_ duration: Duration) -> String {
+        let milliseconds = duration.wholeMilliseconds
+        for (suffix, scale) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] as [(String, Int64)]
+        where milliseconds >= scale && milliseconds % scale == 0 {
+            return "\(milliseconds / scale)\(suffix)"
+        }
+        return "\(milliseconds)ms"
     }
 
     static func parseDuration(_ text: String) -> Duration? {
@@ -136,12 +190,14 @@ final class ConfigReader {
                 problem(Self.join(path, "\(key)_env"), "\(variable) is not set")
                 return nil
             }
+            record(keyPath, EffectiveSetting.mask, origin: .secret("from $\(variable)"))
             return value
         }
         if let file = string(Self.join(path, "\(key)_file")) {
             do {
                 let value = try readFile(file).trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !value.isEmpty else { problem(Self.join(path, "\(key)_file"), "\(file) is empty"); return nil }
+                record(keyPath, EffectiveSetting.mask, origin: .secret("from file \(file)"))
                 return value
             } catch {
                 problem(Self.join(path, "\(key)_file"), "cannot read \(file): \(error)")

@@ -1,4 +1,4 @@
-public import ConvoBridgeCore
+import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
 public import Foundation
@@ -29,10 +29,13 @@ public struct ConfigurationLoader: Sendable {
     public func load(yaml: String) throws(ConfigurationError) -> BridgeConfiguration {
         var tree = try YAMLDocument.parse(yaml)
         guard tree.objectValue != nil else { throw ConfigurationError(problems: ["the file must be a YAML mapping at the top level"]) }
-        tree = applyOverrides(to: tree)
-        let reader = ConfigReader(root: tree, environment: environment, readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
-        let configuration = Self.decode(reader)
+        let overrides = overrides(of: tree)
+        for (path, variable) in overrides { tree = Self.setting(tree, ConfigReader.parts(path)[...], to: .string(environment[variable] ?? "")) }
+        let reader = ConfigReader(root: tree, environment: environment, overrides: overrides,
+                                  readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+        var configuration = Self.decode(reader)
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
+        configuration.effectiveSettings = reader.settings
         return configuration
     }
 
@@ -42,7 +45,8 @@ public struct ConfigurationLoader: Sendable {
         "CONVOBRIDGE_" + path.uppercased().map { $0 == "." || $0 == "[" ? "_" : $0 == "]" ? "" : String($0) }.joined()
     }
 
-    func applyOverrides(to tree: JSONValue) -> JSONValue {
+    /// The key paths an environment variable overrides, with the variable's name.
+    func overrides(of tree: JSONValue) -> [String: String] {
         var paths: [String] = Self.topLevelOverrides
         func collect(_ value: JSONValue, _ path: String) {
             switch value {
@@ -52,12 +56,11 @@ public struct ConfigurationLoader: Sendable {
             }
         }
         collect(tree, "")
-        var result = tree
-        for path in paths {
-            guard let value = environment[Self.environmentName(path)] else { continue }
-            result = Self.setting(result, ConfigReader.parts(path)[...], to: .string(value))
+        var overrides: [String: String] = [:]
+        for path in paths where environment[Self.environmentName(path)] != nil {
+            overrides[path] = Self.environmentName(path)
         }
-        return result
+        return overrides
     }
 
     static func setting(_ tree: JSONValue, _ parts: ArraySlice<ConfigReader.Part>, to value: JSONValue) -> JSONValue {
@@ -91,6 +94,8 @@ public struct ConfigurationLoader: Sendable {
                 reader.problem(path, "secrets are not accepted as values; list it under kafka.secret_properties_env with an environment variable name")
             } else if let text = member.value.scalarText {
                 properties[member.key] = text
+                // Property names hold dots, so the origin cannot be looked up by path.
+                reader.record(path, text, origin: reader.overrides[path].map(EffectiveSetting.Origin.environment) ?? .file)
             } else {
                 reader.problem(path, "expected a text value")
             }
@@ -101,6 +106,7 @@ public struct ConfigurationLoader: Sendable {
                 continue
             }
             properties[member.key] = value
+            reader.record("kafka.properties.\(member.key)", EffectiveSetting.mask, origin: .secret("from $\(variable)"))
         }
         let contentModeText = reader.string("kafka.content_mode", default: "binary")
         let contentMode = EventContentMode(rawValue: contentModeText)
@@ -224,6 +230,7 @@ public struct ConfigurationLoader: Sendable {
                 reader.problem("\(path).conversations", "expected a list of conversation ids")
             }
         }
+        reader.record("\(path).conversations", "[" + conversationIDs.joined(separator: ", ") + "]")
 
         let schedulePath = "\(path).schedule"
         reader.rejectUnknownKeys(schedulePath, known: ["open_interval", "closed_interval", "closed_grace", "not_found_recheck", "failure_backoff", "max_failure_backoff", "jitter", "vanish_after"])

@@ -1,4 +1,4 @@
-public import ConvoBridgeCore
+import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
 public import ConvoBridgeSimulator

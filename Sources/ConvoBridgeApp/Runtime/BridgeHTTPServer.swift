@@ -43,7 +43,11 @@ final class BridgeHTTPServer: Service, Sendable {
         let application = Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "convobridge"),
-            onServerRunning: { [boundPort] channel in boundPort.set(channel.localAddress?.port ?? 0) },
+            onServerRunning: { [boundPort, logger, settings] channel in
+                let port = channel.localAddress?.port ?? 0
+                boundPort.set(port)
+                logger.notice("HTTP server listening", metadata: ["url": "http://\(settings.host):\(port)"])
+            },
             logger: logger
         )
         try await application.run()

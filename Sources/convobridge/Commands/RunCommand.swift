@@ -1,6 +1,5 @@
 import ArgumentParser
 import ConvoBridgeApp
-import Foundation
 
 /// `convobridge run --config FILE`: the bridge in production.
 struct RunCommand: AsyncParsableCommand {
@@ -16,21 +15,17 @@ struct RunCommand: AsyncParsableCommand {
     )
 
     @Option(help: "The configuration file (see config/).") var config: String
-    @Flag(help: "Validate the configuration and exit.") var check = false
+    @Flag(help: "Validate the configuration and exit (check-config prints the effective settings too).") var check = false
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.bootstrap()
-        let configuration: BridgeConfiguration
-        do {
-            configuration = try ConfigurationLoader().load(file: config)
-        } catch {
-            throw ValidationError("\(config): \(error)")
-        }
+        let configuration = try LoadedConfiguration.load(config)
         if check {
-            Console.printLine("\(config): valid (\(configuration.sources.count) source(s): \(configuration.sources.map(\.name).joined(separator: ", ")))")
+            Console.printLine(EffectiveConfigurationReport(file: config, configuration: configuration).summary)
             return
         }
+        // After loading, so every secret the configuration resolved is masked in every log line.
+        let logger = logging.bootstrap(secrets: configuration.secrets)
         let bridge = try Bridge(configuration: configuration, logger: logger)
         try await bridge.run()
     }

@@ -1,0 +1,50 @@
+public import ConvoBridgeCore
+import ConvoBridgeHTTP
+public import Logging
+
+/// The log handler of every command: human lines or JSON lines, with every known secret masked in the message
+/// and the metadata, whatever library wrote them.
+public struct BridgeLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+    private let format: LogFormat
+    private let redactor: SecretRedactor
+    private let now: @Sendable () -> Timestamp
+    private let write: @Sendable (String) -> Void
+
+    /// - Parameters:
+    ///   - write: receives each line, newline included (standard error in production).
+    public init(label: String, level: Logger.Level, format: LogFormat, redactor: SecretRedactor,
+                now: (@Sendable () -> Timestamp)? = nil, write: @escaping @Sendable (String) -> Void) {
+        self.label = label
+        self.logLevel = level
+        self.format = format
+        self.redactor = redactor
+        self.now = now ?? { Timestamp.now() }
+        self.write = write
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let fields = merged.sorted { $0.key < $1.key }.map { ($0.key, redactor.redact($0.value.description)) }
+        let message = redactor.redact(event.message.description)
+        switch format {
+        case .human:
+            var line = "\(now().rfc3339) \(event.level) \(label): \(message)"
+            for (key, value) in fields { line += " \(key)=\(value)" }
+            write(line + "\n")
+        case .json:
+            var object: JSONObject = ["ts": .string(now().rfc3339), "level": .string(event.level.rawValue),
+                                      "logger": .string(label), "msg": .string(message)]
+            for (key, value) in fields where object[key] == nil { object[key] = .string(value) }
+            write(JSONWriter.string(.object(object)) + "\n")
+        }
+    }
+}

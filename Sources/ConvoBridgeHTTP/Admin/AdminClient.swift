@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+public import ConvoBridgeCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The client side of the bridge's admin API, for `convobridge status` and `convobridge watch`.
+public struct AdminClient: Sendable {
+    public var baseURL: String
+    public var token: String?
+    public var timeout: Duration
+
+    public init(baseURL: String, token: String?, timeout: Duration = .seconds(10)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.timeout = timeout
+    }
+
+    /// `GET /readyz`: ready or not, and the detail (no token needed).
+    public func readiness() async throws(AdminClientError) -> (ready: Bool, detail: JSONValue) {
+        let (status, body) = try await send(.GET, "/readyz", authenticated: false)
+        guard status == 200 || status == 503 else { throw unexpected(status, body, "/readyz") }
+        return (status == 200, body)
+    }
+
+    public func sources() async throws(AdminClientError) -> JSONValue { try await admin(.GET, "/admin/sources") }
+
+    public func outbox() async throws(AdminClientError) -> JSONValue { try await admin(.GET, "/admin/outbox") }
+
+    public func watchList(source: String) async throws(AdminClientError) -> JSONValue {
+        try await admin(.GET, "/admin/sources/\(Self.escape(source))/conversations")
+    }
+
+    public func watch(source: String, conversationID: String) async throws(AdminClientError) -> JSONValue {
+        try await admin(.POST, "/admin/sources/\(Self.escape(source))/conversations", body: .object(["id": .string(conversationID)]))
+    }
+
+    public func unwatch(source: String, conversationID: String) async throws(AdminClientError) -> JSONValue {
+        try await admin(.DELETE, "/admin/sources/\(Self.escape(source))/conversations/\(Self.escape(conversationID))")
+    }
+
+    private func admin(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws(AdminClientError) -> JSONValue {
+        guard token != nil else { throw AdminClientError.noToken }
+        let (status, answer) = try await send(method, path, body: body, authenticated: true)
+        switch status {
+        case 200: return answer
+        case 401: throw AdminClientError.tokenRefused
+        case 404 where answer["error"] == nil: throw AdminClientError.adminDisabled(baseURL)
+        default: throw unexpected(status, answer, path)
+        }
+    }
+
+    private func unexpected(_ status: Int, _ body: JSONValue, _ path: String) -> AdminClientError {
+        .failed(status: status, message: body["error"]?.stringValue ?? "unexpected answer to \(path)")
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil,
+                      authenticated: Bool) async throws(AdminClientError) -> (Int, JSONValue) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if authenticated, let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: JSONWriter.encode(body)))
+        }
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.wholeMilliseconds))
+            let bytes = try await response.body.collect(upTo: 8 << 20)
+            let json = (try? JSONParser.parse(Array(buffer: bytes))) ?? .null
+            return (Int(response.status.code), json)
+        } catch {
+            throw AdminClientError.unreachable(baseURL, String(describing: error))
+        }
+    }
+
+    static func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? segment
+    }
+}
+
+/// Why an admin command failed, worded for the operator.
+public enum AdminClientError: Error, Sendable, CustomStringConvertible, Equatable {
+    case noToken
+    case tokenRefused
+    case adminDisabled(String)
+    case unreachable(String, String)
+    case failed(status: Int, message: String)
+
+    public var description: String {
+        switch self {
+        case .noToken:
+            "no admin token: set CONVOBRIDGE_ADMIN_TOKEN or pass --token-file (the bridge's server.admin_token_env/_file)"
+        case .tokenRefused:
+            "the bridge refused the admin token (401): it must equal the bridge's server.admin_token_env/_file"
+        case .adminDisabled(let url):
+            "\(url) has no admin API: enable it with server.admin_token_env (or _file) in the bridge's configuration"
+        case .unreachable(let url, let reason):
+            "cannot reach the bridge at \(url) (\(reason)); is it running with server.listen, and is --url right?"
+        case .failed(let status, let message):
+            "the bridge answered \(status): \(message)"
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import ConvoBridgeCore
+import ConvoBridgeHTTP
+import Foundation
+
+/// `convobridge status`: is the running bridge ready, and how are its sources and outbox.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show a running bridge's readiness, sources and outbox (through /readyz and the admin API).",
+        discussion: """
+            Readiness needs no token. Sources and the outbox need the admin token ($CONVOBRIDGE_ADMIN_TOKEN or \
+            --token-file); without one only readiness is shown. Exit status: 0 ready, 2 not ready, 1 unreachable \
+            or refused.
+            """
+    )
+
+    @OptionGroup var admin: AdminOptions
+    @Flag(help: "Print the answers as JSON instead of a table.") var json = false
+
+    func run() async throws {
+        let client = try admin.client()
+        do {
+            let (ready, readiness) = try await client.readiness()
+            var sources: JSONValue?
+            var outbox: JSONValue?
+            if client.token != nil {
+                sources = try await client.sources()
+                outbox = try await client.outbox()
+            }
+            if json {
+                Console.printLine(JSONWriter.string(.object(["readiness": readiness, "sources": sources ?? .null, "outbox": outbox ?? .null])))
+            } else {
+                for line in Self.table(readiness: readiness, sources: sources, outbox: outbox) { Console.printLine(line) }
+            }
+            if !ready { throw ExitCode(2) }
+        } catch let error as AdminClientError {
+            throw error.exit()
+        }
+    }
+
+    static func table(readiness: JSONValue, sources: JSONValue?, outbox: JSONValue?) -> [String] {
+        func flag(_ value: JSONValue?) -> String { value?.boolValue == true ? "ok" : "FAILING" }
+        var lines = ["bridge: \(readiness["ready"]?.boolValue == true ? "ready" : "NOT READY")  store: \(flag(readiness["store"]))  kafka: \(flag(readiness["kafka"]))"]
+        if let outbox {
+            lines.append("outbox: \(outbox["depth"]?.scalarText ?? "?") pending, oldest \(outbox["oldest_age_seconds"]?.scalarText ?? "?") s")
+        }
+        lines.append("SOURCE               READY  CIRCUIT  PAUSED  WATCHED  RETIRED  VANISHED  LAST SUCCESS")
+        for member in readiness["sources"]?.objectValue?.members ?? [] {
+            let health = member.value
+            let counts = sources?[member.key]
+            func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+            lines.append([
+                column(member.key, 20), column(health["ready"]?.boolValue == true ? "yes" : "no", 5),
+                column(health["circuit_open"]?.boolValue == true ? "open" : "closed", 7),
+                column(counts?["paused"]?.boolValue.map { $0 ? "yes" : "no" } ?? "-", 6),
+                column(counts?["watched"]?.scalarText ?? "-", 7), column(counts?["retired"]?.scalarText ?? "-", 7),
+                column(counts?["vanished"]?.scalarText ?? "-", 8), health["last_success"]?.stringValue ?? "never",
+            ].joined(separator: " "))
+        }
+        if sources == nil { lines.append("(set CONVOBRIDGE_ADMIN_TOKEN or --token-file for the watch counts and the outbox)") }
+        return lines
+    }
+}

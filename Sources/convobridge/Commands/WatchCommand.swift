@@ -1,0 +1,77 @@
+import ArgumentParser
+import ConvoBridgeCore
+import ConvoBridgeHTTP
+import Foundation
+
+/// `convobridge watch add|remove|list`: the watch list of a running bridge, through its admin API.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Add, remove or list the conversations a running bridge polls (through the admin API).",
+        subcommands: [Add.self, Remove.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Watch conversations: each is polled at once, then on its source's schedule.")
+        @OptionGroup var admin: AdminOptions
+        @Option(help: "The source's name (see convobridge status).") var source: String
+        @Argument(help: "Conversation ids.") var ids: [String]
+
+        func run() async throws {
+            let client = try admin.client()
+            for id in ids {
+                do {
+                    _ = try await client.watch(source: source, conversationID: id)
+                    Console.printLine("watching \(source)/\(id)")
+                } catch { throw error.exit() }
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop polling conversations (their snapshot and sequence are kept; add them again to resume).")
+        @OptionGroup var admin: AdminOptions
+        @Option(help: "The source's name.") var source: String
+        @Argument(help: "Conversation ids.") var ids: [String]
+
+        func run() async throws {
+            let client = try admin.client()
+            for id in ids {
+                do {
+                    _ = try await client.unwatch(source: source, conversationID: id)
+                    Console.printLine("removed \(source)/\(id)")
+                } catch { throw error.exit() }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a source's watched conversations.")
+        @OptionGroup var admin: AdminOptions
+        @Option(help: "The source's name.") var source: String
+        @Flag(help: "Print the answer as JSON.") var json = false
+
+        func run() async throws {
+            let client = try admin.client()
+            let list: JSONValue
+            do { list = try await client.watchList(source: source) } catch { throw error.exit() }
+            if json {
+                Console.printLine(JSONWriter.string(list))
+                return
+            }
+            Console.printLine("CONVERSATION                          STATUS    STATE         SEQUENCE  NEXT POLL")
+            for entry in list.arrayValue ?? [] {
+                func column(_ value: JSONValue?, _ width: Int) -> String {
+                    let text = value?.scalarText ?? "-"
+                    return text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
+                }
+                let vanished = entry["vanished"]?.boolValue == true
+                Console.printLine([column(entry["conversation_id"], 37), column(entry["status"], 9), column(entry["state"], 13),
+                                   column(entry["last_sequence"], 9),
+                                   vanished ? "vanished" : (entry["next_poll_at"]?.stringValue ?? "not polled (removed or retired)")].joined(separator: " "))
+            }
+        }
+    }
+}
