@@ -216,6 +216,23 @@ public final class BridgeStore: Sendable {
         }
     }
 
+    /// Per source, when its longest-open conversation started (open, not vanished, start time known): what the
+    /// "conversation open too long" alert needs. `started_at` is fixed-width RFC 3339 UTC, so text order is time order.
+    public func oldestOpenStart() throws -> [(source: String, startedAt: Timestamp)] {
+        try perform("find the oldest open conversation") {
+            try database.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT source, MIN(json_extract(snapshot, '$.started_at'))
+                    FROM conversations WHERE vanished = 0 AND json_extract(snapshot, '$.status') = 'open'
+                      AND json_extract(snapshot, '$.started_at') IS NOT NULL GROUP BY source
+                    """).compactMap { row in
+                    let text: String? = row[1]
+                    return text.flatMap(Timestamp.init(iso8601:)).map { (source: row[0], startedAt: $0) }
+                }
+            }
+        }
+    }
+
     // MARK: Discovery cursor
 
     public func advisorWindowEnd(source: String) throws -> Timestamp? {

@@ -58,6 +58,10 @@ struct ObservabilityTests {
             #expect((Self.sample(text, "convobridge_http_request_duration_seconds_count", ["operation": "get-conversation"]) ?? 0) > 0)
             #expect((Self.sample(text, "convobridge_events_published_total") ?? 0) >= 6, "3 events and 3 state records at least")
             #expect(Self.sample(text, "convobridge_outbox_events") == 0)
+            let oldestOpen = try #require(Self.sample(text, "convobridge_open_conversation_oldest_age_seconds", source), "m-2 is still open")
+            let started = try #require(harness.world.conversation("m-2")?.startAt)
+            let expected = Double(harness.world.currentTime.millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 1000
+            #expect(abs(oldestOpen - expected) < 5, "m-2 started \(expected) s ago; the gauge says \(oldestOpen) s")
             #expect(Self.sample(text, "convobridge_outbox_oldest_age_seconds") == 0)
             #expect((Self.sample(text, "convobridge_last_successful_poll_timestamp_seconds", source) ?? 0) > 1.7e9)
             #expect(Self.sample(text, "convobridge_source_circuit_open", source) == 0)

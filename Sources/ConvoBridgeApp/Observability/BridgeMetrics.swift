@@ -10,8 +10,8 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     private let registry = PrometheusCollectorRegistry()
     static let maxEndReasons = 20
     private let endReasons = Mutex<Set<String>>([])
-    /// Label sets of the conversation gauge set at the last scrape, to zero those that disappeared.
-    private let conversationLabels = Mutex<Set<[String]>>([])
+    /// Per scrape-time gauge, the label sets set at the last scrape, to zero those that disappeared since.
+    private let scrapedLabels = Mutex<[String: Set<[String]>]>([:])
 
     static let durationBuckets: [Double] = [60, 300, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200]
     static let replyBuckets: [Double] = [5, 15, 30, 60, 120, 300, 600, 1800, 3600]
@@ -61,21 +61,27 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
 
     /// Conversations tracked now, by source, platform, status and state (set at each scrape from the store).
     func setConversations(_ counts: [(source: String, platform: String, status: String, state: String, count: Int)]) {
-        let descriptor = name("conversations", "", "Conversations tracked now (not vanished), by source, platform, status and state.")
-        var now: Set<[String]> = []
-        for row in counts {
-            now.insert([row.source, row.platform, row.status, row.state])
-            registry.makeGauge(descriptor: descriptor, labels: [("source", row.source), ("platform", row.platform), ("status", row.status), ("state", row.state)])
-                .set(to: Double(row.count))
+        setScraped(name("conversations", "", "Conversations tracked now (not vanished), by source, platform, status and state."),
+                   labelNames: ["source", "platform", "status", "state"],
+                   counts.map { ([$0.source, $0.platform, $0.status, $0.state], Double($0.count)) })
+    }
+
+    /// Per source, how long its oldest open conversation has been open (sources with none open read 0).
+    func setOldestOpenAge(_ ages: [(source: String, age: Duration)]) {
+        setScraped(name("open_conversation_oldest_age", "seconds", "Age of the longest-open conversation, by source (from its start time)."),
+                   labelNames: ["source"], ages.map { ([$0.source], Double($0.age.wholeMilliseconds) / 1000) })
+    }
+
+    /// Sets a gauge family read from the store at scrape time; label sets present last time but not now go to 0.
+    private func setScraped(_ descriptor: MetricNameDescriptor, labelNames: [String], _ values: [([String], Double)]) {
+        func gauge(_ labels: [String]) -> Gauge { registry.makeGauge(descriptor: descriptor, labels: Array(zip(labelNames, labels))) }
+        for (labels, value) in values { gauge(labels).set(to: value) }
+        let current = Set(values.map(\.0))
+        let gone = scrapedLabels.withLock { previous in
+            defer { previous[descriptor.metricName] = current }
+            return (previous[descriptor.metricName] ?? []).subtracting(current)
         }
-        let gone = conversationLabels.withLock { previous in
-            defer { previous = now }
-            return previous.subtracting(now)
-        }
-        for labels in gone {
-            registry.makeGauge(descriptor: descriptor, labels: [("source", labels[0]), ("platform", labels[1]), ("status", labels[2]), ("state", labels[3])])
-                .set(to: 0)
-        }
+        for labels in gone { gauge(labels).set(to: 0) }
     }
 
     // MARK: Operations

@@ -14,6 +14,9 @@ struct BridgeProbes: Sendable {
     func metricsText() -> [UInt8] {
         let time = now()
         if let counts = try? store.conversationCounts() { metrics.setConversations(counts) }
+        if let oldest = try? store.oldestOpenStart() {
+            metrics.setOldestOpenAge(oldest.map { ($0.source, .milliseconds(max(0, time.millisecondsSinceEpoch - $0.startedAt.millisecondsSinceEpoch))) })
+        }
         let depth = (try? store.outboxCount()) ?? 0
         let oldest = (try? store.oldestOutboxTime()) ?? nil
         metrics.setOutbox(depth: depth, oldestAge: oldest.map { .milliseconds(max(0, time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch)) })
