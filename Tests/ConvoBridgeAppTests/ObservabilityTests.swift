@@ -66,6 +66,12 @@ struct ObservabilityTests {
             #expect((Self.sample(text, "convobridge_last_successful_poll_timestamp_seconds", source) ?? 0) > 1.7e9)
             #expect(Self.sample(text, "convobridge_source_circuit_open", source) == 0)
             #expect(!text.contains("m-1") && !text.contains("m-2"), "no conversation id in any label")
+            // Every metric the alert rules use is exported (at 0 when nothing happened yet).
+            let groups = try DeployFilesTests.yaml("deploy/prometheus/convobridge-alerts.yaml")["groups"]?.arrayValue ?? []
+            let expressions = groups.flatMap { $0["rules"]?.arrayValue ?? [] }.compactMap { $0["expr"]?.stringValue }
+            let used = Set(expressions.flatMap { $0.matches(of: /convobridge_[a-z_]+/).map { String($0.output) } })
+            #expect(used.count >= 7)
+            for metric in used { #expect(text.contains("\n\(metric){") || text.contains("\n\(metric) "), "\(metric) is exported") }
             #expect(!text.contains("sim-api-key") && !text.contains("sim-client-secret"))
             let (healthStatus, health) = try await Self.get("http://127.0.0.1:\(port)/healthz")
             #expect(healthStatus == 200 && health == #"{"alive":true}"#)

@@ -1,10 +1,10 @@
-import ConvoBridgeCore
+public import ConvoBridgeCore
 import Yams
 
 /// Reads YAML into the same JSON value tree (scalars as text) the rest of the bridge works with, so configuration errors can name
 /// paths the way payload errors do.
-enum YAMLDocument {
-    static func parse(_ text: String) throws(ConfigurationError) -> JSONValue {
+public enum YAMLDocument {
+    public static func parse(_ text: String) throws(ConfigurationError) -> JSONValue {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

@@ -20,7 +20,19 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     static let deliveryBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
                                               .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(120)]
 
-    public init() {}
+    /// Creates the counters and gauges alerts rely on at zero, per source, so `rate()` and `increase()` have a
+    /// series before the first 429 or delivery error.
+    public init(sources: [String] = []) {
+        // A counter is exported from its creation, at 0.
+        _ = publishedCounter()
+        _ = deliveryErrorCounter()
+        setOutbox(depth: 0, oldestAge: nil)
+        for source in sources {
+            _ = rateLimitedCounter(source)
+            _ = retryCounter(source)
+            setCircuitOpen(source: source, false)
+        }
+    }
 
     private func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "convobridge", metricName: metric, unitName: unit, helpText: help)
@@ -92,13 +104,19 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         registry.makeDurationHistogram(descriptor: name("http_request_duration", "seconds", "Platform request latency, by source and operation."),
                                        labels: [("source", source), ("operation", operation)], buckets: Self.latencyBuckets)
             .record(latency)
-        if status == 429 {
-            registry.makeCounter(descriptor: name("http_rate_limited", "total", "429 answers from platforms, by source."), labels: [("source", source)]).increment()
-        }
+        if status == 429 { rateLimitedCounter(source).increment() }
+    }
+
+    private func rateLimitedCounter(_ source: String) -> Counter {
+        registry.makeCounter(descriptor: name("http_rate_limited", "total", "429 answers from platforms, by source."), labels: [("source", source)])
     }
 
     public func retrying(source: String, operation: String) {
-        registry.makeCounter(descriptor: name("http_retries", "total", "Platform requests retried, by source."), labels: [("source", source)]).increment()
+        retryCounter(source).increment()
+    }
+
+    private func retryCounter(_ source: String) -> Counter {
+        registry.makeCounter(descriptor: name("http_retries", "total", "Platform requests retried, by source."), labels: [("source", source)])
     }
 
     func pollFailed(source: String, kind: String) {
@@ -117,14 +135,21 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     }
 
     func published(_ count: Int, delivery: Duration) {
-        registry.makeCounter(descriptor: name("events_published", "total", "Records Kafka acknowledged (events and state records)."), labels: []).increment(by: Int64(count))
+        publishedCounter().increment(by: Int64(count))
         registry.makeDurationHistogram(descriptor: name("kafka_delivery", "seconds", "Time from handing a batch to the producer to its last delivery report."),
                                        labels: [], buckets: Self.deliveryBuckets).record(delivery)
     }
 
     func deliveryFailed(_ count: Int) {
+        deliveryErrorCounter().increment(by: Int64(count))
+    }
+
+    private func publishedCounter() -> Counter {
+        registry.makeCounter(descriptor: name("events_published", "total", "Records Kafka acknowledged (events and state records)."), labels: [])
+    }
+
+    private func deliveryErrorCounter() -> Counter {
         registry.makeCounter(descriptor: name("kafka_delivery_errors", "total", "Records Kafka did not acknowledge (they stay in the outbox)."), labels: [])
-            .increment(by: Int64(count))
     }
 
     func setOutbox(depth: Int, oldestAge: Duration?) {

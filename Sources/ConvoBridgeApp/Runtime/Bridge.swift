@@ -29,7 +29,7 @@ public final class Bridge: Sendable {
         let redactor = SecretRedactor(secrets: configuration.secrets)
         let store = try BridgeStore(path: configuration.storePath)
         let publisher = try KafkaPublisher(configuration: configuration.kafka.publisher, logger: logger)
-        let metrics = BridgeMetrics()
+        let metrics = BridgeMetrics(sources: configuration.sources.map(\.name))
         self.metrics = metrics
         let relay = OutboxRelay(store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
                                 drainDeadline: configuration.relay.drainDeadline, metrics: metrics, logger: logger)

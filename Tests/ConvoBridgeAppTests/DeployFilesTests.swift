@@ -1,0 +1,124 @@
+import ConvoBridgeApp
+import ConvoBridgeCore
+import Foundation
+import Testing
+
+/// `deploy/`: what can be checked without a Docker engine or a cluster. The files must parse, agree with each other
+/// and with the bridge (variables, ports, probe paths, metric names), and pass the real tools where installed
+/// (`promtool`, `systemd-analyze`; CI installs both).
+@Suite("deploy/: manifests, unit, alert rules")
+struct DeployFilesTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+    static func yaml(_ relative: String) throws -> JSONValue { try YAMLDocument.parse(try String(contentsOfFile: path(relative), encoding: .utf8)) }
+
+    static func installed(_ program: String) -> Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(program)")
+        }
+    }
+
+    static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    @Test("Every YAML file in deploy/ parses", arguments: [
+        "deploy/kubernetes/kustomization.yaml", "deploy/kubernetes/configmap.yaml", "deploy/kubernetes/deployment.yaml",
+        "deploy/kubernetes/service.yaml", "deploy/kubernetes/podmonitor.yaml", "deploy/kubernetes/prometheusrule.yaml",
+        "deploy/kubernetes/persistentvolumeclaim.yaml", "deploy/kubernetes/secret.example.yaml",
+        "deploy/prometheus/convobridge-alerts.yaml", "deploy/prometheus/convobridge-alerts.test.yaml",
+    ])
+    func parses(file: String) throws {
+        let document = try Self.yaml(file)
+        #expect(document.objectValue?.isEmpty == false)
+    }
+
+    @Test("Kustomization lists every manifest except the example Secret")
+    func kustomization() throws {
+        let resources = try #require(try Self.yaml("deploy/kubernetes/kustomization.yaml")["resources"]?.arrayValue).compactMap(\.stringValue)
+        let manifests = try FileManager.default.contentsOfDirectory(atPath: Self.path("deploy/kubernetes"))
+            .filter { $0.hasSuffix(".yaml") && $0 != "kustomization.yaml" && $0 != "secret.example.yaml" }
+        #expect(Set(resources) == Set(manifests))
+    }
+
+    @Test("The ConfigMap's configuration loads with exactly the variables the Deployment takes from the Secret; probes and ports agree")
+    func kubernetesAgrees() throws {
+        let deployment = try Self.yaml("deploy/kubernetes/deployment.yaml")
+        #expect(deployment["spec"]?["replicas"]?.scalarText == "1", "one writer of the SQLite store")
+        #expect(deployment["spec"]?["strategy"]?["type"]?.stringValue == "Recreate")
+        let container = try #require(deployment["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first)
+        let variables = (container["env"]?.arrayValue ?? []).compactMap { entry -> String? in
+            #expect(entry["valueFrom"]?["secretKeyRef"]?["name"]?.stringValue == "convobridge-secrets", "secrets by reference only")
+            return entry["name"]?.stringValue
+        }
+        let secretKeys = Set(try #require(try Self.yaml("deploy/kubernetes/secret.example.yaml")["stringData"]?.objectValue).keys)
+        let referencedKeys = Set((container["env"]?.arrayValue ?? []).compactMap { $0["valueFrom"]?["secretKeyRef"]?["key"]?.stringValue })
+        #expect(referencedKeys == secretKeys, "the example Secret has every key the Deployment reads")
+
+        let text = try #require(try Self.yaml("deploy/kubernetes/configmap.yaml")["data"]?["convobridge.yaml"]?.stringValue)
+        let environment = Dictionary(uniqueKeysWithValues: variables.map { ($0, "value-of-\($0)") })
+        let configuration = try ConfigurationLoader(environment: environment).load(yaml: text)
+        for variable in variables {
+            let dropped = environment.filter { $0.key != variable }
+            #expect(throws: ConfigurationError.self, "\(variable) is needed") { try ConfigurationLoader(environment: dropped).load(yaml: text) }
+        }
+        let port = try #require(configuration.server?.port)
+        #expect(container["ports"]?.arrayValue?.first?["containerPort"]?.scalarText == String(port))
+        #expect(container["livenessProbe"]?["httpGet"]?["path"]?.stringValue == "/healthz")
+        #expect(container["readinessProbe"]?["httpGet"]?["path"]?.stringValue == "/readyz")
+        let mounts = (container["volumeMounts"]?.arrayValue ?? []).compactMap { $0["mountPath"]?.stringValue }
+        #expect(mounts.contains { configuration.storePath.hasPrefix($0 + "/") }, "the store is on the volume")
+        let arguments = (container["args"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(arguments.contains("/etc/convobridge/convobridge.yaml") && mounts.contains("/etc/convobridge"))
+    }
+
+    @Test("The PrometheusRule carries exactly the groups of the rules file")
+    func prometheusRuleMatches() throws {
+        let rules = try Self.yaml("deploy/prometheus/convobridge-alerts.yaml")["groups"]
+        let operatorRule = try Self.yaml("deploy/kubernetes/prometheusrule.yaml")
+        #expect(operatorRule["spec"]?["groups"] == rules)
+        #expect(rules?.arrayValue?.first?["rules"]?.arrayValue?.count ?? 0 >= 6)
+    }
+
+    @Test("promtool: the rules are valid and their unit tests pass", .enabled(if: installed("promtool")))
+    func promtool() throws {
+        let check = try Self.run("promtool", ["check", "rules", Self.path("deploy/prometheus/convobridge-alerts.yaml")])
+        #expect(check.status == 0, "\(check.output)")
+        let unitTests = try Self.run("promtool", ["test", "rules", Self.path("deploy/prometheus/convobridge-alerts.test.yaml")])
+        #expect(unitTests.status == 0 && unitTests.output.contains("SUCCESS"), "\(unitTests.output)")
+    }
+
+    @Test("systemd-analyze verify: the unit has no error or warning", .enabled(if: installed("systemd-analyze")))
+    func systemdUnit() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-unit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // verify checks that the executables exist; it does not run them.
+        let original = try String(contentsOfFile: Self.path("deploy/systemd/convobridge.service"), encoding: .utf8)
+        #expect(original.contains("ExecStart=/usr/local/bin/convobridge run --config /etc/convobridge/convobridge.yaml"))
+        let unit = original.replacing("/usr/local/bin/convobridge", with: "/bin/true")
+        let file = directory.appendingPathComponent("convobridge.service").path
+        try unit.write(toFile: file, atomically: true, encoding: .utf8)
+        let verify = try Self.run("systemd-analyze", ["verify", file])
+        #expect(verify.status == 0 && verify.output.isEmpty, "\(verify.output)")
+    }
+
+    @Test("Dockerfile: two stages, librdkafka from apt in both, a non-root user, the run command")
+    func dockerfile() throws {
+        let text = try String(contentsOfFile: Self.path("deploy/docker/Dockerfile"), encoding: .utf8)
+        let stages = text.split(separator: "\n").filter { $0.hasPrefix("FROM ") }
+        #expect(stages.count == 2)
+        #expect(text.contains("librdkafka-dev") && text.contains("librdkafka1"))
+        #expect(text.contains("USER 10001"))
+        #expect(text.contains(#"CMD ["run", "--config", "/etc/convobridge/convobridge.yaml""#))
+    }
+}
