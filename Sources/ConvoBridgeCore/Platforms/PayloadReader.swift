@@ -30,6 +30,14 @@ public struct PayloadReader: Sendable {
         return text
     }
 
+    /// The string at the first of `paths` that is present (`??` cannot carry typed throws).
+    public func string(firstOf paths: String...) throws(PayloadError) -> String? {
+        for path in paths {
+            if let text = try string(path) { return text }
+        }
+        return nil
+    }
+
     public func requiredString(_ path: String) throws(PayloadError) -> String {
         guard let text = try string(path), !text.isEmpty else { throw failure(path, "missing") }
         return text
@@ -49,10 +57,26 @@ public struct PayloadReader: Sendable {
         throw failure(path, "expected an integer, found \(value.kindName)")
     }
 
+    public func bool(_ path: String) throws(PayloadError) -> Bool? {
+        guard let value = value(path) else { return nil }
+        guard let flag = value.boolValue else { throw failure(path, "expected true or false, found \(value.kindName)") }
+        return flag
+    }
+
     public func array(_ path: String) throws(PayloadError) -> [JSONValue]? {
         guard let value = value(path) else { return nil }
         guard let array = value.arrayValue else { throw failure(path, "expected an array, found \(value.kindName)") }
         return array
+    }
+
+    /// What `read` makes of each element of the array at `path` (nil results dropped), each element read with its
+    /// own reader so errors name `path[i]`.
+    public func elements<Element>(_ path: String, _ read: (PayloadReader) throws(PayloadError) -> Element?) throws(PayloadError) -> [Element] {
+        var result: [Element] = []
+        for (index, item) in (try array(path) ?? []).enumerated() {
+            if let element = try read(PayloadReader(context: "\(context) \(path)[\(index)]", root: item)) { result.append(element) }
+        }
+        return result
     }
 
     public func requiredObject(_ path: String) throws(PayloadError) -> JSONValue {
