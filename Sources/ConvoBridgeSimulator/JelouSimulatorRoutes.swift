@@ -86,32 +86,13 @@ struct JelouSimulatorRoutes: Sendable {
         ]))
     }
 
-    /// Serves the next injected fault instead of (or, for latency, before) the real answer.
     private func withFaults(_ answer: () -> JSONAnswer) async throws -> Response {
-        guard let fault = world.takeFault() else { return answer().response }
-        logger.debug("serving fault", metadata: ["fault": "\(fault.kind.rawValue)"])
-        switch fault.kind {
-        case .rateLimit:
-            var headers = HTTPFields()
-            headers[.retryAfter] = String(fault.retryAfterSeconds)
-            return SimulatorResponses.json(.tooManyRequests, .object(["message": .string("Too Many Requests")]), headers: headers)
-        case .serverError:
-            return JSONAnswer.jelouError(.internalServerError, code: "internal_error", description: "Internal server error").response
-        case .unavailable:
-            return Response(status: .serviceUnavailable)
-        case .latency:
-            try await Task.sleep(for: .milliseconds(fault.latencyMilliseconds))
-            return answer().response
-        case .malformedJSON:
-            return SimulatorResponses.bytes(.ok, Array("{\"message\": [\"Conversation retrieved successfully\"], \"data\": {\"_id\": oops}".utf8),
-                                            contentType: "application/json")
-        case .htmlError:
-            return SimulatorResponses.bytes(.badGateway, SimulatorResponses.htmlErrorPage, contentType: "text/html")
-        case .truncatedBody:
-            let whole = JSONWriter.encode(answer().body)
-            return SimulatorResponses.bytes(.ok, Array(whole.prefix(whole.count / 2)), contentType: "application/json")
-        case .unauthorized:
-            return JSONAnswer.jelouError(.unauthorized, code: "unauthorized", description: "Invalid or missing credentials").response
-        }
+        try await FaultInjector(world: world, logger: logger, platformError: Self.error, malformedBody: Self.malformedBody).serve(answer)
     }
+
+    static func error(_ status: HTTPResponse.Status, _ description: String) -> JSONAnswer {
+        JSONAnswer.jelouError(status, code: status == .unauthorized ? "unauthorized" : "internal_error", description: description)
+    }
+
+    static let malformedBody = Array("{\"message\": [\"Conversation retrieved successfully\"], \"data\": {\"_id\": oops}".utf8)
 }

@@ -30,6 +30,8 @@ public final class PlatformSimulator: Service, Sendable {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let router = Router()
         JelouSimulatorRoutes(configuration: configuration, world: world, logger: logger).addRoutes(to: router)
+        ChatvoltSimulatorRoutes(configuration: configuration, world: world, logger: logger).addRoutes(to: router)
+        ZildSimulatorRoutes(configuration: configuration, world: world, logger: logger).addRoutes(to: router)
         SimulatorControlRoutes(
             configuration: configuration, world: world,
             sender: WebhookSender(signature: WebhookSignature(secret: configuration.signingSecret), projectID: configuration.projectID),

@@ -1,6 +1,7 @@
 public import ConvoBridgeCore
 
-/// One synthetic Jelou conversation, rendered exactly as Jelou's two endpoints render theirs.
+/// One synthetic conversation, rendered exactly as Jelou's two endpoints render theirs (and, in extensions, as
+/// Chatvolt and Zild render theirs).
 public struct SimulatedConversation: Sendable, Hashable {
     public var id: String
     public var roomID: String
@@ -25,6 +26,10 @@ public struct SimulatedConversation: Sendable, Hashable {
     public var deleted = false
     /// How far along its scripted lifecycle the conversation is.
     public var scriptStep = 0
+    /// Its number in the population (1, 2, …): Zild's integer id.
+    public var number = 0
+    /// When it last changed: Chatvolt's `updatedAt`, Zild's `lastConversationUpdateTime`.
+    public var changedAt = Timestamp(millisecondsSinceEpoch: 0)
 
     public var isOpen: Bool { state == "active" }
 

@@ -12,6 +12,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Accepted as Basic credentials on both endpoints.
     public var clientID: String
     public var clientSecret: String
+    /// Accepted as `Authorization: Bearer …` by the Chatvolt (API key) and Zild (JWT) endpoints.
+    public var bearerToken: String
     /// Signs the webhooks the simulator sends.
     public var signingSecret: String
     /// Where webhooks go when a control request names no URL.
@@ -19,7 +21,8 @@ public struct SimulatorConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 0, projectID: String = "sim-project", apiKey: String = "sim-api-key",
                 clientID: String = "sim-client", clientSecret: String = "sim-client-secret",
-                signingSecret: String = "sim-signing-secret", webhookURL: String? = nil) {
+                bearerToken: String = "sim-bearer-token", signingSecret: String = "sim-signing-secret", webhookURL: String? = nil) {
+        self.bearerToken = bearerToken
         self.host = host
         self.port = port
         self.projectID = projectID

@@ -28,7 +28,8 @@ struct JSONAnswer {
         self.body = body
     }
 
-    var response: Response { SimulatorResponses.json(status, body) }
+    /// A `.null` body is an empty one (ASP.NET's bare 401).
+    var response: Response { body.isNull ? Response(status: status) : SimulatorResponses.json(status, body) }
 
     /// Jelou's gateway error envelope.
     static func jelouError(_ status: HTTPResponse.Status, code: String, description: String, validation: JSONObject = [:]) -> JSONAnswer {

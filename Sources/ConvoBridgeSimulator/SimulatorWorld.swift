@@ -49,6 +49,11 @@ public final class SimulatorWorld: Sendable {
         state.withLock { state in state.conversations[id].flatMap { $0.deleted ? nil : $0 } }
     }
 
+    /// A conversation by its number (Zild's integer id), nil once deleted.
+    public func conversation(number: Int) -> SimulatedConversation? {
+        state.withLock { state in state.conversations.values.first { $0.number == number && !$0.deleted } }
+    }
+
     public var conversations: [SimulatedConversation] {
         state.withLock { state in state.order.compactMap { state.conversations[$0] } }
     }
@@ -190,6 +195,8 @@ public final class SimulatorWorld: Sendable {
 
     @discardableResult
     private static func record(_ state: inout State, _ conversation: SimulatedConversation, kind: SimulatorChange.Kind, at: Timestamp) -> SimulatorChange {
+        var conversation = conversation
+        conversation.changedAt = at
         if state.conversations.updateValue(conversation, forKey: conversation.id) == nil { state.order.append(conversation.id) }
         let change = SimulatorChange(number: state.changes.count + 1, at: at, conversationID: conversation.id, kind: kind, conversation: conversation)
         state.changes.append(change)
@@ -214,7 +221,9 @@ public final class SimulatorWorld: Sendable {
             botName: "Asistente",
             channel: channels.randomElement(using: &state.random)!,
             companyID: "company-1",
-            origin: "ticket"
+            origin: "ticket",
+            number: number,
+            changedAt: at
         )
     }
 

@@ -21,7 +21,7 @@ struct JelouAdvisorClientTests {
             let expected = harness.world.attended(start: Self.range.start, end: Self.range.end)
             #expect(expected.count > 8, "the population must span several pages")
             let client = harness.sourceClient()
-            let observed = try await harness.advisor(pageSize: 4, client: client).fetch(range: Self.range)
+            let observed = try await harness.advisor(pageSize: 4, client: client).list(range: Self.range)
             #expect(observed.map(\.conversationID) == expected.map(\.id))
             #expect(client.statistics.requests == (expected.count + 3) / 4)
             for (observation, conversation) in zip(observed, expected) {
@@ -37,17 +37,17 @@ struct JelouAdvisorClientTests {
         try await Harness.with(population: 0) { harness in
             try harness.world.create(id: "inside")
             try harness.world.assign("inside", operator: "Ana", team: "Soporte")
-            let observed = try await harness.advisor().fetch(range: Self.range)
+            let observed = try await harness.advisor().list(range: Self.range)
             #expect(observed.map(\.conversationID) == ["inside"])
             let later = SlidingWindow.Range(start: Harness.fixedNow.adding(milliseconds: 1000), end: Harness.fixedNow.adding(milliseconds: 60_000))
-            #expect(try await harness.advisor().fetch(range: later).isEmpty)
+            #expect(try await harness.advisor().list(range: later).isEmpty)
         }
     }
 
     @Test("422 from the platform is a clear error")
     func validationError() async throws {
         try await Harness.with { harness in
-            let error = await #expect(throws: SourceError.self) { try await harness.advisor(pageSize: 5000).fetch(range: Self.range) }
+            let error = await #expect(throws: SourceError.self) { try await harness.advisor(pageSize: 5000).list(range: Self.range) }
             guard case .httpStatus(422, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
             #expect(detail.contains("validation_error"))
         }
@@ -60,7 +60,7 @@ struct JelouAdvisorClientTests {
             _ = try await advisor.fetchPage(1, range: Self.range)
             harness.world.addFault(SimulatorFault(kind: .latency, count: 1, latencyMilliseconds: 1))
             harness.world.addFault(SimulatorFault(kind: .serverError, count: 1))
-            let error = await #expect(throws: SourceError.self) { try await advisor.fetch(range: Self.range) }
+            let error = await #expect(throws: SourceError.self) { try await advisor.list(range: Self.range) }
             #expect(error?.kind == "http_status")
         }
     }
@@ -69,7 +69,7 @@ struct JelouAdvisorClientTests {
     func basicOnly() async throws {
         try await Harness.with { harness in
             let advisor = JelouAdvisorClient(apiBaseURL: harness.baseURL, credentials: Harness.apiKey, http: harness.sourceClient(), redactor: harness.redactor)
-            let error = await #expect(throws: SourceError.self) { try await advisor.fetch(range: Self.range) }
+            let error = await #expect(throws: SourceError.self) { try await advisor.list(range: Self.range) }
             #expect(error?.kind == "unauthorized")
         }
     }
@@ -86,10 +86,10 @@ extension JelouAdvisorClientTests {
             let advisor = harness.advisor(pageSize: 4, client: client)
             harness.world.addFault(SimulatorFault(kind: kind, count: count, retryAfterSeconds: 1))
             let error = await #expect(throws: SourceError.self) {
-                try await harness.clock.runAdvancing { try await advisor.fetch(range: Self.range) }
+                try await harness.clock.runAdvancing { try await advisor.list(range: Self.range) }
             }
             #expect(error?.kind == errorKind, "\(String(describing: error))")
-            let recovered = try await advisor.fetch(range: Self.range)
+            let recovered = try await advisor.list(range: Self.range)
             #expect(recovered.count > 0, "works again once the fault is gone")
         }
     }

@@ -237,7 +237,7 @@ final class JelouSourcePoller: Service, Sendable {
         let range = settings.window.range(previousEnd: (try? store.advisorWindowEnd(source: source)) ?? nil, now: requestedAt)
         let listed: [ObservedConversation]
         do {
-            listed = try await advisor.fetch(range: range)
+            listed = try await advisor.list(range: range)
         } catch is CancellationError {
             return
         } catch {

@@ -3,7 +3,7 @@ public import ConvoBridgeCore
 /// Jelou's Advisor Conversations list: `POST {apiBaseURL}/v1/metrics/conversations/attended/external?limit=&page=`
 /// with `{startAt, endAt, getJson: true}`, walked page by page. Each result is an observation (operator, team,
 /// state, end reason…) and the discovery of a conversation to watch.
-public struct JelouAdvisorClient: Sendable {
+public struct JelouAdvisorClient: ConversationLister {
     public let apiBaseURL: String
     public let pageSize: Int
     /// A guard against a window so wide, or a paging so broken, that walking it would never end.
@@ -36,21 +36,13 @@ public struct JelouAdvisorClient: Sendable {
 
     /// Every conversation in `range`, each once (the last page's version wins if paging shifted it).
     /// - Throws: ``SourceError`` for any page that fails; nothing is returned from a partial walk.
-    public func fetch(range: SlidingWindow.Range) async throws -> [ObservedConversation] {
-        var byID: [String: Int] = [:]
+    public func list(range: SlidingWindow.Range) async throws -> [ObservedConversation] {
         var conversations: [ObservedConversation] = []
         var page = 1
         var totalPages = 1
         repeat {
             let result = try await fetchPage(page, range: range)
-            for conversation in result.conversations {
-                if let index = byID[conversation.conversationID] {
-                    conversations[index] = conversation
-                } else {
-                    byID[conversation.conversationID] = conversations.count
-                    conversations.append(conversation)
-                }
-            }
+            conversations += result.conversations
             totalPages = result.totalPages
             guard page < maxPages || totalPages <= page else {
                 throw SourceError.invalidPayload(PayloadError(context: JelouAdvisorPage.context, path: "pagination.totalPages",
@@ -58,15 +50,17 @@ public struct JelouAdvisorClient: Sendable {
             }
             page += 1
         } while page <= totalPages
-        return conversations
+        return conversations.keepingLastOfEachConversation()
     }
+
+    public var coverage: Set<SnapshotField> { JelouAdvisorPage.coverage }
 
     public func fetchPage(_ page: Int, range: SlidingWindow.Range) async throws -> JelouAdvisorPage {
         let request = SourceRequest(operation: "advisor-conversations", method: .post, url: url(page: page),
                                     headers: credentials.headers, body: Self.requestBody(range))
         let response = try await http.send(request)
         guard response.status == 200 else { throw JelouResponse.failure(response, redactor: redactor) }
-        let body = try JelouResponse.json(response, context: JelouAdvisorPage.context)
+        let body = try response.json(context: JelouAdvisorPage.context)
         do {
             return try JelouAdvisorPage(body: body, requestedPage: page)
         } catch {

@@ -3,12 +3,7 @@ public import ConvoBridgeCore
 /// Jelou's Get Conversation endpoint: `GET {baseURL}/v1/external-support/{projectId}/conversations/{id}`.
 ///
 /// `baseURL` carries the path prefix, `https://gateway.jelou.ai/jelouapi` or `…/platform` (the docs give both).
-public struct JelouConversationClient: Sendable {
-    public enum Result: Sendable, Hashable {
-        case found(ObservedConversation)
-        /// Jelou answered 404 with its error envelope: the conversation is unknown to it (counts towards vanished).
-        case notFound
-    }
+public struct JelouConversationClient: ConversationReader {
 
     public let baseURL: String
     public let projectID: String
@@ -30,13 +25,15 @@ public struct JelouConversationClient: Sendable {
 
     /// - Throws: ``SourceError`` for every answer that is neither the conversation nor Jelou's 404;
     ///   `CancellationError`.
-    public func fetch(conversationID: String) async throws -> Result {
+    public var coverage: Set<SnapshotField> { JelouConversationPayload.coverage }
+
+    public func fetch(conversationID: String) async throws -> ConversationFetch {
         let request = SourceRequest(operation: "get-conversation", method: .get, url: url(conversationID: conversationID),
                                     headers: credentials.headers)
         let response = try await http.send(request)
         switch response.status {
         case 200:
-            let body = try JelouResponse.json(response, context: JelouConversationPayload.context)
+            let body = try response.json(context: JelouConversationPayload.context)
             let observation: ObservedConversation
             do {
                 observation = try JelouConversationPayload.observation(from: body)

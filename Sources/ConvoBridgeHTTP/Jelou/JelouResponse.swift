@@ -2,29 +2,10 @@ import ConvoBridgeCore
 
 /// What Jelou's error answers mean for a poller, shared by both endpoints.
 enum JelouResponse {
-    /// The JSON body of a response, or the reason it is not JSON (an HTML error page, a truncated body…).
-    static func json(_ response: SourceResponse, context: String) throws(SourceError) -> JSONValue {
-        do {
-            return try JSONParser.parse(response.body)
-        } catch {
-            let hint = response.headers["content-type"].map { " (content-type \($0))" } ?? ""
-            throw .invalidPayload(PayloadError(context: context, problem: "not JSON\(hint): \(error)"))
-        }
-    }
-
-    /// The error to report for a status the endpoint does not expect, with Jelou's own explanation when it sent one.
+    /// The error for a status the endpoint does not expect, with Jelou's own explanation when it sent one.
     static func failure(_ response: SourceResponse, redactor: SecretRedactor) -> SourceError {
-        let detail = redactor.redact(detail(response))
-        switch response.status {
-        case 401, 403: return .unauthorized(status: response.status, detail: detail)
-        case 429: return .rateLimited(detail: detail)
-        default: return .httpStatus(response.status, detail: detail)
-        }
-    }
-
-    static func detail(_ response: SourceResponse) -> String {
-        if let body = try? JSONParser.parse(response.body), let error = JelouErrorBody(body: body) { return error.description }
-        return response.bodyExcerpt()
+        let explanation = (try? JSONParser.parse(response.body)).flatMap(JelouErrorBody.init(body:))?.description
+        return response.failure(redactor: redactor, explanation: explanation)
     }
 
     /// A 404 that Jelou itself sent (its JSON error envelope), as opposed to a proxy's or a wrong base URL's page:

@@ -7,7 +7,8 @@ import Logging
 /// A running simulator on a loopback port, a shared HTTP client, and a source client whose time is a manual clock.
 struct SimulatorHarness: Sendable {
     static let configuration = SimulatorConfiguration(projectID: "proj-1", apiKey: "key-0123456789abcdef",
-                                                      clientID: "client-1", clientSecret: "secret-0123456789abcdef")
+                                                      clientID: "client-1", clientSecret: "secret-0123456789abcdef",
+                                                      bearerToken: "bearer-0123456789abcdef")
     static let apiKey = JelouCredentials.apiKey(configuration.apiKey)
     static let basic = JelouCredentials.basic(clientID: configuration.clientID, clientSecret: configuration.clientSecret)
     static let fixedNow = Timestamp(iso8601: "2026-01-15T12:00:00Z")!
@@ -20,8 +21,10 @@ struct SimulatorHarness: Sendable {
 
     var world: SimulatorWorld { simulator.world }
 
+    static let bearer = BearerToken(configuration.bearerToken)
+
     var redactor: SecretRedactor {
-        SecretRedactor(secrets: Self.apiKey.secrets + Self.basic.secrets)
+        SecretRedactor(secrets: Self.apiKey.secrets + Self.basic.secrets + Self.bearer.secrets)
     }
 
     func sourceClient(_ policy: SourceHTTPPolicy = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000)) -> SourceHTTPClient {
@@ -36,6 +39,14 @@ struct SimulatorHarness: Sendable {
 
     func advisor(pageSize: Int = 3, client: SourceHTTPClient? = nil) -> JelouAdvisorClient {
         JelouAdvisorClient(apiBaseURL: baseURL, credentials: Self.basic, pageSize: pageSize, http: client ?? sourceClient(), redactor: redactor)
+    }
+
+    func chatvolt(pageSize: Int = 3, status: String? = nil, token: BearerToken = Self.bearer, client: SourceHTTPClient? = nil) -> ChatvoltClient {
+        ChatvoltClient(baseURL: "\(baseURL)/chatvolt", token: token, statusFilter: status, pageSize: pageSize, http: client ?? sourceClient(), redactor: redactor)
+    }
+
+    func zild(token: BearerToken = Self.bearer, labels: [Int64: String] = [:], client: SourceHTTPClient? = nil) -> ZildClient {
+        ZildClient(baseURL: "\(baseURL)/zild", token: token, endedReasonLabels: labels, http: client ?? sourceClient(), redactor: redactor)
     }
 
     /// Runs `body` with a simulator of `population` conversations, then stops everything.

@@ -1,0 +1,42 @@
+import ConvoBridgeCore
+import Hummingbird
+import HTTPTypes
+import Logging
+
+/// Serves the next injected fault instead of (or, for latency, before) the real answer, in the shapes of the
+/// platform the request was for.
+struct FaultInjector {
+    let world: SimulatorWorld
+    let logger: Logger
+    /// The platform's error body for a status and a description (500, 401).
+    let platformError: (HTTPResponse.Status, String) -> JSONAnswer
+    /// A 200 body that is not JSON, in the platform's style.
+    let malformedBody: [UInt8]
+
+    func serve(_ answer: () -> JSONAnswer) async throws -> Response {
+        guard let fault = world.takeFault() else { return answer().response }
+        logger.debug("serving fault", metadata: ["fault": "\(fault.kind.rawValue)"])
+        switch fault.kind {
+        case .rateLimit:
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(fault.retryAfterSeconds)
+            return SimulatorResponses.json(.tooManyRequests, .object(["message": .string("Too Many Requests")]), headers: headers)
+        case .serverError:
+            return platformError(.internalServerError, "Internal server error").response
+        case .unavailable:
+            return Response(status: .serviceUnavailable)
+        case .latency:
+            try await Task.sleep(for: .milliseconds(fault.latencyMilliseconds))
+            return answer().response
+        case .malformedJSON:
+            return SimulatorResponses.bytes(.ok, malformedBody, contentType: "application/json")
+        case .htmlError:
+            return SimulatorResponses.bytes(.badGateway, SimulatorResponses.htmlErrorPage, contentType: "text/html")
+        case .truncatedBody:
+            let whole = JSONWriter.encode(answer().body)
+            return SimulatorResponses.bytes(.ok, Array(whole.prefix(whole.count / 2)), contentType: "application/json")
+        case .unauthorized:
+            return platformError(.unauthorized, "Invalid or missing credentials").response
+        }
+    }
+}
