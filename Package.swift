@@ -193,6 +193,8 @@ let package = Package(
                 "ConvoBridgeCore",
                 "ConvoBridgeHTTP",
                 "ConvoBridgeKafka",
+                "ConvoBridgeServer",
+                "ConvoBridgeSigning",
                 "ConvoBridgeSimulator",
                 "ConvoBridgeStore",
                 "ConvoBridgeTestSupport",

@@ -235,7 +235,7 @@ public final class BridgeStore: Sendable {
 
     // MARK: Discovery cursor
 
-    public func advisorWindowEnd(source: String) throws -> Timestamp? {
+    public func discoveryWindowEnd(source: String) throws -> Timestamp? {
         try perform("read cursor") {
             try database.read { db in
                 try Int64.fetchOne(db, sql: "SELECT advisor_window_end FROM source_cursors WHERE source = ?", arguments: [source])
@@ -244,7 +244,7 @@ public final class BridgeStore: Sendable {
         }
     }
 
-    public func setAdvisorWindowEnd(source: String, _ end: Timestamp) throws {
+    public func setDiscoveryWindowEnd(source: String, _ end: Timestamp) throws {
         try perform("write cursor") {
             try database.write { db in
                 try db.execute(sql: """

@@ -29,12 +29,12 @@ struct AdminAPITests {
         var configuration = harness.configuration()
         configuration.server?.adminToken = token
         var first = configuration.sources[0]
-        first.advisor = nil
+        first.discovery = nil
         var second = first
         first.name = "jelou-a"
         second.name = "jelou-b"
-        first.webhookPath = "/webhooks/jelou-a"
-        second.webhookPath = "/webhooks/jelou-b"
+        first.webhook?.path = "/webhooks/jelou-a"
+        second.webhook?.path = "/webhooks/jelou-b"
         configuration.sources = [first, second]
         return configuration
     }

@@ -94,7 +94,7 @@ struct BridgeEndToEndTests {
         let harness = try await BridgeHarness()
         let events = try TopicCollector(harness)
         var configuration = harness.configuration()
-        configuration.sources[0].advisor = nil
+        configuration.sources[0].discovery = nil
         configuration.sources[0].conversationIDs = ["c-1"]
         configuration.sources[0].http.retry = RetryPolicy(maxAttempts: 1)
         try harness.world.create(id: "c-1")

@@ -47,7 +47,7 @@ final class BridgeHarness: Sendable {
         configuration.sources[0].schedule = PollSchedule(openInterval: .milliseconds(300), closedInterval: .milliseconds(300),
                                                          closedGrace: .seconds(60), notFoundRecheck: .milliseconds(200),
                                                          failureBackoff: .milliseconds(200), maxFailureBackoff: .seconds(1))
-        configuration.sources[0].advisor?.interval = .milliseconds(400)
+        configuration.sources[0].discovery?.interval = .milliseconds(400)
         if !listen { configuration.server = nil }
         return configuration
     }

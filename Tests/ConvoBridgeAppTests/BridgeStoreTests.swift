@@ -91,8 +91,8 @@ struct BridgeStoreTests {
         try store.removeOutbox(ids: [entries[0].id, entries[2].id])
         #expect(try store.pendingOutbox(limit: 100).map { $0.record.header("ce_id") } == ["s/b/1", "s/b/2", "s/a/3", "s/b/3"])
         #expect(try store.pendingOutbox(limit: 2).count == 2)
-        try store.setAdvisorWindowEnd(source: "s", Self.t0)
-        #expect(try store.advisorWindowEnd(source: "s") == Self.t0)
+        try store.setDiscoveryWindowEnd(source: "s", Self.t0)
+        #expect(try store.discoveryWindowEnd(source: "s") == Self.t0)
     }
 
     @Test("A store path that cannot be opened is named in the error")

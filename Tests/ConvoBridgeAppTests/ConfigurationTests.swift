@@ -2,6 +2,7 @@ import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
+import ConvoBridgeServer
 import Testing
 
 @Suite("Configuration: YAML, environment overrides, secrets by reference, errors that name the key")
@@ -49,11 +50,15 @@ struct ConfigurationTests {
         #expect(configuration.kafka.publisher.properties == ["compression.type": "zstd", "sasl.password": "kafka-pass-123"])
         #expect(configuration.server?.host == "0.0.0.0" && configuration.server?.port == 8080)
         let source = try #require(configuration.sources.first)
-        #expect(source.name == "jelou-prod" && source.projectID == "p-123")
-        #expect(source.credentials == .apiKey("key-123456"))
-        #expect(source.advisorCredentials == .basic(clientID: "client-1", clientSecret: "secret-123456"))
-        #expect(source.advisor?.interval == .seconds(120) && source.advisor?.window.lookback == .seconds(21_600))
-        #expect(source.webhookSigningSecret == "whsec-123456" && source.webhookPath == "/webhooks/jelou-prod")
+        guard case .jelou(let baseURL, let projectID, let credentials, let advisorBaseURL, let advisorCredentials) = source.connection else {
+            Issue.record("expected a Jelou connection, got \(source.connection)"); return
+        }
+        #expect(source.name == "jelou-prod" && projectID == "p-123" && baseURL == "https://gateway.jelou.ai/jelouapi")
+        #expect(credentials == .apiKey("key-123456"))
+        #expect(advisorCredentials == .basic(clientID: "client-1", clientSecret: "secret-123456") && advisorBaseURL == "https://api.jelou.ai")
+        #expect(source.discovery?.interval == .seconds(120) && source.discovery?.window.lookback == .seconds(21_600))
+        #expect(source.webhook?.path == "/webhooks/jelou-prod" && source.webhook?.verification.header == "X-Jelou-Signature")
+        #expect(source.secrets.contains("whsec-123456"))
         #expect(source.conversationIDs == ["c-1", "c-2"])
         #expect(source.schedule.openInterval == .seconds(10) && source.schedule.closedGrace == .seconds(3600))
         #expect(source.schedule.closedInterval == .seconds(60), "defaults fill what the file leaves out")
@@ -69,7 +74,8 @@ struct ConfigurationTests {
         environment["CONVOBRIDGE_SOURCES_0_SCHEDULE_OPEN_INTERVAL"] = "30s"
         let configuration = try ConfigurationLoader(environment: environment).load(yaml: Self.valid)
         #expect(configuration.kafka.publisher.bootstrapServers == "override:9092")
-        #expect(configuration.sources[0].projectID == "p-override")
+        guard case .jelou(_, let projectID, _, _, _) = configuration.sources[0].connection else { Issue.record("expected Jelou"); return }
+        #expect(projectID == "p-override")
         #expect(configuration.sources[0].schedule.openInterval == .seconds(30))
     }
 

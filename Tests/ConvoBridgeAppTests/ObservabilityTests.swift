@@ -83,7 +83,7 @@ struct ObservabilityTests {
         let harness = try await BridgeHarness()
         try harness.world.create(id: "r-1")
         var configuration = harness.configuration()
-        configuration.sources[0].advisor = nil
+        configuration.sources[0].discovery = nil
         configuration.sources[0].conversationIDs = ["r-1"]
         configuration.sources[0].http.authFailureThreshold = 2
         configuration.sources[0].http.authProbeInterval = .milliseconds(500)

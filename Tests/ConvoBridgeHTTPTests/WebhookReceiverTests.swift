@@ -31,7 +31,7 @@ struct WebhookReceiverTests {
     static func withReceiver(_ body: (String, RecordingSink, WebhookReceiver) async throws -> Void) async throws {
         let sink = RecordingSink()
         let receiver = WebhookReceiver(
-            endpoints: [WebhookEndpoint(source: "jelou-test", platform: .jelou, signature: WebhookSignature(secret: secret))],
+            endpoints: [WebhookEndpoint(source: "jelou-test", verification: .hmacSHA256(header: "X-Jelou-Signature", WebhookSignature(secret: secret)), format: .jelou)],
             sink: sink, maxBodyBytes: 2048, logger: Logger(label: "receiver") { _ in SwiftLogNoOpLogHandler() }
         )
         let router = Router()

@@ -21,7 +21,7 @@ import Logging
 struct AdminAPI: Sendable {
     let token: String
     let store: BridgeStore
-    let pollers: [String: JelouSourcePoller]
+    let pollers: [String: SourcePoller]
     let now: @Sendable () -> Timestamp
     let logger: Logger
 
@@ -109,7 +109,8 @@ struct AdminAPI: Sendable {
         }
     }
 
-    private func schedule(_ poller: JelouSourcePoller, _ id: String, discoveredBy: String) throws {
+    private func schedule(_ poller: SourcePoller, _ id: String, discoveredBy: String) throws {
+        if let problem = poller.reader.problem(withConversationID: id) { throw AdminError(status: .badRequest, message: problem) }
         let at = now()
         try store.write(source: poller.source, conversationID: id, discoveredBy: discoveredBy, now: at) { tracked in
             ConversationWrite(tracked: tracked, poll: tracked.vanished ? .keep : .noLaterThan(at))
@@ -117,7 +118,7 @@ struct AdminAPI: Sendable {
         poller.pollDueNow()
     }
 
-    private func poller(_ context: BasicRequestContext) throws -> JelouSourcePoller {
+    private func poller(_ context: BasicRequestContext) throws -> SourcePoller {
         let name = try parameter(context, "source")
         guard let poller = pollers[name] else {
             throw AdminError(status: .notFound, message: "no source \(name); sources: \(pollers.keys.sorted().joined(separator: ", "))")

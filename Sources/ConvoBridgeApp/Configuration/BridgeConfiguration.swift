@@ -1,6 +1,7 @@
 public import ConvoBridgeCore
 public import ConvoBridgeHTTP
 public import ConvoBridgeKafka
+public import ConvoBridgeServer
 
 /// Everything `convobridge run` needs, validated. Secrets are resolved from the environment or files named in the
 /// YAML; the YAML itself never holds them.
@@ -34,41 +35,11 @@ public struct BridgeConfiguration: Sendable {
         public var drainDeadline: Duration
     }
 
-    public struct Advisor: Sendable {
-        public var apiBaseURL: String
-        public var interval: Duration
-        public var window: SlidingWindow
-        public var pageSize: Int
-        public var maxPages: Int
-    }
-
-    public struct JelouSource: Sendable {
-        public var name: String
-        public var baseURL: String
-        public var projectID: String
-        public var credentials: JelouCredentials
-        /// Credentials for Advisor Conversations (Basic); the source's own when they are Basic.
-        public var advisorCredentials: JelouCredentials?
-        public var advisor: Advisor?
-        public var webhookSigningSecret: String?
-        public var webhookPath: String
-        /// Conversations to watch from the start.
-        public var conversationIDs: [String]
-        public var schedule: PollSchedule
-        public var vanishAfterNotFound: Int
-        public var http: SourceHTTPPolicy
-
-        /// Every secret of this source, for the redactor.
-        public var secrets: [String] {
-            credentials.secrets + (advisorCredentials?.secrets ?? []) + (webhookSigningSecret.map { [$0] } ?? [])
-        }
-    }
-
     public var storePath: String
     public var kafka: Kafka
     public var server: Server?
     public var relay: Relay
-    public var sources: [JelouSource]
+    public var sources: [Source]
     /// Every setting with its value and origin, secrets masked (what `convobridge check-config` prints).
     public var effectiveSettings: [EffectiveSetting] = []
 

@@ -1,6 +1,8 @@
 import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
+import ConvoBridgeServer
+import ConvoBridgeSigning
 public import Foundation
 
 /// Loads `convobridge run --config FILE`: YAML, then environment overrides, then validation that reports every
@@ -147,9 +149,9 @@ public struct ConfigurationLoader: Sendable {
             drainDeadline: reader.duration("relay.drain_deadline", default: .seconds(20))
         )
 
-        var sources: [BridgeConfiguration.JelouSource] = []
+        var sources: [BridgeConfiguration.Source] = []
         let count = reader.node("sources")?.arrayValue?.count ?? 0
-        if count == 0 { reader.problem("sources", "at least one source is required (see config/jelou-production.yaml)") }
+        if count == 0 { reader.problem("sources", "at least one source is required (see config/*-production.yaml)") }
         for index in 0..<count {
             if let source = decodeSource(reader, "sources[\(index)]") { sources.append(source) }
         }
@@ -157,74 +159,63 @@ public struct ConfigurationLoader: Sendable {
         for (index, source) in sources.enumerated() where !names.insert(source.name).inserted {
             reader.problem("sources[\(index)].name", "\(source.name) is used by another source; names must be unique")
         }
-        if server == nil, let index = sources.firstIndex(where: { $0.webhookSigningSecret != nil }) {
+        if server == nil, let index = sources.firstIndex(where: { $0.webhook != nil }) {
             reader.problem("sources[\(index)].webhook", "webhooks need server.listen (host:port) to receive them")
         }
         return BridgeConfiguration(storePath: storePath, kafka: kafka, server: server, relay: relay, sources: sources)
     }
 
-    static func decodeSource(_ reader: ConfigReader, _ path: String) -> BridgeConfiguration.JelouSource? {
-        reader.rejectUnknownKeys(path, known: ["name", "platform", "base_url", "project_id", "auth", "advisor", "webhook", "conversations", "schedule", "http"])
-        let name = reader.requiredString("\(path).name", hint: "a unique name such as jelou-prod; it is part of every event key")
+    static let platforms = Platform.allCases.map(\.rawValue)
+
+    static func decodeSource(_ reader: ConfigReader, _ path: String) -> BridgeConfiguration.Source? {
+        let platformText = reader.string("\(path).platform", default: "jelou")
+        guard let platform = Platform(rawValue: platformText) else {
+            reader.problem("\(path).platform", "expected one of \(platforms.joined(separator: ", ")), found \(platformText)")
+            return nil
+        }
+        let common: Set<String> = ["name", "platform", "base_url", "auth", "webhook", "conversations", "schedule", "http"]
+        let specific: Set<String> = switch platform {
+        case .jelou: ["project_id", "advisor"]
+        case .chatvolt: ["discovery"]
+        case .zild: ["ended_reasons", "ids_topic"]
+        }
+        reader.rejectUnknownKeys(path, known: common.union(specific))
+        let name = reader.requiredString("\(path).name", hint: "a unique name such as \(platform.rawValue)-prod; it is part of every event key")
         if !name.isEmpty, !name.utf8.allSatisfy({ isNameByte($0) }) {
             reader.problem("\(path).name", "use letters, digits, '-', '_' and '.' only (it is part of Kafka keys and URLs), found \(name)")
         }
-        let platform = reader.string("\(path).platform", default: "jelou")
-        if platform != "jelou" {
-            reader.problem("\(path).platform", "\(platform) is not supported yet; supported: jelou")
+        let baseURL: String
+        switch platform {
+        case .jelou: baseURL = reader.requiredString("\(path).base_url", hint: "e.g. https://gateway.jelou.ai/jelouapi (or …/platform)")
+        case .chatvolt: baseURL = reader.string("\(path).base_url", default: "https://api.chatvolt.ai")
+        case .zild: baseURL = reader.requiredString("\(path).base_url", hint: "your Zild API's address (Zild's docs give none), e.g. https://api.your-tenant.zild.ai")
         }
-        let baseURL = reader.requiredString("\(path).base_url", hint: "e.g. https://gateway.jelou.ai/jelouapi (or …/platform)")
-        if !baseURL.isEmpty, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
-            reader.problem("\(path).base_url", "expected an http:// or https:// URL, found \(baseURL)")
-        }
-        let projectID = reader.requiredString("\(path).project_id", hint: "the Jelou project id")
+        checkURL(reader, "\(path).base_url", baseURL)
 
-        let authPath = "\(path).auth"
-        reader.rejectUnknownKeys(authPath, known: ["scheme", "api_key", "api_key_env", "api_key_file", "client_id", "client_secret", "client_secret_env", "client_secret_file"])
-        let scheme = reader.string("\(authPath).scheme", default: "api_key")
-        var credentials: JelouCredentials?
-        var basic: JelouCredentials?
-        let clientID = reader.string("\(authPath).client_id")
-        let clientSecret = clientID == nil ? nil : reader.secret(authPath, key: "client_secret", required: scheme == "basic")
-        if let clientID, let clientSecret { basic = .basic(clientID: clientID, clientSecret: clientSecret) }
-        switch scheme {
-        case "api_key":
-            credentials = reader.secret(authPath, key: "api_key", required: true).map(JelouCredentials.apiKey)
-        case "basic":
-            if clientID == nil { reader.problem("\(authPath).client_id", "missing; Basic auth needs client_id and client_secret_env") }
-            credentials = basic
-        default:
-            reader.problem("\(authPath).scheme", "expected api_key or basic, found \(scheme)")
+        let connection: BridgeConfiguration.Connection?
+        var discovery: BridgeConfiguration.Discovery?
+        switch platform {
+        case .jelou: (connection, discovery) = decodeJelou(reader, path, baseURL: baseURL)
+        case .chatvolt: (connection, discovery) = decodeChatvolt(reader, path, baseURL: baseURL)
+        case .zild: connection = decodeZild(reader, path, baseURL: baseURL)
+        }
+        if platform == .zild, let topic = reader.string("\(path).ids_topic"), topic.isEmpty {
+            reader.problem("\(path).ids_topic", "expected a Kafka topic name")
         }
 
-        var advisor: BridgeConfiguration.Advisor?
-        let advisorPath = "\(path).advisor"
-        reader.rejectUnknownKeys(advisorPath, known: ["enabled", "api_base_url", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
-        if reader.node(advisorPath) != nil, reader.bool("\(advisorPath).enabled", default: true) {
-            let apiBaseURL = reader.requiredString("\(advisorPath).api_base_url", hint: "e.g. https://api.jelou.ai")
-            if basic == nil {
-                reader.problem("\(authPath).client_id", "Advisor Conversations needs Basic credentials: set client_id and client_secret_env")
-            }
-            advisor = .init(
-                apiBaseURL: apiBaseURL,
-                interval: reader.duration("\(advisorPath).interval", default: .seconds(60)),
-                window: SlidingWindow(lookback: reader.duration("\(advisorPath).lookback", default: .seconds(3600)),
-                                      overlap: reader.duration("\(advisorPath).overlap", default: .seconds(120)),
-                                      maxSpan: reader.duration("\(advisorPath).max_span", default: .seconds(7 * 86_400))),
-                pageSize: reader.int("\(advisorPath).page_size", default: 50, range: 1...1000),
-                maxPages: reader.int("\(advisorPath).max_pages", default: 200, range: 1...100_000)
-            )
-        }
-
-        let webhookPath = "\(path).webhook"
-        reader.rejectUnknownKeys(webhookPath, known: ["signing_secret", "signing_secret_env", "signing_secret_file", "path"])
-        let signingSecret = reader.node(webhookPath) == nil ? nil : reader.secret(webhookPath, key: "signing_secret", required: true)
-
+        let webhook = decodeWebhook(reader, "\(path).webhook", platform: platform, name: name)
         var conversationIDs: [String] = []
         if let items = reader.node("\(path).conversations") {
             if let array = items.arrayValue {
                 for (index, item) in array.enumerated() {
-                    if let id = item.scalarText, !id.isEmpty { conversationIDs.append(id) } else { reader.problem("\(path).conversations[\(index)]", "expected a conversation id") }
+                    guard let id = item.scalarText, !id.isEmpty else {
+                        reader.problem("\(path).conversations[\(index)]", "expected a conversation id")
+                        continue
+                    }
+                    if platform == .zild, Int32(id).map({ $0 > 0 }) != true {
+                        reader.problem("\(path).conversations[\(index)]", "Zild conversation ids are positive integers, found \(id)")
+                    }
+                    conversationIDs.append(id)
                 }
             } else {
                 reader.problem("\(path).conversations", "expected a list of conversation ids")
@@ -256,14 +247,134 @@ public struct ConfigurationLoader: Sendable {
             authFailureThreshold: reader.int("\(httpPath).auth_failure_threshold", default: 3, range: 1...100),
             authProbeInterval: reader.duration("\(httpPath).auth_probe_interval", default: .seconds(60))
         )
-        guard let credentials else { return nil }
-        return BridgeConfiguration.JelouSource(
-            name: name, baseURL: baseURL, projectID: projectID, credentials: credentials,
-            advisorCredentials: basic, advisor: advisor, webhookSigningSecret: signingSecret,
-            webhookPath: reader.string("\(webhookPath).path", default: "/webhooks/\(name)"),
-            conversationIDs: conversationIDs, schedule: schedule,
+        guard let connection else { return nil }
+        return BridgeConfiguration.Source(
+            name: name, connection: connection, discovery: discovery, webhook: webhook, conversationIDs: conversationIDs,
+            idsTopic: platform == .zild ? reader.string("\(path).ids_topic") : nil, schedule: schedule,
             vanishAfterNotFound: reader.int("\(schedulePath).vanish_after", default: 3, range: 1...100), http: http
         )
+    }
+
+    static func checkURL(_ reader: ConfigReader, _ path: String, _ url: String) {
+        if !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            reader.problem(path, "expected an http:// or https:// URL, found \(url)")
+        }
+    }
+
+    /// `lookback`, `overlap`, `max_span`, `page_size`, `max_pages` and `interval` of a list endpoint's walk.
+    static func decodeWindow(_ reader: ConfigReader, _ path: String, pageSize: (default: Int, range: ClosedRange<Int>)) -> BridgeConfiguration.Discovery {
+        BridgeConfiguration.Discovery(
+            interval: reader.duration("\(path).interval", default: .seconds(60)),
+            window: SlidingWindow(lookback: reader.duration("\(path).lookback", default: .seconds(3600)),
+                                  overlap: reader.duration("\(path).overlap", default: .seconds(120)),
+                                  maxSpan: reader.duration("\(path).max_span", default: .seconds(7 * 86_400))),
+            pageSize: reader.int("\(path).page_size", default: pageSize.default, range: pageSize.range),
+            maxPages: reader.int("\(path).max_pages", default: 200, range: 1...100_000)
+        )
+    }
+
+    static func decodeJelou(_ reader: ConfigReader, _ path: String, baseURL: String) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
+        let projectID = reader.requiredString("\(path).project_id", hint: "the Jelou project id")
+        let authPath = "\(path).auth"
+        reader.rejectUnknownKeys(authPath, known: ["scheme", "api_key", "api_key_env", "api_key_file", "client_id", "client_secret", "client_secret_env", "client_secret_file"])
+        let scheme = reader.string("\(authPath).scheme", default: "api_key")
+        var credentials: JelouCredentials?
+        var basic: JelouCredentials?
+        let clientID = reader.string("\(authPath).client_id")
+        let clientSecret = clientID == nil ? nil : reader.secret(authPath, key: "client_secret", required: scheme == "basic")
+        if let clientID, let clientSecret { basic = .basic(clientID: clientID, clientSecret: clientSecret) }
+        switch scheme {
+        case "api_key":
+            credentials = reader.secret(authPath, key: "api_key", required: true).map(JelouCredentials.apiKey)
+        case "basic":
+            if clientID == nil { reader.problem("\(authPath).client_id", "missing; Basic auth needs client_id and client_secret_env") }
+            credentials = basic
+        default:
+            reader.problem("\(authPath).scheme", "expected api_key or basic, found \(scheme)")
+        }
+
+        var discovery: BridgeConfiguration.Discovery?
+        var advisorBaseURL: String?
+        let advisorPath = "\(path).advisor"
+        reader.rejectUnknownKeys(advisorPath, known: ["enabled", "api_base_url", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
+        if reader.node(advisorPath) != nil, reader.bool("\(advisorPath).enabled", default: true) {
+            advisorBaseURL = reader.requiredString("\(advisorPath).api_base_url", hint: "e.g. https://api.jelou.ai")
+            checkURL(reader, "\(advisorPath).api_base_url", advisorBaseURL ?? "")
+            if basic == nil {
+                reader.problem("\(authPath).client_id", "Advisor Conversations needs Basic credentials: set client_id and client_secret_env")
+            }
+            discovery = decodeWindow(reader, advisorPath, pageSize: (50, 1...1000))
+        }
+        guard let credentials else { return (nil, discovery) }
+        return (.jelou(baseURL: baseURL, projectID: projectID, credentials: credentials, advisorBaseURL: advisorBaseURL, advisorCredentials: basic), discovery)
+    }
+
+    static func decodeChatvolt(_ reader: ConfigReader, _ path: String, baseURL: String) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
+        reader.rejectUnknownKeys("\(path).auth", known: ["api_key", "api_key_env", "api_key_file"])
+        let key = reader.secret("\(path).auth", key: "api_key", required: true)
+        let discoveryPath = "\(path).discovery"
+        reader.rejectUnknownKeys(discoveryPath, known: ["enabled", "status", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
+        var discovery: BridgeConfiguration.Discovery?
+        var status: String?
+        if reader.node(discoveryPath) != nil, reader.bool("\(discoveryPath).enabled", default: true) {
+            discovery = decodeWindow(reader, discoveryPath, pageSize: (100, 1...100))
+            status = reader.string("\(discoveryPath).status")
+            if let status, !ChatvoltStatus.documented.contains(status) {
+                reader.problem("\(discoveryPath).status", "expected one of \(ChatvoltStatus.documented.sorted().joined(separator: ", ")), found \(status)")
+            }
+        }
+        guard let key else { return (nil, discovery) }
+        return (.chatvolt(baseURL: baseURL, token: BearerToken(key), statusFilter: status), discovery)
+    }
+
+    static func decodeZild(_ reader: ConfigReader, _ path: String, baseURL: String) -> BridgeConfiguration.Connection? {
+        reader.rejectUnknownKeys("\(path).auth", known: ["token", "token_env", "token_file"])
+        let token = reader.secret("\(path).auth", key: "token", required: true)
+        var labels: [Int64: String] = [:]
+        if let node = reader.node("\(path).ended_reasons") {
+            guard let object = node.objectValue else {
+                reader.problem("\(path).ended_reasons", "expected a mapping of conversationEndedReasonId to label, e.g. {4: resolved}")
+                return nil
+            }
+            for member in object.members {
+                guard let id = Int64(member.key), let label = member.value.scalarText, !label.isEmpty else {
+                    reader.problem("\(path).ended_reasons.\(member.key)", "expected an integer id and a text label")
+                    continue
+                }
+                labels[id] = label
+                reader.record("\(path).ended_reasons.\(member.key)", label, origin: .file)
+            }
+        }
+        guard let token else { return nil }
+        return .zild(baseURL: baseURL, token: BearerToken(token), endedReasonLabels: labels)
+    }
+
+    /// Jelou: `signing_secret_*` (HMAC in `X-Jelou-Signature`). Chatvolt and Zild: `secret_*` in `header`, compared as
+    /// a shared secret, or `verify: hmac_sha256` for a signature in that header.
+    static func decodeWebhook(_ reader: ConfigReader, _ path: String, platform: Platform, name: String) -> BridgeConfiguration.Webhook? {
+        guard reader.node(path) != nil else { return nil }
+        let webhookPath = reader.string("\(path).path", default: "/webhooks/\(name)")
+        var format = WebhookEventFormat.for(platform)
+        if platform == .jelou {
+            reader.rejectUnknownKeys(path, known: ["signing_secret", "signing_secret_env", "signing_secret_file", "path", "conversation_id_path"])
+        } else {
+            reader.rejectUnknownKeys(path, known: ["secret", "secret_env", "secret_file", "header", "verify", "path", "conversation_id_path"])
+        }
+        if let idPath = reader.string("\(path).conversation_id_path") { format = format.withConversationIDPath(idPath) }
+        if platform == .jelou {
+            guard let secret = reader.secret(path, key: "signing_secret", required: true) else { return nil }
+            return .init(path: webhookPath, verification: .hmacSHA256(header: "X-Jelou-Signature", WebhookSignature(secret: secret)), format: format, secret: secret)
+        }
+        let header = reader.string("\(path).header", default: "X-Webhook-Secret")
+        let verify = reader.string("\(path).verify", default: "shared_secret")
+        guard let secret = reader.secret(path, key: "secret", required: true) else { return nil }
+        switch verify {
+        case "shared_secret": return .init(path: webhookPath, verification: .sharedSecret(header: header, secret: secret), format: format, secret: secret)
+        case "hmac_sha256": return .init(path: webhookPath, verification: .hmacSHA256(header: header, WebhookSignature(secret: secret)), format: format, secret: secret)
+        default:
+            reader.problem("\(path).verify", "expected shared_secret or hmac_sha256, found \(verify)")
+            return nil
+        }
     }
 
     static func isNameByte(_ byte: UInt8) -> Bool {

@@ -1,6 +1,8 @@
 import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
+import ConvoBridgeServer
+import ConvoBridgeSigning
 public import ConvoBridgeSimulator
 
 /// The bridge configuration `convobridge demo` runs: one Jelou source pointed at the simulator, fast schedules so
@@ -17,13 +19,14 @@ public enum DemoConfiguration {
             relay: .init(batchSize: 1000, maxBacklog: 100_000, drainDeadline: .seconds(10)),
             sources: [
                 .init(
-                    name: "jelou-demo", baseURL: simulatorURL + "/jelouapi", projectID: simulator.projectID,
-                    credentials: .apiKey(simulator.apiKey),
-                    advisorCredentials: .basic(clientID: simulator.clientID, clientSecret: simulator.clientSecret),
-                    advisor: .init(apiBaseURL: simulatorURL, interval: .seconds(3),
-                                   window: SlidingWindow(lookback: .seconds(7200), overlap: .seconds(60)), pageSize: 50, maxPages: 100),
-                    webhookSigningSecret: simulator.signingSecret, webhookPath: "/webhooks/jelou-demo",
-                    conversationIDs: [],
+                    name: "jelou-demo",
+                    connection: .jelou(baseURL: simulatorURL + "/jelouapi", projectID: simulator.projectID, credentials: .apiKey(simulator.apiKey),
+                                       advisorBaseURL: simulatorURL,
+                                       advisorCredentials: .basic(clientID: simulator.clientID, clientSecret: simulator.clientSecret)),
+                    discovery: .init(interval: .seconds(3), window: SlidingWindow(lookback: .seconds(7200), overlap: .seconds(60)), pageSize: 50, maxPages: 100),
+                    webhook: .init(path: "/webhooks/jelou-demo",
+                                   verification: .hmacSHA256(header: "X-Jelou-Signature", WebhookSignature(secret: simulator.signingSecret)),
+                                   format: .jelou, secret: simulator.signingSecret),
                     schedule: PollSchedule(openInterval: .seconds(2), closedInterval: .seconds(3), closedGrace: .seconds(120),
                                            notFoundRecheck: .seconds(1), failureBackoff: .seconds(1), maxFailureBackoff: .seconds(10)),
                     vanishAfterNotFound: 2,

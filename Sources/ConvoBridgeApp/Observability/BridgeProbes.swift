@@ -6,7 +6,7 @@ import ConvoBridgeStore
 struct BridgeProbes: Sendable {
     let store: BridgeStore
     let publisher: KafkaPublisher
-    let pollers: [JelouSourcePoller]
+    let pollers: [SourcePoller]
     let metrics: BridgeMetrics
     let now: @Sendable () -> Timestamp
 

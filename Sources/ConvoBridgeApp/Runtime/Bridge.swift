@@ -2,7 +2,6 @@ public import ConvoBridgeCore
 public import ConvoBridgeHTTP
 import ConvoBridgeKafka
 import ConvoBridgeServer
-import ConvoBridgeSigning
 public import ConvoBridgeStore
 import Hummingbird
 public import Logging
@@ -17,7 +16,7 @@ public final class Bridge: Sendable {
     public let store: BridgeStore
     let publisher: KafkaPublisher
     let relay: OutboxRelay
-    let pollers: [JelouSourcePoller]
+    let pollers: [SourcePoller]
     let http: SharedHTTPClient
     let server: BridgeHTTPServer?
     public let metrics: BridgeMetrics
@@ -41,7 +40,7 @@ public final class Bridge: Sendable {
         let encoder = CloudEventEncoder(configuration: configuration.kafka.encoder)
         let relayWake = relay.wake
         let pollers = configuration.sources.map { source in
-            JelouSourcePoller(
+            SourcePoller(
                 settings: source,
                 http: SourceHTTPClient(sourceName: source.name, http: http, policy: source.http, time: time, redactor: redactor,
                                        logger: logger, observer: metrics),
@@ -51,9 +50,7 @@ public final class Bridge: Sendable {
         }
         self.pollers = pollers
         let endpoints = configuration.sources.compactMap { source in
-            source.webhookSigningSecret.map {
-                WebhookEndpoint(source: source.name, platform: .jelou, signature: WebhookSignature(secret: $0), path: source.webhookPath)
-            }
+            source.webhook.map { WebhookEndpoint(source: source.name, verification: $0.verification, format: $0.format, path: $0.path) }
         }
         if let settings = configuration.server {
             let sink = BridgeEventSink(store: store, encoder: encoder, pollers: Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) }),

@@ -8,7 +8,7 @@ import Foundation
 struct BridgeEventSink: NativeEventSink {
     let store: BridgeStore
     let encoder: CloudEventEncoder
-    let pollers: [String: JelouSourcePoller]
+    let pollers: [String: SourcePoller]
     let relayWake: WakeSignal
     let metrics: BridgeMetrics
     let now: @Sendable () -> Timestamp

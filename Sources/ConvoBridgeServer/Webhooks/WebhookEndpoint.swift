@@ -1,18 +1,19 @@
 public import ConvoBridgeCore
-public import ConvoBridgeSigning
 
-/// One source's webhook endpoint: `POST {path}`, signed with the source's signing secret.
+/// One source's webhook endpoint: `POST {path}`, verified as configured, its payload read in its platform's format.
 public struct WebhookEndpoint: Sendable {
     public var source: String
-    public var platform: Platform
-    public var signature: WebhookSignature
+    public var verification: WebhookVerification
+    public var format: WebhookEventFormat
     /// Defaults to `/webhooks/{source}`.
     public var path: String
 
-    public init(source: String, platform: Platform, signature: WebhookSignature, path: String? = nil) {
+    public var platform: Platform { format.platform }
+
+    public init(source: String, verification: WebhookVerification, format: WebhookEventFormat, path: String? = nil) {
         self.source = source
-        self.platform = platform
-        self.signature = signature
+        self.verification = verification
+        self.format = format
         self.path = path ?? "/webhooks/\(source)"
     }
 }

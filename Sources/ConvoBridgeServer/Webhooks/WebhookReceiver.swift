@@ -1,5 +1,4 @@
 public import ConvoBridgeCore
-import ConvoBridgeSigning
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -7,7 +6,8 @@ import HTTPTypes
 import Synchronization
 
 /// Receives the events platforms push. Each request is checked in this order, and a failed check ends it with
-/// nothing recorded: size (413), signature over the exact raw bytes (401), JSON and event shape (400). A valid
+/// nothing recorded: size (413), signature over the exact raw bytes or shared secret (401), JSON and event shape
+/// (400). A valid
 /// event goes to the ``NativeEventSink`` (202), or 503 if the sink cannot record it so the platform may retry.
 public final class WebhookReceiver: Sendable {
     public let endpoints: [WebhookEndpoint]
@@ -45,14 +45,15 @@ public final class WebhookReceiver: Sendable {
             return reject(.contentTooLarge, "body is over the \(maxBodyBytes)-byte limit", endpoint) { $0.tooLarge += 1 }
         }
         let body = Array(buffer: buffer)
-        let header = request.headers[HTTPField.Name("X-Jelou-Signature")!]
-        let verdict = endpoint.signature.verify(header: header, body: body)
-        guard verdict == .valid else { return reject(.unauthorized, verdict.description, endpoint) { $0.badSignature += 1 } }
+        let header = HTTPField.Name(endpoint.verification.header).flatMap { request.headers[$0] }
+        if let failure = endpoint.verification.failure(header: header, body: body) {
+            return reject(.unauthorized, failure, endpoint) { $0.badSignature += 1 }
+        }
 
         let event: NativeEvent
         do {
             let json = try JSONParser.parse(body)
-            event = try JelouWebhookEvent.nativeEvent(from: json)
+            event = try endpoint.format.nativeEvent(from: json)
         } catch let error as JSONParseError {
             return reject(.badRequest, "body is not JSON: \(error)", endpoint) { $0.malformed += 1 }
         } catch {

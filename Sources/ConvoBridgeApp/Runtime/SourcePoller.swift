@@ -6,15 +6,21 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Watches one Jelou source: polls each watched conversation when its schedule says so, discovers conversations
-/// from Advisor Conversations, and turns every answer into stored snapshots and outbox events in one transaction.
+/// Watches one source of any platform: polls each watched conversation when its schedule says so (the platform's
+/// ``ConversationReader``), discovers conversations from its list endpoint when it has one (``ConversationLister``),
+/// and turns every answer into stored snapshots and outbox events in one transaction.
 ///
 /// A failed or unreadable answer never advances the snapshot: the conversation is retried with backoff. While the
 /// outbox holds more than `maxBacklog` entries (Kafka is down or slow), polling pauses; nothing is dropped.
-final class JelouSourcePoller: Service, Sendable {
-    let settings: BridgeConfiguration.JelouSource
-    private let conversations: JelouConversationClient
-    private let advisor: JelouAdvisorClient?
+final class SourcePoller: Service, Sendable {
+    let settings: BridgeConfiguration.Source
+    let reader: any ConversationReader
+    private let lister: (any ConversationLister)?
+    /// Whether a conversation seen in the list for the first time is read in full before it is recorded (Jelou's
+    /// Advisor list lacks fields Get Conversation has; Chatvolt's list items are complete).
+    private let readsNewlyListed: Bool
+    /// The fields both endpoints report: of an answer overtaken by a newer one, only the others are still news.
+    private let sharedCoverage: Set<SnapshotField>
     private let http: SourceHTTPClient
     private let store: BridgeStore
     private let tracker: ConversationTracker
@@ -32,19 +38,18 @@ final class JelouSourcePoller: Service, Sendable {
     /// How often the loop looks for due polls when nothing wakes it.
     private let tick: Duration
 
-    init(settings: BridgeConfiguration.JelouSource, http: SourceHTTPClient, redactor: SecretRedactor, store: BridgeStore,
+    init(settings: BridgeConfiguration.Source, http: SourceHTTPClient, redactor: SecretRedactor, store: BridgeStore,
          encoder: CloudEventEncoder, time: TimeSource, maxBacklog: Int, tick: Duration = .milliseconds(200),
          outboxWritten: @escaping @Sendable () -> Void, metrics: BridgeMetrics, logger: Logger) {
         self.settings = settings
         self.metrics = metrics
         self.startedAt = time.wallClock
         self.http = http
-        self.conversations = JelouConversationClient(baseURL: settings.baseURL, projectID: settings.projectID,
-                                                     credentials: settings.credentials, http: http, redactor: redactor)
-        self.advisor = settings.advisor.map { advisor in
-            JelouAdvisorClient(apiBaseURL: advisor.apiBaseURL, credentials: settings.advisorCredentials ?? settings.credentials,
-                               pageSize: advisor.pageSize, maxPages: advisor.maxPages, http: http, redactor: redactor)
-        }
+        let clients = PlatformClients(source: settings, http: http, redactor: redactor)
+        self.reader = clients.reader
+        self.lister = clients.lister
+        self.readsNewlyListed = clients.readsNewlyListed
+        self.sharedCoverage = clients.reader.coverage.intersection(clients.lister?.coverage ?? [])
         self.store = store
         self.tracker = ConversationTracker(encoder: CloudEventEncoder(configuration: encoder.configuration),
                                            vanishAfterNotFound: settings.vanishAfterNotFound)
@@ -59,8 +64,6 @@ final class JelouSourcePoller: Service, Sendable {
 
     var source: String { settings.name }
 
-    /// The fields both Jelou endpoints report.
-    static let sharedCoverage = JelouConversationPayload.coverage.intersection(JelouAdvisorPage.coverage)
     var statistics: PollerStatistics { counters.withLock { $0 } }
 
     func run() async throws {
@@ -73,8 +76,8 @@ final class JelouSourcePoller: Service, Sendable {
         try await untilGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.pollLoop() }
-                if let advisor = self.advisor, let settings = self.settings.advisor {
-                    group.addTask { try await self.discoveryLoop(advisor, settings) }
+                if let lister = self.lister, let discovery = self.settings.discovery {
+                    group.addTask { try await self.discoveryLoop(lister, discovery) }
                 }
                 try await group.waitForAll()
             }
@@ -139,7 +142,7 @@ final class JelouSourcePoller: Service, Sendable {
         let requestedAt = time.wallClock
         let outcome: ConversationTracker.Outcome
         do {
-            switch try await conversations.fetch(conversationID: conversationID) {
+            switch try await reader.fetch(conversationID: conversationID) {
             case .found(let observed): outcome = .observed(observed)
             case .notFound: outcome = .notFound
             }
@@ -166,7 +169,7 @@ final class JelouSourcePoller: Service, Sendable {
             // a transition.
             if tracked.isStale(requestedAt: requestedAt) {
                 guard case .observed(let observed) = outcome else { return ConversationWrite(tracked: tracked, poll: .keep) }
-                let result = tracker.apply(.observed(observed.excluding(Self.sharedCoverage)), to: tracked, observation: observation)
+                let result = tracker.apply(.observed(observed.excluding(sharedCoverage)), to: tracked, observation: observation)
                 applied = (tracked.snapshot, result)
                 return ConversationWrite(tracked: result.tracked, records: result.records, poll: .keep)
             }
@@ -221,52 +224,53 @@ final class JelouSourcePoller: Service, Sendable {
 
     // MARK: Discovery
 
-    private func discoveryLoop(_ advisor: JelouAdvisorClient, _ settings: BridgeConfiguration.Advisor) async throws {
+    private func discoveryLoop(_ lister: any ConversationLister, _ settings: BridgeConfiguration.Discovery) async throws {
         while !Task.isCancelled {
             await waitWhilePaused()
             try await waitForBacklog()
-            await discover(advisor, settings)
+            await discover(lister, settings)
             try await time.sleep(for: settings.interval)
         }
     }
 
-    /// One Advisor Conversations walk. A conversation seen for the first time is read with Get Conversation at
-    /// once, so that its `conversation.discovered` carries everything both endpoints know.
-    func discover(_ advisor: JelouAdvisorClient, _ settings: BridgeConfiguration.Advisor) async {
+    /// One walk of the list endpoint over the sliding window. Where listed conversations are partial (Jelou's
+    /// Advisor list), one seen for the first time is read in full at once, so that its `conversation.discovered`
+    /// carries everything both endpoints know.
+    func discover(_ lister: any ConversationLister, _ settings: BridgeConfiguration.Discovery) async {
         let requestedAt = time.wallClock
-        let range = settings.window.range(previousEnd: (try? store.advisorWindowEnd(source: source)) ?? nil, now: requestedAt)
+        let range = settings.window.range(previousEnd: (try? store.discoveryWindowEnd(source: source)) ?? nil, now: requestedAt)
         let listed: [ObservedConversation]
         do {
-            listed = try await advisor.list(range: range)
+            listed = try await lister.list(range: range)
         } catch is CancellationError {
             return
         } catch {
             let kind = (error as? SourceError)?.kind ?? "other"
             counters.withLock { $0.failures[kind, default: 0] += 1 }
             metrics.pollFailed(source: source, kind: kind)
-            logger.warning("Advisor Conversations failed; the window will be asked again", metadata: ["error": "\(error)"])
+            logger.warning("discovery failed; the window will be asked again", metadata: ["error": "\(error)"])
             return
         }
         for observed in listed {
             var observation = observed
-            let known = (try? store.conversation(source: source, conversationID: observed.conversationID))??.snapshot != nil
-            if !known, case .found(let full)? = try? await conversations.fetch(conversationID: observed.conversationID) {
+            if readsNewlyListed, (try? store.conversation(source: source, conversationID: observed.conversationID))??.snapshot == nil,
+               case .found(let full)? = try? await reader.fetch(conversationID: observed.conversationID) {
                 observation = observed.combined(with: full)
             }
             do {
-                try record(.observed(observation), conversationID: observed.conversationID, requestedAt: requestedAt, discoveredBy: "advisor")
+                try record(.observed(observation), conversationID: observed.conversationID, requestedAt: requestedAt, discoveredBy: "discovery")
             } catch {
                 logger.error("could not store a discovered conversation", metadata: ["conversation_id": "\(observed.conversationID)", "error": "\(error)"])
             }
         }
         counters.withLock { $0.discoveries += 1 }
-        try? store.setAdvisorWindowEnd(source: source, range.end)
+        try? store.setDiscoveryWindowEnd(source: source, range.end)
     }
 
     /// Whether the source answers: its credentials are not being refused, and it gave an answer within `staleAfter`
     /// (or started less than that ago).
     func health(now: Timestamp) -> SourceHealth {
-        let staleAfter = max(settings.schedule.openInterval * 3, settings.advisor.map { $0.interval * 3 } ?? .zero, .seconds(60))
+        let staleAfter = max(settings.schedule.openInterval * 3, settings.discovery.map { $0.interval * 3 } ?? .zero, .seconds(60))
         let last = lastSuccess.withLock { $0 }
         let reference = last ?? startedAt
         let fresh = now.millisecondsSinceEpoch - reference.millisecondsSinceEpoch <= staleAfter.wholeMilliseconds
