@@ -2,7 +2,8 @@ import ConvoBridgeCore
 import Crdkafka
 import Synchronization
 
-/// Reads every partition of one topic, without a consumer group: for `convobridge tail` and for tests.
+/// Reads every partition of one topic, without a consumer group: for `convobridge tail`, for a source's topic of ids
+/// to watch (its positions kept in the bridge's store), and for tests.
 ///
 /// Partitions are assigned directly (no group join, so reading starts at once) from the first or the next offset.
 /// Polling blocks, so it runs on threads of its own.
@@ -13,6 +14,8 @@ public final class KafkaTopicReader: Sendable {
     public enum StartPosition: Sendable, Hashable {
         case beginning
         case end
+        /// Per partition, the offset to read next; partitions not listed start at the beginning.
+        case offsets([Int32: Int64])
     }
 
     public let topic: String
@@ -115,10 +118,14 @@ public final class KafkaTopicReader: Sendable {
         guard topicMetadata.err == RD_KAFKA_RESP_ERR_NO_ERROR, topicMetadata.partition_cnt > 0 else { return false }
         let list = rd_kafka_topic_partition_list_new(topicMetadata.partition_cnt)
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        let offset = startPosition == .beginning ? Int64(RD_KAFKA_OFFSET_BEGINNING) : Int64(RD_KAFKA_OFFSET_END)
         for index in 0..<Int(topicMetadata.partition_cnt) {
-            let partition = rd_kafka_topic_partition_list_add(list, topic, topicMetadata.partitions[index].id)
-            partition?.pointee.offset = offset
+            let id = topicMetadata.partitions[index].id
+            let partition = rd_kafka_topic_partition_list_add(list, topic, id)
+            partition?.pointee.offset = switch startPosition {
+            case .beginning: Int64(RD_KAFKA_OFFSET_BEGINNING)
+            case .end: Int64(RD_KAFKA_OFFSET_END)
+            case .offsets(let offsets): offsets[id] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)
+            }
         }
         let assignError = rd_kafka_assign(client.handle, list)
         guard assignError == RD_KAFKA_RESP_ERR_NO_ERROR else {

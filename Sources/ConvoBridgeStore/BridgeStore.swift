@@ -62,6 +62,17 @@ public final class BridgeStore: Sendable {
         migrator.registerMigration("v2: last observed request time") { db in
             try db.execute(sql: "ALTER TABLE conversations ADD COLUMN last_observed_at INTEGER")
         }
+        migrator.registerMigration("v3: positions in topics of ids to watch") { db in
+            try db.execute(sql: """
+                CREATE TABLE topic_positions (
+                    source TEXT NOT NULL,
+                    topic TEXT NOT NULL,
+                    partition INTEGER NOT NULL,
+                    next_offset INTEGER NOT NULL,
+                    PRIMARY KEY (source, topic, partition)
+                );
+                """)
+        }
         return migrator
     }
 
@@ -75,10 +86,13 @@ public final class BridgeStore: Sendable {
     /// Runs `body` on the conversation's current state (a fresh one if it is new) and saves what it returns, its
     /// outbox records included, in one transaction.
     @discardableResult
-    public func write(source: String, conversationID: String, discoveredBy: String, now: Timestamp,
+    /// - Parameter position: a record of a topic of ids to watch that this write consumes; its next offset is
+    ///   stored in the same transaction, so after a crash the record is either applied and passed, or neither.
+    public func write(source: String, conversationID: String, discoveredBy: String, now: Timestamp, position: TopicPosition? = nil,
                       _ body: (TrackedConversation) throws -> ConversationWrite) throws -> ConversationWrite {
         try perform("write \(source)/\(conversationID)") {
             try database.write { db in
+                if let position { try Self.store(position, source: source, db) }
                 let row = try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?",
                                            arguments: [source, conversationID])
                 let current = try row.map { try Self.tracked(from: $0, source: source, conversationID: conversationID) }
@@ -231,6 +245,36 @@ public final class BridgeStore: Sendable {
                 }
             }
         }
+    }
+
+    // MARK: Topics of ids to watch
+
+    /// Where reading a topic of ids resumes: per partition, the offset after the last record consumed.
+    public func topicPositions(source: String, topic: String) throws -> [Int32: Int64] {
+        try perform("read topic positions") {
+            try database.read { db in
+                var positions: [Int32: Int64] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT partition, next_offset FROM topic_positions WHERE source = ? AND topic = ?",
+                                            arguments: [source, topic]) {
+                    positions[row[0]] = row[1]
+                }
+                return positions
+            }
+        }
+    }
+
+    /// Moves past a record that names nothing to watch (a malformed one), so it is not read again.
+    public func advance(source: String, to position: TopicPosition) throws {
+        try perform("write topic position") {
+            try database.write { db in try Self.store(position, source: source, db) }
+        }
+    }
+
+    private static func store(_ position: TopicPosition, source: String, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO topic_positions (source, topic, partition, next_offset) VALUES (?, ?, ?, ?)
+            ON CONFLICT (source, topic, partition) DO UPDATE SET next_offset = MAX(next_offset, excluded.next_offset)
+            """, arguments: [source, position.topic, position.partition, position.nextOffset])
     }
 
     // MARK: Discovery cursor

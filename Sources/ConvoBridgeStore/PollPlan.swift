@@ -31,3 +31,16 @@ public struct OutboxEntry: Sendable, Hashable {
     public var id: Int64
     public var record: OutboundRecord
 }
+
+/// A position in a Kafka topic: the partition and the offset to read next.
+public struct TopicPosition: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var nextOffset: Int64
+
+    public init(topic: String, partition: Int32, nextOffset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.nextOffset = nextOffset
+    }
+}

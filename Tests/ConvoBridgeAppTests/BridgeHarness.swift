@@ -52,6 +52,26 @@ final class BridgeHarness: Sendable {
         return configuration
     }
 
+    /// A test-speed source of `platform` (Chatvolt or Zild) on the simulator, Bearer-authenticated.
+    func source(_ platform: Platform, name: String, discovery: Bool = true) -> BridgeConfiguration.Source {
+        let token = BearerToken(simulator.configuration.bearerToken)
+        let connection: BridgeConfiguration.Connection = switch platform {
+        case .chatvolt: .chatvolt(baseURL: simulatorURL + "/chatvolt", token: token, statusFilter: nil)
+        case .zild: .zild(baseURL: simulatorURL + "/zild", token: token, endedReasonLabels: [1: "closed_by_operator", 2: "closed_by_user"])
+        case .jelou: preconditionFailure("Jelou sources come from configuration()")
+        }
+        return BridgeConfiguration.Source(
+            name: name, connection: connection,
+            discovery: discovery && platform == .chatvolt
+                ? .init(interval: .milliseconds(400), window: SlidingWindow(lookback: .seconds(7200), overlap: .seconds(60)), pageSize: 100, maxPages: 10)
+                : nil,
+            schedule: PollSchedule(openInterval: .milliseconds(300), closedInterval: .milliseconds(300), closedGrace: .seconds(60),
+                                   notFoundRecheck: .milliseconds(200), failureBackoff: .milliseconds(200), maxFailureBackoff: .seconds(1)),
+            vanishAfterNotFound: 2,
+            http: SourceHTTPPolicy(requestsPerSecond: 500, burst: 100, maxConcurrentRequests: 8, requestTimeout: .seconds(5))
+        )
+    }
+
     /// Runs a bridge until `body` returns, then shuts it down gracefully and waits for it.
     func withBridge<Result>(_ configuration: BridgeConfiguration? = nil, _ body: (Bridge) async throws -> Result) async throws -> Result {
         let bridge = try Bridge(configuration: configuration ?? self.configuration(), logger: Self.quiet)
@@ -100,7 +120,7 @@ final class TopicCollector: @unchecked Sendable {
         records.filter { $0.keyString == "\(source)/\(conversation)" }
     }
 
-    func types(of conversation: String? = nil) -> [String] {
-        (conversation.map { events(of: $0) } ?? records).compactMap { $0.header("ce_type") }
+    func types(of conversation: String? = nil, source: String = "jelou-demo") -> [String] {
+        (conversation.map { events(of: $0, source: source) } ?? records).compactMap { $0.header("ce_type") }
     }
 }

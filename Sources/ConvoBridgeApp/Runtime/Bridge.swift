@@ -17,6 +17,7 @@ public final class Bridge: Sendable {
     let publisher: KafkaPublisher
     let relay: OutboxRelay
     let pollers: [SourcePoller]
+    let idsWatchers: [IdsTopicWatcher]
     let http: SharedHTTPClient
     let server: BridgeHTTPServer?
     public let metrics: BridgeMetrics
@@ -49,6 +50,11 @@ public final class Bridge: Sendable {
             )
         }
         self.pollers = pollers
+        idsWatchers = zip(configuration.sources, pollers).compactMap { source, poller in
+            source.idsTopic.map { IdsTopicWatcher(topic: $0, poller: poller, store: store, bootstrapServers: publisher.bootstrapServers,
+                                                  kafkaProperties: configuration.kafka.publisher.properties,
+                                                  now: { time.wallClock }, logger: logger) }
+        }
         let endpoints = configuration.sources.compactMap { source in
             source.webhook.map { WebhookEndpoint(source: source.name, verification: $0.verification, format: $0.format, path: $0.path) }
         }
@@ -73,6 +79,7 @@ public final class Bridge: Sendable {
     public var services: [any Service] {
         var services: [any Service] = [publisher, relay]
         services.append(contentsOf: pollers)
+        services.append(contentsOf: idsWatchers)
         if let server { services.append(server) }
         return services
     }
