@@ -100,4 +100,26 @@ struct BridgeStoreTests {
         let error = #expect(throws: StoreError.self) { try BridgeStore(path: "/nonexistent-directory/x/store.sqlite") }
         #expect(error?.description.hasPrefix("store /nonexistent-directory/x/store.sqlite: open failed") == true)
     }
+
+    @Test("Positions in a topic of ids: stored with the watch they cause, per partition, never moving back, kept across reopening")
+    func topicPositions() throws {
+        let path = try Self.temporaryPath()
+        var store = try BridgeStore(path: path)
+        #expect(try store.topicPositions(source: "zild", topic: "ids").isEmpty)
+        try store.write(source: "zild", conversationID: "12", discoveredBy: "ids_topic", now: Self.t0,
+                        position: TopicPosition(topic: "ids", partition: 0, nextOffset: 5)) { ConversationWrite(tracked: $0, poll: .noLaterThan(Self.t0)) }
+        try store.advance(source: "zild", to: TopicPosition(topic: "ids", partition: 1, nextOffset: 2))
+        try store.advance(source: "zild", to: TopicPosition(topic: "ids", partition: 0, nextOffset: 3))
+        struct Refused: Error {}
+        #expect(throws: StoreError.self) {
+            try store.write(source: "zild", conversationID: "13", discoveredBy: "ids_topic", now: Self.t0,
+                            position: TopicPosition(topic: "ids", partition: 1, nextOffset: 9)) { _ in throw Refused() }
+        }
+        try store.close()
+        store = try BridgeStore(path: path)
+        #expect(try store.topicPositions(source: "zild", topic: "ids") == [0: 5, 1: 2], "a failed write moves no position; none moves back")
+        #expect(try store.topicPositions(source: "other", topic: "ids").isEmpty)
+        #expect(try store.watchList(source: "zild").map(\.conversationID) == ["12"])
+        try store.close()
+    }
 }

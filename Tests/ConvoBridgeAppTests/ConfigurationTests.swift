@@ -3,6 +3,7 @@ import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
 import ConvoBridgeServer
+import Foundation
 import Testing
 
 @Suite("Configuration: YAML, environment overrides, secrets by reference, errors that name the key")
@@ -117,10 +118,13 @@ struct ConfigurationTests {
         #expect(error?.description == "configuration: sources[0].auth.api_key_env: JELOU_API_KEY is not set")
     }
 
-    @Test("The example files in config/ load", arguments: ["demo.yaml", "jelou-production.yaml"])
+    @Test("The example files in config/ load", arguments: ["demo.yaml", "jelou-production.yaml", "chatvolt-production.yaml", "zild-production.yaml"])
     func examples(file: String) throws {
         let path = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-        let configuration = try ConfigurationLoader(environment: Self.environment.merging(["BRIDGE_ADMIN_TOKEN": "admin-token-123"]) { $1 })
+        let environment = Self.environment.merging(["BRIDGE_ADMIN_TOKEN": "admin-token-123", "CHATVOLT_API_KEY": "cv-key-123",
+                                                    "CHATVOLT_WEBHOOK_SECRET": "cv-hook-123", "ZILD_JWT": "jwt-123456",
+                                                    "ZILD_WEBHOOK_SECRET": "zild-hook-123"]) { $1 }
+        let configuration = try ConfigurationLoader(environment: environment)
             .load(file: "/\(path)/config/\(file)")
         #expect(!configuration.sources.isEmpty)
     }
@@ -147,5 +151,64 @@ struct ConfigurationTests {
         let rendered = report.text + JSONWriter.string(report.json)
         for secret in Self.environment.values { #expect(!rendered.contains(secret), "\(secret) is masked") }
         #expect(report.text.contains("sources[0].schedule.closed_interval") && report.text.contains("(default)"))
+    }
+
+    @Test("Chatvolt and Zild sources: their own keys, defaults, and errors that name the key")
+    func otherPlatforms() throws {
+        let emptyFile = FileManager.default.temporaryDirectory.appendingPathComponent("empty-token-\(UUID().uuidString)").path
+        try "\n".write(toFile: emptyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: emptyFile) }
+        let yaml = """
+            kafka: {bootstrap_servers: "k:9092"}
+            server: {listen: "127.0.0.1:8080"}
+            sources:
+              - name: cv
+                platform: chatvolt
+                auth: {api_key_env: CV_KEY}
+                discovery: {status: HUMAN_REQUESTED, lookback: 2h}
+                webhook: {header: X-Hook, secret_env: CV_HOOK}
+              - name: zd
+                platform: zild
+                base_url: https://zild.example
+                auth: {token_file: \(emptyFile)}
+                ended_reasons: {4: resolved}
+                conversations: [12, 13]
+                ids_topic: ids
+                webhook: {secret_env: CV_HOOK, verify: hmac_sha256, conversation_id_path: data.ticket}
+            """
+        let environment = ["CV_KEY": "cv-key-123", "CV_HOOK": "hook-secret-1"]
+        // The Zild token file is empty: one problem, named by its key.
+        let empty = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: environment).load(yaml: yaml) }
+        #expect(empty?.problems == ["sources[1].auth.token_file: \(emptyFile) is empty"])
+
+        let withToken = yaml.replacing("token_file: \(emptyFile)", with: "token_env: ZILD_JWT")
+        let configuration = try ConfigurationLoader(environment: environment.merging(["ZILD_JWT": "jwt-123456"]) { $1 }).load(yaml: withToken)
+        let chatvolt = configuration.sources[0]
+        guard case .chatvolt(let baseURL, let token, let status) = chatvolt.connection else { Issue.record("expected Chatvolt"); return }
+        #expect(baseURL == "https://api.chatvolt.ai" && token == BearerToken("cv-key-123") && status == "HUMAN_REQUESTED")
+        #expect(chatvolt.discovery?.pageSize == 100 && chatvolt.discovery?.window.lookback == .seconds(7200))
+        #expect(chatvolt.webhook?.verification.header == "X-Hook" && chatvolt.webhook?.path == "/webhooks/cv")
+        let zild = configuration.sources[1]
+        guard case .zild(_, _, let labels) = zild.connection else { Issue.record("expected Zild"); return }
+        #expect(labels == [4: "resolved"] && zild.conversationIDs == ["12", "13"] && zild.idsTopic == "ids" && zild.discovery == nil)
+        #expect(zild.webhook?.format.conversationIDPaths == ["data.ticket"])
+        guard case .hmacSHA256? = zild.webhook?.verification else { Issue.record("expected HMAC"); return }
+        #expect(configuration.secrets.contains("jwt-123456") && configuration.secrets.contains("hook-secret-1"))
+
+        let bad = """
+            kafka: {bootstrap_servers: "k:9092"}
+            sources:
+              - {name: cv, platform: chatvolt, auth: {api_key_env: CV_KEY}, discovery: {status: OPEN, page_size: 500}, advisor: {}}
+              - {name: zd, platform: zild, auth: {token_env: CV_KEY}, conversations: [abc], ended_reasons: {x: y}}
+              - {name: other, platform: intercom}
+            """
+        let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: environment).load(yaml: bad) }
+        let problems = error?.problems.joined(separator: "\n") ?? ""
+        for expected in ["sources[0].advisor: unknown key", "sources[0].discovery.status: expected one of HUMAN_REQUESTED, RESOLVED, UNRESOLVED, found OPEN",
+                         "sources[0].discovery.page_size: expected a whole number in 1...100", "sources[1].base_url: missing",
+                         "sources[1].conversations[0]: Zild conversation ids are positive integers, found abc",
+                         "sources[1].ended_reasons.x: expected an integer id", "sources[2].platform: expected one of jelou, chatvolt, zild, found intercom"] {
+            #expect(problems.contains(expected), "\(expected) in:\n\(problems)")
+        }
     }
 }

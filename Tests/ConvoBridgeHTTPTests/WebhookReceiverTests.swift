@@ -135,4 +135,28 @@ struct WebhookReceiverTests {
             #expect(sink.received.allSatisfy { $0.conversationID == "conv-000001" })
         }
     }
+
+    @Test("Shared-secret header: exact value only, compared whole; never in the description")
+    func sharedSecret() {
+        let verification = WebhookVerification.sharedSecret(header: "X-Webhook-Secret", secret: "s3cret-value")
+        #expect(verification.failure(header: "s3cret-value", body: []) == nil)
+        #expect(verification.failure(header: "s3cret-valu", body: []) == "X-Webhook-Secret does not match the shared secret")
+        #expect(verification.failure(header: "s3cret-value2", body: []) != nil)
+        #expect(verification.failure(header: nil, body: []) == "X-Webhook-Secret header missing")
+        #expect(!verification.description.contains("s3cret"))
+    }
+
+    @Test("Chatvolt and Zild payloads: event names normalized, conversation ids found where the platforms put them")
+    func otherFormats() throws {
+        let chatvolt = try WebhookEventFormat.chatvolt.nativeEvent(from: JSONParser.parse(
+            #"{"eventType": "USER_MESSAGE_RECEIVED", "payload": {"conversationId": "clx1", "message": "hola"}}"#))
+        #expect(chatvolt.platform == .chatvolt && chatvolt.name == "user_message_received" && chatvolt.conversationID == "clx1")
+        let zild = try WebhookEventFormat.zild.nativeEvent(from: JSONParser.parse(#"{"event": "Conversation Ended", "data": {"id": 48213}}"#))
+        #expect(zild.platform == .zild && zild.name == "conversation_ended" && zild.conversationID == "48213")
+        let custom = try WebhookEventFormat.zild.withConversationIDPath("ticket.ref").nativeEvent(from: JSONParser.parse(
+            #"{"event": "Evaluation Result", "conversationId": 1, "ticket": {"ref": 77}}"#))
+        #expect(custom.conversationID == "77", "a configured path replaces the usual places")
+        #expect(throws: PayloadError.self) { try WebhookEventFormat.zild.nativeEvent(from: JSONParser.parse(#"{"event": "Conversation Ended"}"#)) }
+        #expect(throws: PayloadError.self) { try WebhookEventFormat.chatvolt.nativeEvent(from: JSONParser.parse(#"{"eventType": "BAD/NAME", "conversationId": "c"}"#)) }
+    }
 }

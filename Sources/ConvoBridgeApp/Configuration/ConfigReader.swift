@@ -200,7 +200,7 @@ final class ConfigReader {
                 record(keyPath, EffectiveSetting.mask, origin: .secret("from file \(file)"))
                 return value
             } catch {
-                problem(Self.join(path, "\(key)_file"), "cannot read \(file): \(error)")
+                problem(Self.join(path, "\(key)_file"), "cannot read \(file): \(error.localizedDescription)")
                 return nil
             }
         }
