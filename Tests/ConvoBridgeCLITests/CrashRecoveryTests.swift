@@ -30,21 +30,14 @@ struct CrashRecoveryTests {
     func killAndRestart() async throws {
         let binary = try ProcessRunner.convobridge
         let kcat = try ProcessRunner.program("kcat")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-crash-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
-        let broker = try ProcessRunner.start(binary, ["kafka-dev", "--bootstrap-file", path("bootstrap")], stderr: path("kafka.log"))
-        defer { broker.interrupt() }
-        let bootstrap = try await ProcessRunner.waitForFile(path("bootstrap"))
-
+        let scratch = try Scratch("crash")
+        defer { scratch.remove() }
+        func path(_ name: String) -> String { scratch.path(name) }
         // 12 conversations, a lifecycle step every 150 ms, 72 steps: ~11 s of changes.
-        let simulator = try ProcessRunner.start(binary, ["simulate", "--port", "0", "--population", "12", "--seed", "11",
-                                                         "--advance-every", "0.15", "--advance-steps", "1", "--advance-limit", "72"],
-                                                stdout: path("simulator.url"), stderr: path("simulator.log"))
-        defer { simulator.interrupt() }
-        let url = try await ProcessRunner.waitForFile(path("simulator.url"))
+        let processes = try await BrokerAndSimulator.start(binary, in: scratch, simulate: ["--population", "12", "--seed", "11",
+                                                         "--advance-every", "0.15", "--advance-steps", "1", "--advance-limit", "72"])
+        defer { processes.stop() }
+        let (bootstrap, url) = (processes.bootstrap, processes.url)
 
         for (name, value) in [("api-key", "sim-api-key"), ("client-secret", "sim-client-secret")] {
             try value.write(toFile: path(name), atomically: true, encoding: .utf8)

@@ -11,18 +11,12 @@ struct OperationsCommandsTests {
     @Test("check-config prints effective settings with secrets masked and names a bad key; status and watch work through the admin API", .timeLimit(.minutes(2)))
     func operate() async throws {
         let binary = try ProcessRunner.convobridge
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-ops-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
-        let broker = try ProcessRunner.start(binary, ["kafka-dev", "--bootstrap-file", path("bootstrap")], stderr: path("kafka.log"))
-        defer { broker.interrupt() }
-        let bootstrap = try await ProcessRunner.waitForFile(path("bootstrap"))
-        let simulator = try ProcessRunner.start(binary, ["simulate", "--port", "0", "--population", "3", "--seed", "5"],
-                                                stdout: path("simulator.url"), stderr: path("simulator.log"))
-        defer { simulator.interrupt() }
-        let url = try await ProcessRunner.waitForFile(path("simulator.url"))
+        let scratch = try Scratch("ops")
+        defer { scratch.remove() }
+        func path(_ name: String) -> String { scratch.path(name) }
+        let processes = try await BrokerAndSimulator.start(binary, in: scratch, simulate: ["--population", "3", "--seed", "5"])
+        defer { processes.stop() }
+        let (bootstrap, url) = (processes.bootstrap, processes.url)
 
         try Self.apiKey.write(toFile: path("api-key"), atomically: true, encoding: .utf8)
         try Self.adminToken.write(toFile: path("admin-token"), atomically: true, encoding: .utf8)

@@ -125,3 +125,38 @@ extension ProcessRunner {
         throw Failure(description: "'\(text)' did not appear in \(path) within \(timeout)")
     }
 }
+
+/// A temporary directory for one black-box test's files (configuration, logs, the store).
+struct Scratch {
+    let directory: URL
+
+    init(_ prefix: String) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// `kafka-dev` and `simulate` as their own processes, and their addresses; stop them with ``stop()``.
+struct BrokerAndSimulator {
+    let broker: Process
+    let bootstrap: String
+    let simulator: Process
+    let url: String
+
+    /// - Parameter simulate: arguments for `convobridge simulate` after `--port 0`.
+    static func start(_ binary: URL, in scratch: Scratch, simulate: [String]) async throws -> BrokerAndSimulator {
+        let broker = try ProcessRunner.start(binary, ["kafka-dev", "--bootstrap-file", scratch.path("bootstrap")], stderr: scratch.path("kafka.log"))
+        let simulator = try ProcessRunner.start(binary, ["simulate", "--port", "0"] + simulate,
+                                                stdout: scratch.path("simulator.url"), stderr: scratch.path("simulator.log"))
+        return BrokerAndSimulator(broker: broker, bootstrap: try await ProcessRunner.waitForFile(scratch.path("bootstrap")),
+                                  simulator: simulator, url: try await ProcessRunner.waitForFile(scratch.path("simulator.url")))
+    }
+
+    func stop() {
+        for process in [broker, simulator] where process.isRunning { process.interrupt() }
+    }
+}

@@ -36,21 +36,8 @@ public struct ChatvoltClient: ConversationReader, ConversationLister {
     public func fetch(conversationID: String) async throws -> ConversationFetch {
         let response = try await http.send(SourceRequest(operation: "get-conversation", method: .get,
                                                          url: url(conversationID: conversationID), headers: token.headers))
-        switch response.status {
-        case 200:
-            let observation = try Self.observation(try response.json(context: ChatvoltConversationPayload.context))
-            guard observation.conversationID == conversationID else {
-                throw SourceError.invalidPayload(PayloadError(context: ChatvoltConversationPayload.context, path: "id",
-                                                              problem: "is \(observation.conversationID), asked for \(conversationID)"))
-            }
-            return .found(observation)
-        case 404 where response.isJSONObject:
-            return .notFound
-        case 404:
-            throw SourceError.httpStatus(404, detail: "not Chatvolt's not-found answer (check base_url): " + redactor.redact(response.bodyExcerpt()))
-        default:
-            throw response.failure(redactor: redactor, explanation: Self.explanation(response))
-        }
+        return try response.conversationFetch(conversationID, platform: "Chatvolt", context: ChatvoltConversationPayload.context, redactor: redactor,
+                                              explanation: Self.explanation(response), read: ChatvoltConversationPayload.observation(from:))
     }
 
     /// The URL of one page of `GET /conversation`.
@@ -95,14 +82,6 @@ public struct ChatvoltClient: ConversationReader, ConversationLister {
         }
         throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations", path: "",
                                                       problem: "more than max_pages (\(maxPages)) pages of \(pageSize); shorten the lookback or raise max_pages"))
-    }
-
-    static func observation(_ body: JSONValue) throws(SourceError) -> ObservedConversation {
-        do {
-            return try ChatvoltConversationPayload.observation(from: body)
-        } catch {
-            throw .invalidPayload(error)
-        }
     }
 
     /// Chatvolt's `{"error": "…"}` body, when it sent one.

@@ -28,4 +28,31 @@ extension SourceResponse {
     var isJSONObject: Bool {
         (try? JSONParser.parse(body))?.objectValue != nil
     }
+
+    /// A "get one conversation" answer of a platform whose own 404s are JSON (Chatvolt, Zild): 200 is the
+    /// conversation (`read` from the body, checked to be the one asked for), a JSON 404 is not-found, any other 404
+    /// a routing error (so a wrong base URL cannot vanish conversations), anything else ``failure(redactor:explanation:)``.
+    func conversationFetch(_ conversationID: String, platform: String, context: String, redactor: SecretRedactor, explanation: String?,
+                           read: (JSONValue) throws(PayloadError) -> ObservedConversation) throws(SourceError) -> ConversationFetch {
+        switch status {
+        case 200:
+            let body = try json(context: context)
+            let observation: ObservedConversation
+            do {
+                observation = try read(body)
+            } catch {
+                throw .invalidPayload(error)
+            }
+            guard observation.conversationID == conversationID else {
+                throw .invalidPayload(PayloadError(context: context, path: "id", problem: "is \(observation.conversationID), asked for \(conversationID)"))
+            }
+            return .found(observation)
+        case 404 where isJSONObject:
+            return .notFound
+        case 404:
+            throw .httpStatus(404, detail: "not \(platform)'s not-found answer (check base_url): " + redactor.redact(bodyExcerpt()))
+        default:
+            throw failure(redactor: redactor, explanation: explanation)
+        }
+    }
 }

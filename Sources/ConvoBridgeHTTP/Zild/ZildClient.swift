@@ -33,28 +33,11 @@ public struct ZildClient: ConversationReader {
         if let problem = problem(withConversationID: conversationID) { throw SourceError.httpStatus(400, detail: problem) }
         let response = try await http.send(SourceRequest(operation: "get-conversation", method: .get,
                                                          url: url(conversationID: conversationID), headers: token.headers))
-        switch response.status {
-        case 200:
-            let body = try response.json(context: ZildConversationPayload.context)
-            let observation: ObservedConversation
-            do {
-                observation = try ZildConversationPayload.observation(from: body, endedReasonLabels: endedReasonLabels)
-            } catch {
-                throw SourceError.invalidPayload(error)
-            }
-            guard observation.conversationID == conversationID else {
-                throw SourceError.invalidPayload(PayloadError(context: ZildConversationPayload.context, path: "id",
-                                                              problem: "is \(observation.conversationID), asked for \(conversationID)"))
-            }
-            return .found(observation)
-        case 404 where response.isJSONObject:
-            return .notFound
-        case 404:
-            throw SourceError.httpStatus(404, detail: "not Zild's not-found answer (check base_url): " + redactor.redact(response.bodyExcerpt()))
-        default:
-            // ASP.NET problem details: {"title": …, "detail": …}.
-            let body = try? JSONParser.parse(response.body)
-            throw response.failure(redactor: redactor, explanation: body?["detail"]?.stringValue ?? body?["title"]?.stringValue)
+        // ASP.NET problem details: {"title": …, "detail": …}.
+        let problem = try? JSONParser.parse(response.body)
+        return try response.conversationFetch(conversationID, platform: "Zild", context: ZildConversationPayload.context, redactor: redactor,
+                                              explanation: problem?["detail"]?.stringValue ?? problem?["title"]?.stringValue) { (body) throws(PayloadError) in
+            try ZildConversationPayload.observation(from: body, endedReasonLabels: endedReasonLabels)
         }
     }
 }

@@ -11,6 +11,17 @@ struct WatchCommand: AsyncParsableCommand {
         subcommands: [Add.self, Remove.self, List.self]
     )
 
+    /// Runs `action` for each id in turn, printing `done source/id`; the first failure ends the command.
+    static func each(_ ids: [String], of source: String, done: String,
+                     _ action: (String) async throws(AdminClientError) -> JSONValue) async throws {
+        for id in ids {
+            do {
+                _ = try await action(id)
+                Console.printLine("\(done) \(source)/\(id)")
+            } catch { throw error.exit() }
+        }
+    }
+
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Watch conversations: each is polled at once, then on its source's schedule.")
@@ -20,12 +31,7 @@ struct WatchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let client = try admin.client()
-            for id in ids {
-                do {
-                    _ = try await client.watch(source: source, conversationID: id)
-                    Console.printLine("watching \(source)/\(id)")
-                } catch { throw error.exit() }
-            }
+            try await WatchCommand.each(ids, of: source, done: "watching") { (id) throws(AdminClientError) in try await client.watch(source: source, conversationID: id) }
         }
     }
 
@@ -38,12 +44,7 @@ struct WatchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let client = try admin.client()
-            for id in ids {
-                do {
-                    _ = try await client.unwatch(source: source, conversationID: id)
-                    Console.printLine("removed \(source)/\(id)")
-                } catch { throw error.exit() }
-            }
+            try await WatchCommand.each(ids, of: source, done: "removed") { (id) throws(AdminClientError) in try await client.unwatch(source: source, conversationID: id) }
         }
     }
 
