@@ -194,6 +194,7 @@ struct ConfigurationTests {
         #expect(zild.webhook?.format.conversationIDPaths == ["data.ticket"])
         guard case .hmacSHA256? = zild.webhook?.verification else { Issue.record("expected HMAC"); return }
         #expect(configuration.secrets.contains("jwt-123456") && configuration.secrets.contains("hook-secret-1"))
+        #expect(configuration.effectiveSettings.count == Set(configuration.effectiveSettings.map(\.path)).count, "each setting once")
 
         let bad = """
             kafka: {bootstrap_servers: "k:9092"}

@@ -199,9 +199,8 @@ public struct ConfigurationLoader: Sendable {
         case .chatvolt: (connection, discovery) = decodeChatvolt(reader, path, baseURL: baseURL)
         case .zild: connection = decodeZild(reader, path, baseURL: baseURL)
         }
-        if platform == .zild, let topic = reader.string("\(path).ids_topic"), topic.isEmpty {
-            reader.problem("\(path).ids_topic", "expected a Kafka topic name")
-        }
+        let idsTopic = platform == .zild ? reader.string("\(path).ids_topic") : nil
+        if idsTopic?.isEmpty == true { reader.problem("\(path).ids_topic", "expected a Kafka topic name") }
 
         let webhook = decodeWebhook(reader, "\(path).webhook", platform: platform, name: name)
         var conversationIDs: [String] = []
@@ -250,7 +249,7 @@ public struct ConfigurationLoader: Sendable {
         guard let connection else { return nil }
         return BridgeConfiguration.Source(
             name: name, connection: connection, discovery: discovery, webhook: webhook, conversationIDs: conversationIDs,
-            idsTopic: platform == .zild ? reader.string("\(path).ids_topic") : nil, schedule: schedule,
+            idsTopic: idsTopic, schedule: schedule,
             vanishAfterNotFound: reader.int("\(schedulePath).vanish_after", default: 3, range: 1...100), http: http
         )
     }
