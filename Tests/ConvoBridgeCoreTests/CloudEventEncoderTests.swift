@@ -100,4 +100,17 @@ struct CloudEventEncoderTests {
     func deterministic() {
         #expect(CloudEventEncoder().eventRecord(Self.event) == CloudEventEncoder().eventRecord(Self.event))
     }
+
+    @Test("The records of one observation, encoded together, are byte for byte the records encoded one by one", arguments: EventContentMode.allCases)
+    func batch(mode: EventContentMode) {
+        let encoder = CloudEventEncoder(configuration: .init(contentMode: mode))
+        var second = Self.event
+        second.sequence = 4
+        second.type = .endedReasonChanged
+        let events = [Self.event, second]
+        let batch = encoder.records(for: events, state: ("jelou-prod", "c-1", Self.after))
+        let single = events.map(encoder.eventRecord) + [encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: Self.after)]
+        #expect(batch == single)
+        #expect(encoder.records(for: events, state: nil) == Array(single.dropLast()))
+    }
 }

@@ -26,6 +26,8 @@ public enum SnapshotDiff {
                          effectiveAt: current.startedAt ?? current.updatedAt ?? observation.observedAt, changedFields: [])
             return builder.events
         }
+        // The common case when polling: nothing changed, and comparing the values is much cheaper than their JSON.
+        guard previous != current else { return [] }
         let changed = changedFields(previous, current)
         guard changed.contains(where: { $0 != "updated_at" }) else { return [] }
         let changeTime = current.updatedAt ?? observation.observedAt

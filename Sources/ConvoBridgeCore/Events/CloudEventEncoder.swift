@@ -36,8 +36,25 @@ public struct CloudEventEncoder: Sendable {
 
     /// The record of one event on the events topic.
     public func eventRecord(_ event: ConversationEvent) -> OutboundRecord {
+        eventRecord(event, data: event.dataJSON(includeRaw: configuration.includeRaw))
+    }
+
+    /// The records of the events of one observation, then the state record of `state` (the latest snapshot) when
+    /// given. They share their `before` and `after` snapshots, whose JSON is built once for all of them.
+    public func records(for events: [ConversationEvent], state: (source: String, conversationID: String, snapshot: ConversationSnapshot)?) -> [OutboundRecord] {
+        var cache = SnapshotJSONCache()
+        var records = events.map { event in
+            eventRecord(event, data: event.dataJSON(includeRaw: configuration.includeRaw,
+                                                   before: cache.json(of: event.before), after: cache.json(of: event.after)))
+        }
+        if let state {
+            records.append(stateRecord(source: state.source, conversationID: state.conversationID, value: cache.json(of: state.snapshot)))
+        }
+        return records
+    }
+
+    private func eventRecord(_ event: ConversationEvent, data: JSONValue) -> OutboundRecord {
         let key = event.key
-        let data = event.dataJSON(includeRaw: configuration.includeRaw)
         switch configuration.contentMode {
         case .binary:
             return OutboundRecord(
@@ -85,11 +102,28 @@ public struct CloudEventEncoder: Sendable {
         guard let snapshot else {
             return OutboundRecord(topic: configuration.stateTopic, key: Array(key.utf8), value: nil, headers: [])
         }
-        return OutboundRecord(
+        return stateRecord(source: source, conversationID: conversationID, value: snapshot.jsonValue)
+    }
+
+    private func stateRecord(source: String, conversationID: String, value: JSONValue) -> OutboundRecord {
+        OutboundRecord(
             topic: configuration.stateTopic,
-            key: Array(key.utf8),
-            value: JSONWriter.encode(snapshot.jsonValue),
+            key: Array(ConversationEvent.key(source: source, conversationID: conversationID).utf8),
+            value: JSONWriter.encode(value),
             headers: [.init(name: "content-type", value: "application/json")]
         )
+    }
+}
+
+/// The JSON of the last few snapshots asked for: the events of one observation carry the same two.
+private struct SnapshotJSONCache {
+    private var entries: [(snapshot: ConversationSnapshot, json: JSONValue)] = []
+
+    mutating func json(of snapshot: ConversationSnapshot?) -> JSONValue {
+        guard let snapshot else { return .null }
+        if let hit = entries.first(where: { $0.snapshot == snapshot }) { return hit.json }
+        let json = snapshot.jsonValue
+        entries.append((snapshot, json))
+        return json
     }
 }

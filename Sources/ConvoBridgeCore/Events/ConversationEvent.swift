@@ -66,6 +66,11 @@ public struct ConversationEvent: Sendable, Hashable {
     /// The contract's `data` object.
     /// - Parameter includeRaw: whether to carry the platform payload under `raw`.
     public func dataJSON(includeRaw: Bool) -> JSONValue {
+        dataJSON(includeRaw: includeRaw, before: before?.jsonValue ?? .null, after: after?.jsonValue ?? .null)
+    }
+
+    /// `data` with the snapshots' JSON given: the events of one observation share them, so they are built once.
+    func dataJSON(includeRaw: Bool, before beforeJSON: @autoclosure () -> JSONValue, after afterJSON: @autoclosure () -> JSONValue) -> JSONValue {
         var object = JSONObject()
         object.append("source", .string(source))
         object.append("platform", .string(platform.rawValue))
@@ -80,8 +85,8 @@ public struct ConversationEvent: Sendable, Hashable {
         }
         object.append("transition", transition?.jsonValue ?? .null)
         object.append("changed_fields", .array(changedFields.map(JSONValue.string)))
-        object.append("before", before?.jsonValue ?? .null)
-        object.append("after", after?.jsonValue ?? .null)
+        object.append("before", beforeJSON())
+        object.append("after", afterJSON())
         if includeRaw, let raw { object.append("raw", raw) }
         return .object(object)
     }

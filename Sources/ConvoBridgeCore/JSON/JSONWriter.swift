@@ -4,7 +4,7 @@
 public struct JSONWriter {
     public private(set) var bytes: [UInt8]
 
-    public init(reservingCapacity capacity: Int = 512) {
+    public init(reservingCapacity capacity: Int = 4096) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
@@ -48,6 +48,16 @@ public struct JSONWriter {
 
     public mutating func writeString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copy their bytes whole.
+        let copied = text.utf8.withContiguousStorageIfAvailable { buffer -> Bool in
+            for byte in buffer where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            bytes.append(contentsOf: buffer)
+            return true
+        }
+        if copied == true {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])

@@ -3,18 +3,36 @@
 public struct PayloadReader: Sendable {
     public let context: String
     public let root: JSONValue
+    /// The root object's members by name: payloads like Zild's have dozens, read one by one.
+    private let members: [String: JSONValue]
 
     public init(context: String, root: JSONValue) {
         self.context = context
         self.root = root
+        var members: [String: JSONValue] = [:]
+        if let object = root.objectValue, object.count > 8 {
+            members.reserveCapacity(object.count)
+            // The first member of a name wins, as in ``JSONObject``'s subscript.
+            for member in object.members where members[member.key] == nil { members[member.key] = member.value }
+        }
+        self.members = members
     }
 
     /// The value at `path` (`data.User.names`), nil when a member on the way is absent or JSON null.
     public func value(_ path: String) -> JSONValue? {
+        // Split on UTF-8 bytes: Character indexing (grapheme breaking) costs more than the lookups themselves.
+        let bytes = path.utf8
+        var start = bytes.startIndex
         var current = root
-        for key in path.split(separator: ".") {
-            guard let next = current[String(key)], !next.isNull else { return nil }
+        var first = true
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
+            let key = String(Substring(bytes[start..<end]))
+            let next = first && !members.isEmpty ? members[key] : current[key]
+            guard let next, !next.isNull else { return nil }
             current = next
+            first = false
+            start = end == bytes.endIndex ? end : bytes.index(after: end)
         }
         return current
     }

@@ -43,10 +43,7 @@ public struct ConversationTracker: Sendable {
             } else {
                 tracked.closedSince = nil
             }
-            var records = events.map(encoder.eventRecord)
-            if !events.isEmpty {
-                records.append(encoder.stateRecord(source: previous.source, conversationID: previous.conversationID, snapshot: current))
-            }
+            let records = encoder.records(for: events, state: events.isEmpty ? nil : (previous.source, previous.conversationID, current))
             return Result(tracked: tracked, events: events, records: records)
         case .notFound:
             tracked.consecutiveNotFound += 1
