@@ -160,8 +160,12 @@ sources:
         after = metrics(bridge_url)
         rss_end, cpu_end = proc_stats(bridge.pid)
         # Let the last changes' polls (one interval plus jitter) and their publication come in before reading Kafka.
-        settle_deadline = time.time() + 2 * interval + 30
-        time.sleep(1.2 * interval + 2)
+        # Under overload the real cycle is longer than the interval: N / the measured poll rate.
+        polls_so_far = metric_sum(after, "convobridge_http_requests_total", operation="get-conversation") \
+            - metric_sum(before, "convobridge_http_requests_total", operation="get-conversation")
+        cycle = max(1.2 * interval, 1.2 * population / max(1.0, polls_so_far / (time.time() - started)))
+        settle_deadline = time.time() + 2 * cycle + 30
+        time.sleep(cycle + 2)
         while metric_sum(metrics(bridge_url), "convobridge_outbox_events") > 0 and time.time() < settle_deadline:
             time.sleep(0.5)
         settled = metrics(bridge_url)

@@ -147,15 +147,20 @@ public final class SimulatorWorld: Sendable {
         let at = now()
         return state.withLock { state in
             var made: [SimulatorChange] = []
+            // The live conversations in creation order, kept up to date step by step rather than recomputed: a
+            // population of 100,000 would otherwise cost a full scan per step.
+            var live = state.order.filter { state.conversations[$0]?.deleted == false }
             for _ in 0..<max(0, steps) {
                 if Int.random(in: 0..<10, using: &state.random) == 0 {
-                    made.append(Self.record(&state, Self.makeConversation(&state, at: at), kind: .created, at: at))
+                    let created = Self.makeConversation(&state, at: at)
+                    made.append(Self.record(&state, created, kind: .created, at: at))
+                    live.append(created.id)
                     continue
                 }
-                let live = state.order.filter { state.conversations[$0]?.deleted == false }
-                guard let id = live.randomElement(using: &state.random), var conversation = state.conversations[id] else { break }
+                guard let index = live.indices.randomElement(using: &state.random), var conversation = state.conversations[live[index]] else { break }
                 let kind = Self.applyStep(&conversation, at: at, random: &state.random)
                 made.append(Self.record(&state, conversation, kind: kind, at: at))
+                if conversation.deleted { live.remove(at: index) }
             }
             return made
         }
