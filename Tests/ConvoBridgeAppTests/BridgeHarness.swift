@@ -73,8 +73,9 @@ final class BridgeHarness: Sendable {
     }
 
     /// Runs a bridge until `body` returns, then shuts it down gracefully and waits for it.
-    func withBridge<Result>(_ configuration: BridgeConfiguration? = nil, _ body: (Bridge) async throws -> Result) async throws -> Result {
-        let bridge = try Bridge(configuration: configuration ?? self.configuration(), logger: Self.quiet)
+    func withBridge<Result>(_ configuration: BridgeConfiguration? = nil, time: TimeSource = .system,
+                            _ body: (Bridge) async throws -> Result) async throws -> Result {
+        let bridge = try Bridge(configuration: configuration ?? self.configuration(), time: time, logger: Self.quiet)
         let group = ServiceGroup(configuration: .init(services: bridge.services, logger: Self.quiet))
         let running = Task { try await group.run() }
         do {

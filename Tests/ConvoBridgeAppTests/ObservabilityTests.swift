@@ -7,6 +7,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import ConvoBridgeKafka
+import Synchronization
 import Testing
 
 @Suite("Metrics, health and readiness over HTTP", .serialized)
@@ -106,6 +107,39 @@ struct ObservabilityTests {
             harness.world.clearFaults()
             let again = try await waitFor(ready: true)
             #expect(again.contains(#""circuit_open":false"#))
+        }
+    }
+
+    @Test("/readyz: a source with nothing to poll stays ready however long it idles; one whose requests fail goes unready once its last answer is stale")
+    func idleVersusFailing() async throws {
+        let harness = try await BridgeHarness()
+        try harness.world.create(id: "f-1")
+        var configuration = harness.configuration()
+        var idle = configuration.sources[0]
+        idle.discovery = nil
+        idle.name = "jelou-idle"
+        idle.webhook = nil
+        var failing = idle
+        failing.name = "jelou-failing"
+        failing.conversationIDs = ["f-1"]
+        configuration.sources = [idle, failing]
+        harness.world.addFault(SimulatorFault(kind: .serverError, count: 1_000_000))
+        // The wall clock the bridge reads, moved forward by the test.
+        let offset = Mutex<Int64>(0)
+        let time = TimeSource(clock: ContinuousClock(), wallClock: { Timestamp.now().adding(milliseconds: offset.withLock { $0 }) })
+        try await harness.withBridge(configuration, time: time) { bridge in
+            let url = "http://127.0.0.1:\(try #require(await bridge.serverPort()))/readyz"
+            let deadline = ContinuousClock.now + .seconds(20)
+            while bridge.statistics.pollFailures == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(bridge.statistics.pollFailures > 0, "the failing source's polls failed")
+            let (early, _) = try await Self.get(url)
+            #expect(early == 200, "both sources are within their first minute")
+            offset.withLock { $0 = 10 * 60_000 }
+            let (status, body) = try await Self.get(url)
+            let detail = try JSONParser.parse(body)
+            #expect(status == 503)
+            #expect(detail["sources"]?["jelou-idle"]?["ready"] == .bool(true), "idle, not down: \(body)")
+            #expect(detail["sources"]?["jelou-failing"]?["ready"] == .bool(false), "failing for ten minutes: \(body)")
         }
     }
 }

@@ -31,6 +31,7 @@ final class SourcePoller: Service, Sendable {
     private let logger: Logger
     private let startedAt: Timestamp
     private let lastSuccess = Mutex<Timestamp?>(nil)
+    private let lastFailure = Mutex<Timestamp?>(nil)
     private let paused = Mutex(false)
     private let random = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
     private let counters = Mutex(PollerStatistics())
@@ -203,6 +204,7 @@ final class SourcePoller: Service, Sendable {
     private func recordFailure(_ conversationID: String, _ error: any Error) async {
         let kind = (error as? SourceError)?.kind ?? "other"
         counters.withLock { $0.failures[kind, default: 0] += 1 }
+        lastFailure.withLock { $0 = time.wallClock }
         metrics.pollFailed(source: source, kind: kind)
         let now = time.wallClock
         do {
@@ -247,6 +249,7 @@ final class SourcePoller: Service, Sendable {
         } catch {
             let kind = (error as? SourceError)?.kind ?? "other"
             counters.withLock { $0.failures[kind, default: 0] += 1 }
+        lastFailure.withLock { $0 = time.wallClock }
             metrics.pollFailed(source: source, kind: kind)
             logger.warning("discovery failed; the window will be asked again", metadata: ["error": "\(error)"])
             return
@@ -268,12 +271,14 @@ final class SourcePoller: Service, Sendable {
     }
 
     /// Whether the source answers: its credentials are not being refused, and it gave an answer within `staleAfter`
-    /// (or started less than that ago).
+    /// (or started less than that ago), or has failed no request since its last answer (a source with nothing to
+    /// poll, such as a Zild source waiting for ids, is idle, not down).
     func health(now: Timestamp) -> SourceHealth {
         let staleAfter = max(settings.schedule.openInterval * 3, settings.discovery.map { $0.interval * 3 } ?? .zero, .seconds(60))
         let last = lastSuccess.withLock { $0 }
         let reference = last ?? startedAt
-        let fresh = now.millisecondsSinceEpoch - reference.millisecondsSinceEpoch <= staleAfter.wholeMilliseconds
+        let failingSince = lastFailure.withLock { $0 }.map { $0 > reference } ?? false
+        let fresh = !failingSince || now.millisecondsSinceEpoch - reference.millisecondsSinceEpoch <= staleAfter.wholeMilliseconds
         let paused = http.isPaused
         metrics.setCircuitOpen(source: source, paused)
         // A source an operator paused is not polled on purpose: it does not make the bridge unready.
