@@ -134,7 +134,7 @@ struct AdminAPI: Sendable {
     /// Runs `body` if the bearer token matches, and renders its JSON (or its `AdminError`).
     private func authorized(_ request: Request, _ body: () throws -> JSONValue) throws -> Response {
         let header = request.headers[.authorization] ?? ""
-        guard header.hasPrefix("Bearer "), Self.constantTimeEquals(Array(header.utf8.dropFirst(7)), Array(token.utf8)) else {
+        guard header.hasPrefix("Bearer "), ConstantTime.equals(header.utf8.dropFirst(7), token.utf8) else {
             return Response.json(.unauthorized, .object(["error": .string("missing or wrong bearer token")]),
                              headers: [.wwwAuthenticate: #"Bearer realm="convobridge-admin""#])
         }
@@ -143,14 +143,6 @@ struct AdminAPI: Sendable {
         } catch let error as AdminError {
             return Response.json(error.status, .object(["error": .string(error.message)]))
         }
-    }
-
-    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
     }
 }
 

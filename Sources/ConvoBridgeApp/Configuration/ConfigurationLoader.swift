@@ -211,8 +211,8 @@ public struct ConfigurationLoader: Sendable {
                         reader.problem("\(path).conversations[\(index)]", "expected a conversation id")
                         continue
                     }
-                    if platform == .zild, Int32(id).map({ $0 > 0 }) != true {
-                        reader.problem("\(path).conversations[\(index)]", "Zild conversation ids are positive integers, found \(id)")
+                    if platform == .zild, let problem = ZildConversationPayload.problem(withConversationID: id) {
+                        reader.problem("\(path).conversations[\(index)]", problem)
                     }
                     conversationIDs.append(id)
                 }

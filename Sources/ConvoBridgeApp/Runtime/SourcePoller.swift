@@ -201,11 +201,16 @@ final class SourcePoller: Service, Sendable {
         if !written.records.isEmpty { outboxWritten() }
     }
 
-    private func recordFailure(_ conversationID: String, _ error: any Error) async {
+    /// Counts a request that gave no observation, for statistics, metrics and readiness.
+    private func countFailure(_ error: any Error) {
         let kind = (error as? SourceError)?.kind ?? "other"
         counters.withLock { $0.failures[kind, default: 0] += 1 }
         lastFailure.withLock { $0 = time.wallClock }
         metrics.pollFailed(source: source, kind: kind)
+    }
+
+    private func recordFailure(_ conversationID: String, _ error: any Error) async {
+        countFailure(error)
         let now = time.wallClock
         do {
             try store.write(source: source, conversationID: conversationID, discoveredBy: "poll", now: now) { tracked in
@@ -247,10 +252,7 @@ final class SourcePoller: Service, Sendable {
         } catch is CancellationError {
             return
         } catch {
-            let kind = (error as? SourceError)?.kind ?? "other"
-            counters.withLock { $0.failures[kind, default: 0] += 1 }
-        lastFailure.withLock { $0 = time.wallClock }
-            metrics.pollFailed(source: source, kind: kind)
+            countFailure(error)
             logger.warning("discovery failed; the window will be asked again", metadata: ["error": "\(error)"])
             return
         }

@@ -22,7 +22,7 @@ public struct ZildClient: ConversationReader {
     public var coverage: Set<SnapshotField> { ZildConversationPayload.coverage }
 
     public func problem(withConversationID conversationID: String) -> String? {
-        Int32(conversationID).map { $0 > 0 } == true ? nil : "Zild conversation ids are positive integers, found \(conversationID)"
+        ZildConversationPayload.problem(withConversationID: conversationID)
     }
 
     public func url(conversationID: String) -> String {

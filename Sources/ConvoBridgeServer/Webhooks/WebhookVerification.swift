@@ -1,4 +1,5 @@
 public import ConvoBridgeSigning
+import ConvoBridgeCore
 
 /// How a webhook proves it comes from the platform.
 public enum WebhookVerification: Sendable, CustomStringConvertible {
@@ -23,7 +24,7 @@ public enum WebhookVerification: Sendable, CustomStringConvertible {
             return verdict == .valid ? nil : verdict.description
         case .sharedSecret(let header, let secret):
             guard let value else { return "\(header) header missing" }
-            return Self.constantTimeEquals(Array(value.utf8), Array(secret.utf8)) ? nil : "\(header) does not match the shared secret"
+            return ConstantTime.equals(value.utf8, secret.utf8) ? nil : "\(header) does not match the shared secret"
         }
     }
 
@@ -33,13 +34,5 @@ public enum WebhookVerification: Sendable, CustomStringConvertible {
         case .hmacSHA256(let header, _): "HMAC-SHA256 in \(header)"
         case .sharedSecret(let header, _): "shared secret in \(header)"
         }
-    }
-
-    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
     }
 }

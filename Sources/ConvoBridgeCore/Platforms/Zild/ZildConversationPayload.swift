@@ -18,6 +18,11 @@
 public enum ZildConversationPayload {
     public static let context = "zild conversation"
 
+    /// Why `id` cannot be a Zild conversation id (they are positive int32s), or nil.
+    public static func problem(withConversationID id: String) -> String? {
+        Int32(id).map { $0 > 0 } == true ? nil : "Zild conversation ids are positive integers, found \(id)"
+    }
+
     public static let coverage = Set(SnapshotField.allCases).subtracting([.team, .priority, .userReferenceID])
     public static let coveredAttributes: Set<String> = [
         "queue_id", "queued_at", "duration_ms", "evaluation_status", "agent_type", "conversation_type", "tags",
