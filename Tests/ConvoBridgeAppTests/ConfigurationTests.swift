@@ -94,6 +94,8 @@ struct ConfigurationTests {
                   api_key: plain-text-key
                 schedule:
                   open_interval: often
+                  closed_interval: 1e300s
+                  closed_grace: inf
                   vanish_afer: 3
             """
         let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: [:]).load(yaml: yaml) }
@@ -103,7 +105,9 @@ struct ConfigurationTests {
         #expect(problems.contains("sources[0].base_url: expected an http:// or https:// URL, found gateway.jelou.ai"))
         #expect(problems.contains("sources[0].project_id: missing; the Jelou project id"))
         #expect(problems.contains { $0.hasPrefix("sources[0].auth.api_key: secrets are not accepted as values; set api_key_env") })
-        #expect(problems.contains("sources[0].schedule.open_interval: expected a duration like 500ms, 15s, 2m or 1h, found often"))
+        #expect(problems.contains("sources[0].schedule.open_interval: expected a duration like 500ms, 15s, 2m or 1h (at most a year), found often"))
+        #expect(problems.contains("sources[0].schedule.closed_interval: expected a duration like 500ms, 15s, 2m or 1h (at most a year), found 1e300s"))
+        #expect(problems.contains("sources[0].schedule.closed_grace: expected a duration like 500ms, 15s, 2m or 1h (at most a year), found inf"))
         #expect(problems.contains { $0.hasPrefix("sources[0].schedule.vanish_afer: unknown key") })
         #expect(!(error?.description.contains("hunter2") ?? true) && !(error?.description.contains("plain-text-key") ?? true),
                 "a refused secret is not repeated in the error")

@@ -1,4 +1,5 @@
 import ConvoBridgeCore
+import ConvoBridgeTestSupport
 import Testing
 
 /// Bounded, deterministic mutation fuzzing of everything that reads bytes from outside: the JSON parser, each
@@ -11,33 +12,13 @@ struct DecoderFuzzTests {
         JelouFixtures.messageEvent, ChatvoltFixtures.humanRequested, ChatvoltFixtures.resolved, ZildFixtures.queued,
         ZildFixtures.finished, ZildFixtures.documentedExample,
     ]
-    static let interesting: [[UInt8]] = ["\"", "\\", "{", "}", "[", "]", ":", ",", "null", "-0.5e", "\\u00", "\u{0}", "\u{1F600}",
-                                         "9999999999999999999999", "\"00:00:00.1234567\"", "\"2026-13-45T25:61:61Z\"", "[[[[[[[["]
-        .map { Array($0.utf8) }
-
-    /// `base` with up to four random edits: a byte flipped, removed, duplicated, a chunk cut, or a token spliced in.
-    static func mutate(_ base: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
-        var bytes = base
-        for _ in 0..<Int.random(in: 1...4, using: &random) where !bytes.isEmpty {
-            let at = Int.random(in: 0..<bytes.count, using: &random)
-            switch Int.random(in: 0..<5, using: &random) {
-            case 0: bytes[at] = UInt8.random(in: 0...255, using: &random)
-            case 1: bytes.remove(at: at)
-            case 2: bytes.insert(bytes[at], at: at)
-            case 3: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...64, using: &random)))
-            default: bytes.insert(contentsOf: interesting.randomElement(using: &random)!, at: at)
-            }
-        }
-        return bytes
-    }
-
     @Test("20,000 mutated payloads through the parser and every platform reader: a value or the reader's error, never a crash")
     func payloads() {
-        var random = SplitMix64(seed: 20_261_122)
+        var mutator = ByteMutator(seed: 20_261_122)
         var parsed = 0
         var decoded = 0
         for iteration in 0..<20_000 {
-            let input = Self.mutate(Array(Self.seeds[iteration % Self.seeds.count].utf8), &random)
+            let input = mutator.mutate(Array(Self.seeds[iteration % Self.seeds.count].utf8))
             guard let json = try? JSONParser.parse(input) else { continue }
             parsed += 1
             for read in [
@@ -64,12 +45,12 @@ struct DecoderFuzzTests {
 
     @Test("Time parsers on 50,000 mutated texts: a value or nil")
     func times() {
-        var random = SplitMix64(seed: 7)
+        var mutator = ByteMutator(seed: 7)
         let seeds = ["2026-01-15T10:45:02.114Z", "2025-01-01T00:00:00-05:00", "2023-11-07T05:31:56", "1.02:03:04.5000000", "00:05:12"]
         var parsedTimes = 0
         var parsedSpans = 0
         for iteration in 0..<50_000 {
-            let bytes = Self.mutate(Array(seeds[iteration % seeds.count].utf8), &random)
+            let bytes = mutator.mutate(Array(seeds[iteration % seeds.count].utf8))
             let text = String(decoding: bytes, as: UTF8.self)
             if let time = Timestamp(iso8601: text) { parsedTimes += 1; _ = time.rfc3339 }
             if DotNetTimeSpan.milliseconds(text) != nil { parsedSpans += 1 }

@@ -151,7 +151,7 @@ final class ConfigReader {
             if let parsed = Self.parseDuration(text), parsed > .zero {
                 duration = parsed
             } else {
-                problem(path, "expected a duration like 500ms, 15s, 2m or 1h, found \(text)")
+                problem(path, "expected a duration like 500ms, 15s, 2m or 1h (at most a year), found \(text)")
             }
         }
         record(path, Self.formatDuration(duration))
@@ -168,13 +168,12 @@ final class ConfigReader {
         return "\(milliseconds)ms"
     }
 
+    /// `500ms`, `15s`, `2m`, `1h`, `1d` or a number of seconds, up to a year; nil for anything else (`inf`, `1e300s`).
     static func parseDuration(_ text: String) -> Duration? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let number = Double(text.dropLast(suffix.count)), number >= 0 else { return nil }
-            return .milliseconds(Int64((number * scale * 1000).rounded()))
-        }
-        return Double(text).map { .milliseconds(Int64(($0 * 1000).rounded())) }
+        let (number, scale) = units.first { text.hasSuffix($0.0) }.map { (Double(text.dropLast($0.0.count)), $0.1) } ?? (Double(text), 1)
+        guard let number, number.isFinite, number >= 0, number * scale <= 366 * 86_400 else { return nil }
+        return .milliseconds(Int64((number * scale * 1000).rounded()))
     }
 
     /// A secret, by reference only: `<key>_env` names an environment variable, `<key>_file` a file. A value under
