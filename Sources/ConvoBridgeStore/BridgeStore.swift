@@ -1,6 +1,7 @@
 public import ConvoBridgeCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The bridge's durable state in one SQLite file (WAL, `synchronous=FULL`): each conversation's last snapshot,
 /// sequence and schedule, each source's discovery cursor, and the outbox of encoded records not yet acknowledged
@@ -9,6 +10,7 @@ import GRDB
 public final class BridgeStore: Sendable {
     public let path: String
     private let database: DatabasePool
+    private let diskFull = Mutex(false)
 
     /// Opens (creating if needed) and migrates the store at `path`.
     public init(path: String) throws {
@@ -73,6 +75,9 @@ public final class BridgeStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v4: a row to probe for free space") { db in
+            try db.execute(sql: "CREATE TABLE store_probe (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL)")
+        }
         return migrator
     }
 
@@ -90,44 +95,42 @@ public final class BridgeStore: Sendable {
     ///   stored in the same transaction, so after a crash the record is either applied and passed, or neither.
     public func write(source: String, conversationID: String, discoveredBy: String, now: Timestamp, position: TopicPosition? = nil,
                       _ body: (TrackedConversation) throws -> ConversationWrite) throws -> ConversationWrite {
-        try perform("write \(source)/\(conversationID)") {
-            try database.write { db in
-                if let position { try Self.store(position, source: source, db) }
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?",
-                                           arguments: [source, conversationID])
-                let current = try row.map { try Self.tracked(from: $0, source: source, conversationID: conversationID) }
-                    ?? TrackedConversation(source: source, conversationID: conversationID)
-                let result = try body(current)
-                let existingPoll: Int64? = row?["next_poll_at"]
-                let nextPoll: Int64? = switch result.poll {
-                case .keep: existingPoll
-                case .at(let at): at.millisecondsSinceEpoch
-                case .noLaterThan(let at): min(existingPoll ?? .max, at.millisecondsSinceEpoch)
-                case .retire: nil
-                }
-                let tracked = result.tracked
-                try db.execute(sql: """
-                    INSERT INTO conversations (source, conversation_id, snapshot, last_sequence, consecutive_not_found,
-                        consecutive_failures, closed_since, vanished, next_poll_at, discovered_by, first_seen_at, last_observed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (source, conversation_id) DO UPDATE SET
-                        snapshot = excluded.snapshot, last_sequence = excluded.last_sequence,
-                        consecutive_not_found = excluded.consecutive_not_found, consecutive_failures = excluded.consecutive_failures,
-                        closed_since = excluded.closed_since, vanished = excluded.vanished, next_poll_at = excluded.next_poll_at,
-                        last_observed_at = excluded.last_observed_at
-                    """, arguments: [
-                        source, conversationID, tracked.snapshot.map { JSONWriter.string($0.jsonValue) }, tracked.lastSequence,
-                        tracked.consecutiveNotFound, tracked.consecutiveFailures, tracked.closedSince?.millisecondsSinceEpoch,
-                        tracked.vanished, tracked.vanished ? nil : nextPoll, discoveredBy, now.millisecondsSinceEpoch,
-                        tracked.lastObservedAt?.millisecondsSinceEpoch,
-                    ])
-                for record in result.records {
-                    try db.execute(sql: "INSERT INTO outbox (topic, record_key, value, headers, created_at) VALUES (?, ?, ?, ?, ?)",
-                                   arguments: [record.topic, record.key.map { Data($0) }, record.value.map { Data($0) }, Data(Self.encode(record.headers)),
-                                               now.millisecondsSinceEpoch])
-                }
-                return result
+        try writing("write \(source)/\(conversationID)") { db in
+            if let position { try Self.store(position, source: source, db) }
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?",
+                                       arguments: [source, conversationID])
+            let current = try row.map { try Self.tracked(from: $0, source: source, conversationID: conversationID) }
+                ?? TrackedConversation(source: source, conversationID: conversationID)
+            let result = try body(current)
+            let existingPoll: Int64? = row?["next_poll_at"]
+            let nextPoll: Int64? = switch result.poll {
+            case .keep: existingPoll
+            case .at(let at): at.millisecondsSinceEpoch
+            case .noLaterThan(let at): min(existingPoll ?? .max, at.millisecondsSinceEpoch)
+            case .retire: nil
             }
+            let tracked = result.tracked
+            try db.execute(sql: """
+                INSERT INTO conversations (source, conversation_id, snapshot, last_sequence, consecutive_not_found,
+                    consecutive_failures, closed_since, vanished, next_poll_at, discovered_by, first_seen_at, last_observed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (source, conversation_id) DO UPDATE SET
+                    snapshot = excluded.snapshot, last_sequence = excluded.last_sequence,
+                    consecutive_not_found = excluded.consecutive_not_found, consecutive_failures = excluded.consecutive_failures,
+                    closed_since = excluded.closed_since, vanished = excluded.vanished, next_poll_at = excluded.next_poll_at,
+                    last_observed_at = excluded.last_observed_at
+                """, arguments: [
+                    source, conversationID, tracked.snapshot.map { JSONWriter.string($0.jsonValue) }, tracked.lastSequence,
+                    tracked.consecutiveNotFound, tracked.consecutiveFailures, tracked.closedSince?.millisecondsSinceEpoch,
+                    tracked.vanished, tracked.vanished ? nil : nextPoll, discoveredBy, now.millisecondsSinceEpoch,
+                    tracked.lastObservedAt?.millisecondsSinceEpoch,
+                ])
+            for record in result.records {
+                try db.execute(sql: "INSERT INTO outbox (topic, record_key, value, headers, created_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [record.topic, record.key.map { Data($0) }, record.value.map { Data($0) }, Data(Self.encode(record.headers)),
+                                           now.millisecondsSinceEpoch])
+            }
+            return result
         }
     }
 
@@ -208,12 +211,10 @@ public final class BridgeStore: Sendable {
     /// Schedules every watched conversation of `source` for `now` (an operator's "re-poll the source").
     @discardableResult
     public func pollAll(source: String, now: Timestamp) throws -> Int {
-        try perform("schedule source") {
-            try database.write { db in
-                try db.execute(sql: "UPDATE conversations SET next_poll_at = ? WHERE source = ? AND next_poll_at IS NOT NULL",
-                               arguments: [now.millisecondsSinceEpoch, source])
-                return db.changesCount
-            }
+        try writing("schedule source") { db in
+            try db.execute(sql: "UPDATE conversations SET next_poll_at = ? WHERE source = ? AND next_poll_at IS NOT NULL",
+                           arguments: [now.millisecondsSinceEpoch, source])
+            return db.changesCount
         }
     }
 
@@ -265,9 +266,7 @@ public final class BridgeStore: Sendable {
 
     /// Moves past a record that names nothing to watch (a malformed one), so it is not read again.
     public func advance(source: String, to position: TopicPosition) throws {
-        try perform("write topic position") {
-            try database.write { db in try Self.store(position, source: source, db) }
-        }
+        try writing("write topic position") { db in try Self.store(position, source: source, db) }
     }
 
     private static func store(_ position: TopicPosition, source: String, _ db: Database) throws {
@@ -289,13 +288,11 @@ public final class BridgeStore: Sendable {
     }
 
     public func setDiscoveryWindowEnd(source: String, _ end: Timestamp) throws {
-        try perform("write cursor") {
-            try database.write { db in
-                try db.execute(sql: """
-                    INSERT INTO source_cursors (source, advisor_window_end) VALUES (?, ?)
-                    ON CONFLICT (source) DO UPDATE SET advisor_window_end = excluded.advisor_window_end
-                    """, arguments: [source, end.millisecondsSinceEpoch])
-            }
+        try writing("write cursor") { db in
+            try db.execute(sql: """
+                INSERT INTO source_cursors (source, advisor_window_end) VALUES (?, ?)
+                ON CONFLICT (source) DO UPDATE SET advisor_window_end = excluded.advisor_window_end
+                """, arguments: [source, end.millisecondsSinceEpoch])
         }
     }
 
@@ -321,13 +318,11 @@ public final class BridgeStore: Sendable {
     /// Removes entries Kafka acknowledged.
     public func removeOutbox(ids: [Int64]) throws {
         guard !ids.isEmpty else { return }
-        try perform("trim outbox") {
-            try database.write { db in
-                for chunk in stride(from: 0, to: ids.count, by: 500) {
-                    let slice = Array(ids[chunk..<min(ids.count, chunk + 500)])
-                    let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                    try db.execute(sql: "DELETE FROM outbox WHERE id IN (\(marks))", arguments: StatementArguments(slice))
-                }
+        try writing("trim outbox") { db in
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                let slice = Array(ids[chunk..<min(ids.count, chunk + 500)])
+                let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                try db.execute(sql: "DELETE FROM outbox WHERE id IN (\(marks))", arguments: StatementArguments(slice))
             }
         }
     }
@@ -339,6 +334,26 @@ public final class BridgeStore: Sendable {
                 try Int64.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbox").map(Timestamp.init(millisecondsSinceEpoch:))
             }
         }
+    }
+
+    /// Whether the last write was refused because the disk is full (and none succeeded since). While it is, the
+    /// bridge holds back what would write (polls, discovery, ids) until ``probeWritable()`` succeeds.
+    public var isDiskFull: Bool { diskFull.withLock { $0 } }
+
+    /// Free space on the store's filesystem, when the system says.
+    public var freeBytes: Int64? {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return ((try? FileManager.default.attributesOfFileSystem(forPath: directory))?[.systemFreeSize] as? NSNumber)?.int64Value
+    }
+
+    /// Whether the store can write again: at least `headroom` bytes free (when the filesystem says) and a small
+    /// write transaction commits. Clears ``isDiskFull`` when it does.
+    public func probeWritable(headroom: Int64 = 1 << 20) -> Bool {
+        if let free = freeBytes, free < headroom { return false }
+        return (try? writing("probe free space") { db in
+            try db.execute(sql: "INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+                           arguments: [Int64(Date().timeIntervalSince1970 * 1000)])
+        }) != nil
     }
 
     /// Whether the database answers a query (the readiness probe's "store open").
@@ -358,7 +373,19 @@ public final class BridgeStore: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(path: path, operation: operation, underlying: "\(error)")
+            throw StoreError(path: path, operation: operation, underlying: "\(error)", isDiskFull: (error as? DatabaseError)?.resultCode == .SQLITE_FULL)
+        }
+    }
+
+    /// One write transaction; a refusal for lack of space marks the store full until a write succeeds again.
+    private func writing<Result>(_ operation: String, _ body: (Database) throws -> Result) throws -> Result {
+        do {
+            let result = try perform(operation) { try database.write(body) }
+            diskFull.withLock { $0 = false }
+            return result
+        } catch let error as StoreError where error.isDiskFull {
+            diskFull.withLock { $0 = true }
+            throw error
         }
     }
 

@@ -10,7 +10,10 @@ import Testing
 
 /// A simulator, an embedded Kafka cluster and a store directory; bridges are started and stopped against them.
 final class BridgeHarness: Sendable {
-    static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    /// Silent, unless `CONVOBRIDGE_TEST_LOGS` is set (then to standard error), to see what a failing test's bridge did.
+    static let quiet = ProcessInfo.processInfo.environment["CONVOBRIDGE_TEST_LOGS"] == nil
+        ? Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        : Logger(label: "test") { StreamLogHandler.standardError(label: $0) }
     let cluster: EmbeddedKafkaCluster
     let world: SimulatorWorld
     let simulator: PlatformSimulator

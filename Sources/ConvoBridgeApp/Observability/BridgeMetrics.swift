@@ -27,6 +27,7 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         _ = publishedCounter()
         _ = deliveryErrorCounter()
         setOutbox(depth: 0, oldestAge: nil)
+        setStoreDiskFull(false)
         for source in sources {
             _ = rateLimitedCounter(source)
             _ = retryCounter(source)
@@ -156,6 +157,11 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         registry.makeGauge(descriptor: name("outbox_events", "", "Records waiting in the outbox for Kafka."), labels: []).set(to: Double(depth))
         registry.makeGauge(descriptor: name("outbox_oldest_age", "seconds", "Age of the oldest record waiting in the outbox (0 when empty)."), labels: [])
             .set(to: oldestAge.map { Double($0.wholeMilliseconds) / 1000 } ?? 0)
+    }
+
+    func setStoreDiskFull(_ full: Bool) {
+        registry.makeGauge(descriptor: name("store_disk_full", "", "1 while the store's disk refuses writes: polling and discovery are paused."),
+                           labels: []).set(to: full ? 1 : 0)
     }
 
     /// The exposition text.

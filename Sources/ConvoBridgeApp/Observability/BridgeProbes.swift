@@ -20,21 +20,25 @@ struct BridgeProbes: Sendable {
         let depth = (try? store.outboxCount()) ?? 0
         let oldest = (try? store.oldestOutboxTime()) ?? nil
         metrics.setOutbox(depth: depth, oldestAge: oldest.map { .milliseconds(max(0, time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch)) })
+        metrics.setStoreDiskFull(store.isDiskFull)
         for poller in pollers { _ = poller.health(now: time) }
         return metrics.render()
     }
 
-    /// Ready when the store answers, a Kafka broker answers, and every source answered recently with its
-    /// credentials accepted. The JSON says which check failed.
+    /// Ready when the store answers and can write (its disk is not full), a Kafka broker answers, and every source
+    /// answered recently with its credentials accepted. The JSON says which check failed.
     func readiness() async -> (ready: Bool, detail: JSONValue) {
         let time = now()
         let storeOK = store.isReadable()
+        let diskFull = store.isDiskFull
+        metrics.setStoreDiskFull(diskFull)
         let kafkaOK = await publisher.isConnected()
         let sources = pollers.map { $0.health(now: time) }
-        let ready = storeOK && kafkaOK && sources.allSatisfy(\.ready)
+        let ready = storeOK && !diskFull && kafkaOK && sources.allSatisfy(\.ready)
         return (ready, .object([
             "ready": .bool(ready),
             "store": .bool(storeOK),
+            "store_disk_full": .bool(diskFull),
             "kafka": .bool(kafkaOK),
             "sources": .object(JSONObject(sources.map { health in
                 JSONObject.Member(key: health.source, value: .object([

@@ -32,7 +32,8 @@ public final class Bridge: Sendable {
         let metrics = BridgeMetrics(sources: configuration.sources.map(\.name))
         self.metrics = metrics
         let relay = OutboxRelay(store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
-                                drainDeadline: configuration.relay.drainDeadline, metrics: metrics, logger: logger)
+                                drainDeadline: configuration.relay.drainDeadline, spaceGate: StoreSpaceGate(store: store, time: time),
+                                metrics: metrics, logger: logger)
         let http = SharedHTTPClient()
         self.store = store
         self.publisher = publisher

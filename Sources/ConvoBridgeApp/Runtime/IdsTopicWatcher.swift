@@ -44,7 +44,19 @@ final class IdsTopicWatcher: Service, Sendable {
                                           from: .offsets(try store.topicPositions(source: source, topic: topic)), properties: properties)
         try await untilGracefulShutdown {
             for try await record in reader.records() {
-                try self.consume(record)
+                try await self.consumeWhenWritable(record)
+            }
+        }
+    }
+
+    /// Consumes a record, waiting while the store's disk is full: the record is retried, never skipped.
+    private func consumeWhenWritable(_ record: ConsumedRecord) async throws {
+        while true {
+            try await poller.spaceGate.waitUntilWritable("reading \(topic)", logger: logger)
+            do {
+                return try consume(record)
+            } catch let error as StoreError where error.isDiskFull {
+                continue
             }
         }
     }

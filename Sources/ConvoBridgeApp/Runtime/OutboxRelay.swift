@@ -19,9 +19,15 @@ final class OutboxRelay: Service, Sendable {
     private let metrics: BridgeMetrics
     let wake = WakeSignal()
     private let counters = Mutex(RelayStatistics())
+    private let spaceGate: StoreSpaceGate
+    /// Entries Kafka acknowledged that the store could not delete (its disk was full): never published again by this
+    /// process, deleted once the store writes. After a crash before that they are published once more, byte-identical.
+    private let acknowledgedNotRemoved = Mutex<[Int64]>([])
 
-    init(store: BridgeStore, publisher: any RecordPublisher, batchSize: Int, drainDeadline: Duration, metrics: BridgeMetrics, logger: Logger) {
+    init(store: BridgeStore, publisher: any RecordPublisher, batchSize: Int, drainDeadline: Duration, spaceGate: StoreSpaceGate,
+         metrics: BridgeMetrics, logger: Logger) {
         self.metrics = metrics
+        self.spaceGate = spaceGate
         self.store = store
         self.publisher = publisher
         self.batchSize = batchSize
@@ -51,6 +57,11 @@ final class OutboxRelay: Service, Sendable {
 
     /// Publishes up to one batch; returns how many entries it took and whether any failed.
     private func publishBatch() async throws -> (count: Int, failed: Bool) {
+        let leftover = acknowledgedNotRemoved.withLock { $0 }
+        if !leftover.isEmpty {
+            try await spaceGate.waitUntilWritable("publishing", logger: logger)
+            guard remove(leftover) else { return (0, true) }
+        }
         let entries = try store.pendingOutbox(limit: batchSize)
         guard !entries.isEmpty else { return (0, false) }
         let started = ContinuousClock.now
@@ -68,7 +79,7 @@ final class OutboxRelay: Service, Sendable {
                 if !key.isEmpty { blockedKeys.insert(key) }
             }
         }
-        try store.removeOutbox(ids: acknowledged)
+        _ = remove(acknowledged)
         metrics.published(acknowledged.count, delivery: delivery)
         if acknowledged.count < entries.count { metrics.deliveryFailed(entries.count - acknowledged.count) }
         counters.withLock {
@@ -80,6 +91,20 @@ final class OutboxRelay: Service, Sendable {
                            metadata: ["unacknowledged": "\(entries.count - acknowledged.count)", "error": "\(firstError)"])
         }
         return (entries.count, firstError != nil)
+    }
+
+    /// Deletes acknowledged entries; when the store refuses (its disk is full), keeps their ids to delete later.
+    private func remove(_ ids: [Int64]) -> Bool {
+        do {
+            try store.removeOutbox(ids: ids)
+            acknowledgedNotRemoved.withLock { $0 = [] }
+            return true
+        } catch {
+            acknowledgedNotRemoved.withLock { $0 = ids }
+            logger.error("published events cannot be deleted from the outbox yet; they are not published again unless the bridge restarts first",
+                         metadata: ["entries": "\(ids.count)", "error": "\(error)"])
+            return false
+        }
     }
 
     private func drain() async throws {

@@ -23,6 +23,7 @@ final class SourcePoller: Service, Sendable {
     private let sharedCoverage: Set<SnapshotField>
     private let http: SourceHTTPClient
     private let store: BridgeStore
+    let spaceGate: StoreSpaceGate
     private let tracker: ConversationTracker
     private let time: TimeSource
     private let maxBacklog: Int
@@ -52,6 +53,7 @@ final class SourcePoller: Service, Sendable {
         self.readsNewlyListed = clients.readsNewlyListed
         self.sharedCoverage = clients.reader.coverage.intersection(clients.lister?.coverage ?? [])
         self.store = store
+        self.spaceGate = StoreSpaceGate(store: store, time: time)
         self.tracker = ConversationTracker(encoder: CloudEventEncoder(configuration: encoder.configuration),
                                            vanishAfterNotFound: settings.vanishAfterNotFound)
         self.time = time
@@ -119,6 +121,7 @@ final class SourcePoller: Service, Sendable {
     private func pollLoop() async throws {
         while !Task.isCancelled {
             await waitWhilePaused()
+            try await spaceGate.waitUntilWritable("polling", logger: logger)
             try await waitForBacklog()
             let due = try store.duePolls(source: source, now: time.wallClock, limit: http.policy.maxConcurrentRequests * 4)
             if due.isEmpty {
@@ -140,6 +143,8 @@ final class SourcePoller: Service, Sendable {
     /// Polls one conversation and records the answer. Errors are counted and logged, never thrown: one bad
     /// conversation or answer must not stop the others.
     func poll(_ conversationID: String) async {
+        // The store's disk filled up since this batch was read: the answer could not be kept, so do not ask.
+        guard !store.isDiskFull else { return }
         let requestedAt = time.wallClock
         let outcome: ConversationTracker.Outcome
         do {
@@ -234,6 +239,7 @@ final class SourcePoller: Service, Sendable {
     private func discoveryLoop(_ lister: any ConversationLister, _ settings: BridgeConfiguration.Discovery) async throws {
         while !Task.isCancelled {
             await waitWhilePaused()
+            try await spaceGate.waitUntilWritable("discovery", logger: logger)
             try await waitForBacklog()
             await discover(lister, settings)
             try await time.sleep(for: settings.interval)
@@ -256,6 +262,7 @@ final class SourcePoller: Service, Sendable {
             logger.warning("discovery failed; the window will be asked again", metadata: ["error": "\(error)"])
             return
         }
+        var allStored = true
         for observed in listed {
             var observation = observed
             if readsNewlyListed, (try? store.conversation(source: source, conversationID: observed.conversationID))??.snapshot == nil,
@@ -265,11 +272,13 @@ final class SourcePoller: Service, Sendable {
             do {
                 try record(.observed(observation), conversationID: observed.conversationID, requestedAt: requestedAt, discoveredBy: "discovery")
             } catch {
-                logger.error("could not store a discovered conversation", metadata: ["conversation_id": "\(observed.conversationID)", "error": "\(error)"])
+                allStored = false
+                logger.error("could not store a discovered conversation; the window will be asked again", metadata: ["conversation_id": "\(observed.conversationID)", "error": "\(error)"])
             }
         }
         counters.withLock { $0.discoveries += 1 }
-        try? store.setDiscoveryWindowEnd(source: source, range.end)
+        // The window moves on only once everything it listed is stored, so a refused write cannot lose a discovery.
+        if allStored { try? store.setDiscoveryWindowEnd(source: source, range.end) }
     }
 
     /// Whether the source answers: its credentials are not being refused, and it gave an answer within `staleAfter`
