@@ -1,3 +1,5 @@
+import Crdkafka
+
 /// A Kafka protocol or librdkafka error code, for fault injection into the embedded cluster.
 ///
 /// Wraps librdkafka's number so callers never import the C module.
@@ -11,4 +13,31 @@ public struct KafkaErrorCode: RawRepresentable, Sendable, Hashable {
     public static let notEnoughReplicas = KafkaErrorCode(rawValue: 19)
     /// librdkafka's local transport failure (`_TRANSPORT`).
     public static let transport = KafkaErrorCode(rawValue: -195)
+
+    /// By librdkafka's name (`NOT_LEADER_FOR_PARTITION`, `_TRANSPORT`; any case, the underscore optional) or number.
+    public init?(name: String) {
+        if let number = Int32(name) {
+            guard rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: number)) != nil, Self(rawValue: number).name != "\(number)" else { return nil }
+            self.init(rawValue: number)
+            return
+        }
+        let wanted = name.uppercased().drop { $0 == "_" }
+        var descriptions: UnsafePointer<rd_kafka_err_desc>?
+        var count = 0
+        rd_kafka_get_err_descs(&descriptions, &count)
+        guard let descriptions else { return nil }
+        for index in 0..<count {
+            guard let cName = descriptions[index].name else { continue }
+            if String(cString: cName).drop(while: { $0 == "_" }) == wanted {
+                self.init(rawValue: descriptions[index].code.rawValue)
+                return
+            }
+        }
+        return nil
+    }
+
+    /// librdkafka's name for the code (`NOT_LEADER_FOR_PARTITION`, `_TRANSPORT`).
+    public var name: String {
+        rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: rawValue)).map { String(cString: $0) } ?? "\(rawValue)"
+    }
 }

@@ -37,6 +37,11 @@ struct FaultInjector {
             return SimulatorResponses.bytes(.ok, Array(whole.prefix(whole.count / 2)), contentType: "application/json")
         case .unauthorized:
             return platformError(.unauthorized, "Invalid or missing credentials").response
+        case .oversizedBody:
+            // Valid JSON, just too much of it: the answer's members and a padding member.
+            var object = answer().body.objectValue ?? [:]
+            object.append("padding", .string(String(repeating: "x", count: fault.bodyBytes)))
+            return SimulatorResponses.json(.ok, .object(object))
         }
     }
 }

@@ -20,7 +20,7 @@ import NIOCore
 /// | `DELETE /_sim/conversations/{id}` | | deletes it (404 from then on) |
 /// | `POST /_sim/advance` | `{steps}` | moves random conversations along their script |
 /// | `GET /_sim/changes?after=N` | | the change log |
-/// | `POST /_sim/faults` | `{kind, count?, retry_after?, latency_ms?}` | injects a fault |
+/// | `POST /_sim/faults` | `{kind, count?, retry_after?, latency_ms?, body_bytes?}` | injects a fault |
 /// | `DELETE /_sim/faults` | | clears faults |
 /// | `POST /_sim/webhooks` | `{event, conversation_id, url?}` | sends a signed webhook |
 struct SimulatorControlRoutes: Sendable {

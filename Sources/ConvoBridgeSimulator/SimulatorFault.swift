@@ -19,21 +19,25 @@ public struct SimulatorFault: Sendable, Hashable {
         case truncatedBody = "truncated_body"
         /// 401 with Jelou's error envelope, whatever the credentials.
         case unauthorized
+        /// 200 with the normal answer padded to `bodyBytes` (default 8 MiB): larger than a client should accept.
+        case oversizedBody = "oversized_body"
     }
 
     public var kind: Kind
     public var count: Int
     public var retryAfterSeconds: Int
     public var latencyMilliseconds: Int
+    public var bodyBytes: Int
 
-    public init(kind: Kind, count: Int = 1, retryAfterSeconds: Int = 1, latencyMilliseconds: Int = 200) {
+    public init(kind: Kind, count: Int = 1, retryAfterSeconds: Int = 1, latencyMilliseconds: Int = 200, bodyBytes: Int = 8 << 20) {
         self.kind = kind
         self.count = max(1, count)
         self.retryAfterSeconds = retryAfterSeconds
         self.latencyMilliseconds = latencyMilliseconds
+        self.bodyBytes = min(max(0, bodyBytes), 256 << 20)
     }
 
-    /// Reads `{kind, count?, retry_after?, latency_ms?}` from the control API.
+    /// Reads `{kind, count?, retry_after?, latency_ms?, body_bytes?}` from the control API.
     public init(json: JSONValue) throws(PayloadError) {
         let reader = PayloadReader(context: "simulator fault", root: json)
         let name = try reader.requiredString("kind")
@@ -42,6 +46,7 @@ public struct SimulatorFault: Sendable, Hashable {
         }
         self.init(kind: kind, count: Int(try reader.integer("count") ?? 1),
                   retryAfterSeconds: Int(try reader.integer("retry_after") ?? 1),
-                  latencyMilliseconds: Int(try reader.integer("latency_ms") ?? 200))
+                  latencyMilliseconds: Int(try reader.integer("latency_ms") ?? 200),
+                  bodyBytes: Int(try reader.integer("body_bytes") ?? 8 << 20))
     }
 }

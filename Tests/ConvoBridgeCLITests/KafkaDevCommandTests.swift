@@ -58,6 +58,37 @@ struct KafkaDevCommandTests {
         #expect(broker.terminationStatus == 0)
     }
 
+    @Test("Fault commands on standard input: all brokers down (clients get no metadata), up again, a bad command refused by name")
+    func faultCommands() async throws {
+        let kcat = try ProcessRunner.program("kcat")
+        let scratch = try Scratch("kafka-dev-faults")
+        defer { scratch.remove() }
+        let commands = Pipe()
+        let broker = try ProcessRunner.start(try ProcessRunner.convobridge, ["kafka-dev", "--bootstrap-file", scratch.path("bootstrap")],
+                                             stdin: commands, stderr: scratch.path("kafka.log"))
+        defer { if broker.isRunning { broker.interrupt() } }
+        let bootstrap = try await ProcessRunner.waitForFile(scratch.path("bootstrap"))
+        func metadata() async throws -> ProcessRunner.Output {
+            try await ProcessRunner.run(kcat, ["-b", bootstrap, "-L", "-m", "2"], timeout: .seconds(20))
+        }
+        #expect(try await metadata().status == 0)
+
+        commands.fileHandleForWriting.write(Data("down\n".utf8))
+        try await ProcessRunner.waitForText("broker(s) 1 down", inFile: scratch.path("kafka.log"), timeout: .seconds(10))
+        #expect(try await metadata().status != 0, "no metadata while the broker is down")
+
+        commands.fileHandleForWriting.write(Data("up\nexplode now\n".utf8))
+        try await ProcessRunner.waitForText("broker(s) 1 up", inFile: scratch.path("kafka.log"), timeout: .seconds(10))
+        #expect(try await metadata().status == 0)
+        try await ProcessRunner.waitForText("'explode now': unknown command", inFile: scratch.path("kafka.log"), timeout: .seconds(10))
+
+        try commands.fileHandleForWriting.close()
+        #expect(broker.isRunning, "the end of standard input does not stop the cluster")
+        kill(broker.processIdentifier, SIGTERM)
+        try await ProcessRunner.waitForExit(broker)
+        #expect(broker.terminationStatus == 0)
+    }
+
     @Test("bad arguments are refused with a message naming them")
     func badArguments() async throws {
         let result = try await ProcessRunner.run(try ProcessRunner.convobridge, ["kafka-dev", "--topic", "events:zero"])

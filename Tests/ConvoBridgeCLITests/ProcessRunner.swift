@@ -99,7 +99,7 @@ struct ProcessRunner {
 extension ProcessRunner {
     /// Starts a long-running process with its output going to files (or nowhere).
     static func start(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
-                      stdout: String? = nil, stderr: String? = nil) throws -> Process {
+                      stdin: Pipe? = nil, stdout: String? = nil, stderr: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -109,6 +109,7 @@ extension ProcessRunner {
             FileManager.default.createFile(atPath: path, contents: nil)
             return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         }
+        if let stdin { process.standardInput = stdin }
         process.standardOutput = try handle(stdout)
         process.standardError = try handle(stderr)
         try process.run()

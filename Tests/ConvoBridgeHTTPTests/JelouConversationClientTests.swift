@@ -102,6 +102,7 @@ struct JelouConversationClientTests {
         (SimulatorFault.Kind.serverError, 1, "http_status", "HTTP 500: internal_error: Internal server error"),
         (.malformedJSON, 1, "invalid_payload", "not JSON"),
         (.truncatedBody, 1, "invalid_payload", "not JSON"),
+        (.oversizedBody, 1, "response_too_large", "response larger than 4194304 bytes"),
         (.htmlError, 4, "http_status", "502 Bad Gateway"),
         (.rateLimit, 4, "rate_limited", "Too Many Requests"),
         (.unavailable, 4, "http_status", "HTTP 503: empty body"),

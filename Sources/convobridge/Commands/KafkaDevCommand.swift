@@ -12,6 +12,11 @@ struct KafkaDevCommand: AsyncParsableCommand {
         discussion: """
             Prints the bootstrap address on the first line of standard output. Any Kafka client, in this \
             process or another (kcat, convobridge tail), can connect to it. Data is kept in memory only.
+
+            Reads fault commands on standard input, one per line, to test clients against an outage or \
+            broker errors: 'down [BROKER|all]', 'up [BROKER|all]', \
+            'errors produce|fetch|metadata NAME[,NAME...] [xCOUNT]' (librdkafka error names such as \
+            NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, _TRANSPORT), 'rtt BROKER|all MS'.
             """
     )
 
@@ -50,11 +55,28 @@ struct KafkaDevCommand: AsyncParsableCommand {
             "Embedded Kafka cluster running; Ctrl-C stops it",
             metadata: ["bootstrap": "\(cluster.bootstrapServers)", "brokers": "\(brokers)"]
         )
+        Self.readCommands(for: cluster, logger: logger)
         for await signal in signals {
             logger.info("Stopping the embedded Kafka cluster", metadata: ["signal": "\(signal)"])
             break
         }
         withExtendedLifetime(cluster) {}
+    }
+
+    /// Applies fault commands from standard input as they come, on a thread of their own (reading blocks); stops at
+    /// end of input.
+    static func readCommands(for cluster: EmbeddedKafkaCluster, logger: Logger) {
+        Thread.detachNewThread {
+            while let line = readLine() {
+                guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                do {
+                    let done = try EmbeddedClusterCommand(parsing: line).apply(to: cluster)
+                    logger.notice("fault command applied", metadata: ["command": "\(line)", "effect": "\(done)"])
+                } catch {
+                    logger.error("fault command refused", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 
     static func parseTopic(_ text: String) throws -> (String, Int) {
