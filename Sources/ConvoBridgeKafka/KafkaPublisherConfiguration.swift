@@ -48,22 +48,22 @@ public struct KafkaPublisherConfiguration: Sendable, Hashable {
         "enable.gapless.guarantee": ["true"],
     ]
 
+    /// Why a pass-through property cannot be set to `value`, or nil when it can: it would weaken the no-loss
+    /// guarantee, or it is set elsewhere. (The configuration loader asks this too, so `check-config` refuses it.)
+    public static func problem(withProperty name: String, value: String) -> String? {
+        if let allowed = guaranteedProperties[name], !allowed.contains(value.lowercased()) {
+            return "would allow lost or reordered events; ConvoBridge always sets \(name)=\(allowed.sorted().first!)"
+        }
+        if name == "bootstrap.servers" { return "is set by kafka.bootstrap_servers; remove it from the properties" }
+        return nil
+    }
+
     /// The librdkafka properties of a producer, in the order they are applied.
     /// - Throws: ``KafkaError/Code/invalidConfiguration`` when a pass-through property would weaken the guarantee.
     func producerProperties(bootstrap: String) throws(KafkaError) -> [(String, String)] {
         for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
-            if let allowed = Self.guaranteedProperties[name], !allowed.contains(value.lowercased()) {
-                throw KafkaError(
-                    code: .invalidConfiguration,
-                    message: "property '\(name)=\(value)' would allow lost or reordered events; "
-                        + "ConvoBridge always sets \(name)=\(allowed.sorted().first!)"
-                )
-            }
-            if name == "bootstrap.servers" {
-                throw KafkaError(
-                    code: .invalidConfiguration,
-                    message: "property 'bootstrap.servers' is set by bootstrapServers; remove it from properties"
-                )
+            if let problem = Self.problem(withProperty: name, value: value) {
+                throw KafkaError(code: .invalidConfiguration, message: "property '\(name)=\(value)' \(problem)")
             }
         }
         let timeoutMilliseconds = messageTimeout.wholeMilliseconds

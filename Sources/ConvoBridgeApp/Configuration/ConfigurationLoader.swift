@@ -95,6 +95,7 @@ public struct ConfigurationLoader: Sendable {
             if SecretRedactor.isSecretKey(member.key) {
                 reader.problem(path, "secrets are not accepted as values; list it under kafka.secret_properties_env with an environment variable name")
             } else if let text = member.value.scalarText {
+                if let problem = KafkaPublisherConfiguration.problem(withProperty: member.key, value: text) { reader.problem(path, problem) }
                 properties[member.key] = text
                 // Property names hold dots, so the origin cannot be looked up by path.
                 reader.record(path, text, origin: reader.overrides[path].map(EffectiveSetting.Origin.environment) ?? .file)

@@ -1,0 +1,489 @@
+#!/usr/bin/env python3
+"""The fault suite: the bridge, the simulator and an embedded Kafka broker as processes, a scripted workload, and one
+kind of fault per scenario. Prints a table of transitions expected / delivered / lost / duplicated / invented.
+
+Workload: N conversations listed in the configuration, polled every 300 ms. Once all are discovered, one
+conversation every GAP seconds (round-robin) takes its next step: close (with an end reason), end-reason change,
+reopen. Each conversation therefore changes only every N x GAP seconds (12 s by default), longer than any fault
+below keeps the bridge from seeing it, so every step is a transition the bridge must deliver:
+
+  close   -> conversation.closed, conversation.ended_reason_changed   (none -> reason)
+  reason  -> conversation.ended_reason_changed
+  reopen  -> conversation.reopened, conversation.ended_reason_changed (reason -> none)
+
+Checks, per scenario: every expected transition delivered, in order, per conversation (lost = expected - matched);
+no delivered closed/reopened/ended_reason_changed that no step explains (invented); duplicates only with an identical
+ce_id and identical bytes; ids {key}/1..n without a gap; the bridge alive at the end and exiting 0 on SIGTERM; and
+the message a user would look for in its log or metrics. Exit status 1 when any check fails.
+
+Scenarios: kill9 (kill -9 three times at random moments, restart), broker-outage (all brokers down 60 s),
+broker-errors (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, _TRANSPORT on produce and metadata requests),
+platform (429 storm with Retry-After, 500s, latency spikes, malformed JSON, HTML error pages, truncated and oversized
+bodies, credentials refused for 6 s), disk-full (the store on a 16 MiB tmpfs filled for 8 s; needs root),
+bad-config (every file in Tests/Fixtures/bad-configs refused, naming its key).
+
+Usage: scripts/fault-suite.sh [--runs K] [--seed S] [--only NAME[,NAME...]] [--markdown]
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_bridge import http, metric_sum, metrics, wait_for_file  # noqa: E402
+
+BINARY = os.environ.get("CONVOBRIDGE", ".build/debug/convobridge")
+SOURCE = "jelou-faults"
+TRACKED = ("conversation.closed", "conversation.reopened", "conversation.ended_reason_changed")
+EVENTS_OF_STEP = {"closed": ["conversation.closed", "conversation.ended_reason_changed"],
+                  "ended_reason_changed": ["conversation.ended_reason_changed"],
+                  "reopened": ["conversation.reopened", "conversation.ended_reason_changed"]}
+REASONS = ["closed_by_operator", "closed_by_user", "abandoned", "resolved", "timeout"]
+
+
+class Failure(Exception):
+    pass
+
+
+class Run:
+    """One scenario run: its processes, files and workload."""
+
+    def __init__(self, work, population, gap, rng):
+        self.work = work
+        self.population = population
+        self.gap = gap
+        self.rng = rng
+        self.processes = []
+        self.bridge = None
+        self.bridge_logs = []
+        self.bridge_url = None
+        self.notes = []
+        self.store_dir = work
+
+    def start(self, arguments, stdin=None, stdout=None, stderr=None):
+        process = subprocess.Popen([BINARY] + arguments, stdin=stdin, stdout=stdout or subprocess.DEVNULL,
+                                   stderr=stderr or subprocess.DEVNULL)
+        self.processes.append(process)
+        return process
+
+    def start_environment(self):
+        self.kafka = self.start(["kafka-dev", "--bootstrap-file", f"{self.work}/bootstrap", "--log-level", "notice"],
+                                stdin=subprocess.PIPE, stderr=open(f"{self.work}/kafka.log", "w"))
+        self.bootstrap = wait_for_file(f"{self.work}/bootstrap")
+        with open(f"{self.work}/simulator.url", "w") as url_file:
+            self.start(["simulate", "--port", "0", "--population", "0", "--log-level", "warning"], stdout=url_file)
+        self.simulator = wait_for_file(f"{self.work}/simulator.url")
+        # Open conversations, so that steps run close -> end-reason change -> reopen from the start.
+        self.ids = [json.loads(http("POST", self.simulator + "/_sim/conversations", {"id": f"f-{n:03d}"}))["conversation_id"]
+                    for n in range(1, self.population + 1)]
+        with open(f"{self.work}/api-key", "w") as handle:
+            handle.write("sim-api-key")
+
+    def write_config(self):
+        conversations = "".join(f"      - {conversation_id}\n" for conversation_id in self.ids)
+        with open(f"{self.work}/bridge.yaml", "w") as handle:
+            handle.write(f"""store: {{path: {self.store_dir}/bridge.sqlite}}
+kafka: {{bootstrap_servers: "{self.bootstrap}"}}
+server: {{listen: "127.0.0.1:0"}}
+relay: {{drain_deadline: 5s}}
+sources:
+  - name: {SOURCE}
+    base_url: {self.simulator}/jelouapi
+    project_id: sim-project
+    auth: {{api_key_file: {self.work}/api-key}}
+    schedule: {{open_interval: 300ms, closed_interval: 300ms, closed_grace: 1h, jitter: 0.1, not_found_recheck: 1s,
+                failure_backoff: 200ms, max_failure_backoff: 2s, vanish_after: 3}}
+    http: {{requests_per_second: 300, burst: 50, max_concurrent: 8, timeout: 5s, max_attempts: 4,
+            auth_failure_threshold: 3, auth_probe_interval: 2s}}
+    conversations:
+{conversations}""")
+
+    def start_bridge(self):
+        log_path = f"{self.work}/bridge-{len(self.bridge_logs) + 1}.log"
+        self.bridge_logs.append(log_path)
+        self.bridge = self.start(["run", "--config", f"{self.work}/bridge.yaml", "--log-format", "json", "--log-level", "info"],
+                                 stderr=open(log_path, "w"))
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with open(log_path) as handle:
+                for line in handle:
+                    if "HTTP server listening" in line:
+                        self.bridge_url = json.loads(line)["url"]
+                        return
+            if self.bridge.poll() is not None:
+                raise Failure(f"the bridge exited with {self.bridge.returncode}; see {log_path}")
+            time.sleep(0.05)
+        raise Failure(f"the bridge did not start; see {log_path}")
+
+    def metrics(self):
+        return metrics(self.bridge_url)
+
+    def wait_for_discoveries(self):
+        deadline = time.time() + 120
+        while metric_sum(self.metrics(), "convobridge_transitions_total", type="conversation.discovered") < len(self.ids):
+            if time.time() > deadline:
+                raise Failure("not every conversation was discovered within 120 s")
+            time.sleep(0.2)
+
+    def workload(self, duration):
+        """Steps conversations round-robin every `gap` seconds for `duration` seconds."""
+        step_of = {conversation_id: 0 for conversation_id in self.ids}
+        started = time.time()
+        index = 0
+        while time.time() - started < duration:
+            tick = time.time()
+            conversation_id = self.ids[index % len(self.ids)]
+            index += 1
+            step = step_of[conversation_id] % 3
+            step_of[conversation_id] += 1
+            base = f"{self.simulator}/_sim/conversations/{conversation_id}"
+            if step == 0:
+                http("POST", base + "/close", {"reason": self.rng.choice(REASONS)})
+            elif step == 1:
+                http("POST", base + "/ended-reason", {"reason": self.rng.choice(REASONS) + "_later"})
+            else:
+                http("POST", base + "/reopen", {})
+            time.sleep(max(0.0, self.gap - (time.time() - tick)))
+
+    def settle(self):
+        """Lets the last steps be polled and the outbox drain, then stops the bridge with SIGTERM."""
+        time.sleep(3)
+        deadline = time.time() + 120
+        while metric_sum(self.metrics(), "convobridge_outbox_events") > 0:
+            if time.time() > deadline:
+                raise Failure("the outbox did not drain within 120 s after the faults ended")
+            time.sleep(0.5)
+        if self.bridge.poll() is not None:
+            raise Failure(f"the bridge died (status {self.bridge.returncode}); see {self.bridge_logs[-1]}")
+        self.bridge.send_signal(signal.SIGTERM)
+        try:
+            status = self.bridge.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise Failure("the bridge did not stop within 30 s of SIGTERM")
+        if status != 0:
+            raise Failure(f"the bridge exited {status} on SIGTERM")
+
+    def stop(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def kafka_command(self, line):
+        self.kafka.stdin.write((line + "\n").encode())
+        self.kafka.stdin.flush()
+
+    def log_text(self):
+        text = ""
+        for path in self.bridge_logs:
+            with open(path) as handle:
+                text += handle.read()
+        return text
+
+    def account(self):
+        """Matches the simulator's steps against what Kafka holds."""
+        consumed = subprocess.run(["kcat", "-b", self.bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
+                                   "-f", "%k\t%h\t%s\n"], capture_output=True, text=True, timeout=300)
+        if consumed.returncode != 0:
+            raise Failure("kcat could not read conversation-events: " + consumed.stderr.strip())
+        by_key = {}
+        duplicates = conflicting = 0
+        seen = {}
+        for line in consumed.stdout.splitlines():
+            parts = line.split("\t", 2)
+            if len(parts) != 3:
+                continue
+            key, header_text, value = parts
+            headers = dict(pair.split("=", 1) for pair in header_text.split(",") if "=" in pair)
+            event_id = headers.get("ce_id", "")
+            if event_id in seen:
+                duplicates += 1
+                if seen[event_id] != value:
+                    conflicting += 1
+                continue
+            seen[event_id] = value
+            by_key.setdefault(key, []).append((int(headers.get("ce_sequence", "0")), headers.get("ce_type"), event_id))
+        gaps = 0
+        for key, events in by_key.items():
+            events.sort()
+            if [event[2] for event in events] != [f"{key}/{n}" for n in range(1, len(events) + 1)]:
+                gaps += 1
+        changes = json.loads(http("GET", self.simulator + "/_sim/changes"))
+        expected_total = matched_total = invented_total = 0
+        for conversation_id in self.ids:
+            key = f"{SOURCE}/{conversation_id}"
+            expected = [event for change in changes if change["conversation_id"] == conversation_id
+                        and change["kind"] in EVENTS_OF_STEP and change["number"] > self.first_step_number
+                        for event in EVENTS_OF_STEP[change["kind"]]]
+            delivered = [event[1] for event in by_key.get(key, []) if event[1] in TRACKED]
+            matched = 0
+            position = 0
+            for wanted in expected:
+                while position < len(delivered) and delivered[position] != wanted:
+                    position += 1
+                if position == len(delivered):
+                    break
+                matched += 1
+                position += 1
+            expected_total += len(expected)
+            matched_total += matched
+            invented_total += len(delivered) - matched
+        return {"expected": expected_total, "delivered": matched_total, "lost": expected_total - matched_total,
+                "duplicated": duplicates, "conflicting": conflicting, "invented": invented_total, "gaps": gaps}
+
+
+def run_scenario(name, scenario, population, gap, duration, rng):
+    work = tempfile.mkdtemp(prefix=f"convobridge-faults-{name}-")
+    run = Run(work, population, gap, rng)
+    try:
+        run.start_environment()
+        setup = getattr(scenario, "setup", None)
+        if setup:
+            setup(run)
+        run.write_config()
+        run.start_bridge()
+        run.wait_for_discoveries()
+        changes = json.loads(http("GET", run.simulator + "/_sim/changes"))
+        run.first_step_number = changes[-1]["number"] if changes else 0
+        worker = threading.Thread(target=run.workload, args=(duration,))
+        worker.start()
+        try:
+            faults, message_ok = scenario(run, duration)
+        finally:
+            worker.join()
+        run.settle()
+        result = run.account()
+        result.update(faults=faults, message=message_ok, notes=run.notes)
+        return result, work
+    except Failure as failure:
+        return {"error": str(failure)}, work
+    finally:
+        run.stop()
+        teardown = getattr(scenario, "teardown", None)
+        if teardown:
+            teardown(run)
+
+
+# MARK: Scenarios. Each injects its faults while the workload runs and returns (faults injected, message seen).
+
+def kill9(run, duration):
+    kills = 0
+    started = time.time()
+    for segment in range(3):
+        # A random moment in each third of the run, leaving the last seconds for the final observations.
+        at = started + duration * (segment + run.rng.uniform(0.2, 0.8)) / 3.3
+        time.sleep(max(0.0, at - time.time()))
+        run.bridge.send_signal(signal.SIGKILL)
+        run.bridge.wait(timeout=10)
+        if run.bridge.returncode != -signal.SIGKILL:
+            raise Failure(f"the bridge was not killed by SIGKILL ({run.bridge.returncode})")
+        kills += 1
+        time.sleep(run.rng.uniform(0.2, 2.0))
+        run.start_bridge()
+    time.sleep(max(0.0, started + duration - time.time()))
+    # After each restart, whatever the outbox held is published first; the log says so when there was any.
+    return f"{kills} × kill -9, restarted", True
+
+
+def broker_outage(run, duration):
+    time.sleep(5)
+    run.kafka_command("down")
+    time.sleep(60)
+    backlog = metric_sum(run.metrics(), "convobridge_outbox_events")
+    run.kafka_command("up")
+    run.notes.append(f"outbox at the end of the outage: {int(backlog)} records")
+    time.sleep(max(0.0, duration - 65))
+    log = run.log_text()
+    return "all brokers down 60 s", backlog > 0 and ("Kafka" in log)
+
+
+broker_outage.duration = 80
+
+
+def broker_errors(run, duration):
+    injected = 0
+    started = time.time()
+    while time.time() - started < duration - 5:
+        run.kafka_command("errors produce NOT_LEADER_FOR_PARTITION,REQUEST_TIMED_OUT,_TRANSPORT x2")
+        run.kafka_command("errors metadata REQUEST_TIMED_OUT,_TRANSPORT")
+        injected += 8
+        time.sleep(4)
+    time.sleep(max(0.0, started + duration - time.time()))
+    return f"{injected} produce/metadata errors", True
+
+
+def platform(run, duration):
+    faults = [({"kind": "rate_limit", "count": 40, "retry_after": 2}, "429 storm (40 × Retry-After: 2)"),
+              ({"kind": "server_error", "count": 20}, "20 × 500"),
+              ({"kind": "latency", "count": 20, "latency_ms": 2500}, "20 × 2.5 s latency"),
+              ({"kind": "malformed_json", "count": 10}, "10 × malformed JSON"),
+              ({"kind": "html_error", "count": 10}, "10 × HTML 502 page"),
+              ({"kind": "truncated_body", "count": 10}, "10 × truncated body"),
+              ({"kind": "oversized_body", "count": 5}, "5 × 8 MiB body")]
+    started = time.time()
+    done = []
+    for body, label in faults:
+        http("POST", run.simulator + "/_sim/faults", body)
+        done.append(label)
+        time.sleep(5)
+    # Credentials revoked for 6 s, then accepted again.
+    http("POST", run.simulator + "/_sim/faults", {"kind": "unauthorized", "count": 1000000})
+    time.sleep(6)
+    http("DELETE", run.simulator + "/_sim/faults")
+    done.append("credentials refused 6 s")
+    time.sleep(max(0.0, started + duration - time.time()))
+    values = run.metrics()
+    reasons = {reason for reason in ("rate_limited", "http_status", "invalid_payload", "response_too_large", "unauthorized")
+               if metric_sum(values, "convobridge_poll_failures_total", reason=reason) > 0}
+    run.notes.append("poll failures by reason: " + ", ".join(
+        f"{reason} {int(metric_sum(values, 'convobridge_poll_failures_total', reason=reason))}" for reason in sorted(reasons)))
+    run.notes.append(f"429 answers: {int(metric_sum(values, 'convobridge_http_rate_limited_total'))}")
+    return "; ".join(done), {"http_status", "invalid_payload", "response_too_large"} <= reasons
+
+
+platform.duration = 70
+
+
+def disk_full(run, duration):
+    time.sleep(8)
+    filler = f"{run.store_dir}/filler"
+    with open(filler, "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError:
+            pass
+    deadline = time.time() + 10
+    gauge = 0
+    while time.time() < deadline and gauge < 1:
+        gauge = metric_sum(run.metrics(), "convobridge_store_disk_full")
+        time.sleep(0.2)
+    try:
+        http("GET", run.bridge_url + "/readyz")
+        ready = True
+    except Exception:
+        ready = False
+    time.sleep(6)
+    os.remove(filler)
+    time.sleep(max(0.0, duration - 16))
+    log = run.log_text()
+    message = gauge == 1 and not ready and "polling paused: the store's disk is full" in log and "polling resumed" in log
+    run.notes.append(f"while full: gauge {int(gauge)}, /readyz {'200' if ready else '503'}")
+    return "store's tmpfs full 8 s", message
+
+
+def disk_full_setup(run):
+    run.store_dir = f"{run.work}/store"
+    os.makedirs(run.store_dir)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", run.store_dir], check=True)
+
+
+def disk_full_teardown(run):
+    subprocess.run(["umount", "-l", run.store_dir], check=False)
+
+
+disk_full.setup = disk_full_setup
+disk_full.teardown = disk_full_teardown
+
+
+def bad_configs():
+    directory = "Tests/Fixtures/bad-configs"
+    files = sorted(f for f in os.listdir(directory) if f.endswith(".yaml"))
+    named = 0
+    problems = []
+    for name in files:
+        path = f"{directory}/{name}"
+        with open(path) as handle:
+            keys = [line.split(":", 1)[1].strip() for line in handle if line.startswith("# expect:")]
+        result = subprocess.run([BINARY, "check-config", "--config", path], capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "BAD_CONFIG_SECRET": "s3cret-value"})
+        if result.returncode != 0 and all(key in result.stderr for key in keys) and "s3cret-value" not in result.stderr:
+            named += 1
+        else:
+            problems.append(f"{name}: status {result.returncode}, {result.stderr.strip()[:200]}")
+    return len(files), named, problems
+
+
+SCENARIOS = {"kill9": kill9, "broker-outage": broker_outage, "broker-errors": broker_errors, "platform": platform,
+             "disk-full": disk_full}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--population", type=int, default=30)
+    parser.add_argument("--gap", type=float, default=0.4)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    options = parser.parse_args()
+    wanted = [name for name in options.only.split(",") if name] or list(SCENARIOS) + ["bad-config"]
+    rng = random.Random(options.seed)
+    rows = []
+    failed = False
+    for name in wanted:
+        if name == "bad-config":
+            files, named, problems = bad_configs()
+            rows.append((name, 1, f"{files} bad files", "-", "-", "-", "-", "-", f"{named}/{files} refused naming the key"))
+            for problem in problems:
+                print("  bad-config:", problem, file=sys.stderr)
+            failed |= named != files
+            continue
+        scenario = SCENARIOS[name]
+        if name == "disk-full" and os.geteuid() != 0:
+            rows.append((name, 0, "skipped: mounting a tmpfs needs root", "-", "-", "-", "-", "-", "-"))
+            continue
+        totals = {"expected": 0, "delivered": 0, "lost": 0, "duplicated": 0, "invented": 0}
+        faults = ""
+        verdicts = []
+        for attempt in range(options.runs):
+            print(f"[{datetime.now():%H:%M:%S}] {name}: run {attempt + 1} of {options.runs}", file=sys.stderr, flush=True)
+            result, work = run_scenario(name, scenario, options.population, options.gap,
+                                        getattr(scenario, "duration", options.duration), rng)
+            if "error" in result:
+                failed = True
+                verdicts.append("FAILED: " + result["error"])
+                print(f"  {name}: {result['error']} (files in {work})", file=sys.stderr)
+                continue
+            for key in totals:
+                totals[key] += result[key]
+            faults = result["faults"]
+            ok = result["lost"] == 0 and result["invented"] == 0 and result["conflicting"] == 0 and result["gaps"] == 0 and result["message"]
+            failed |= not ok
+            verdicts.append("ok" if ok else f"FAILED (conflicting {result['conflicting']}, gaps {result['gaps']}, message {result['message']})")
+            print(f"  {name}: {json.dumps(result)}", file=sys.stderr)
+            if ok:
+                shutil.rmtree(work, ignore_errors=True)
+            else:
+                print(f"  files kept in {work}", file=sys.stderr)
+        rows.append((name, options.runs, faults, totals["expected"], totals["delivered"], totals["lost"], totals["duplicated"],
+                     totals["invented"], "; ".join(sorted(set(verdicts)))))
+    header = ("scenario", "runs", "faults injected (per run)", "expected", "delivered", "lost", "duplicated", "invented", "checks")
+    if options.markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(str(cell) for cell in row) + " |")
+    else:
+        widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
+        for row in [header] + rows:
+            print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
