@@ -209,7 +209,7 @@ let package = Package(
         // Black-box tests of the built binary, talking to it from other processes (kcat).
         .testTarget(
             name: "ConvoBridgeCLITests",
-            dependencies: ["convobridge"],
+            dependencies: ["convobridge", "ConvoBridgeCore"],
             swiftSettings: swiftSettings
         ),
     ]

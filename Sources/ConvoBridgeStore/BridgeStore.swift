@@ -12,9 +12,15 @@ public final class BridgeStore: Sendable {
     private let database: DatabasePool
     private let diskFull = Mutex(false)
 
+    /// Below this many free bytes on the store's filesystem the store counts as full (0: only when SQLite says).
+    public let minimumFreeBytes: Int64
+
     /// Opens (creating if needed) and migrates the store at `path`.
-    public init(path: String) throws {
+    /// - Parameter minimumFreeBytes: free space under which ``isDiskFull`` says so before SQLite has to refuse a
+    ///   write (a checkpoint or a growing WAL needing a page it cannot have).
+    public init(path: String, minimumFreeBytes: Int64 = 0) throws {
         self.path = path
+        self.minimumFreeBytes = minimumFreeBytes
         var configuration = Configuration()
         configuration.label = "convobridge-store"
         configuration.prepareDatabase { db in
@@ -336,9 +342,14 @@ public final class BridgeStore: Sendable {
         }
     }
 
-    /// Whether the last write was refused because the disk is full (and none succeeded since). While it is, the
-    /// bridge holds back what would write (polls, discovery, ids) until ``probeWritable()`` succeeds.
-    public var isDiskFull: Bool { diskFull.withLock { $0 } }
+    /// Whether the last write was refused because the disk is full (and none succeeded since), or free space is
+    /// below ``minimumFreeBytes``. While it is, the bridge holds back what would write (polls, discovery, ids) until
+    /// ``probeWritable(headroom:)`` succeeds.
+    public var isDiskFull: Bool {
+        if diskFull.withLock({ $0 }) { return true }
+        guard minimumFreeBytes > 0, let free = freeBytes else { return false }
+        return free < minimumFreeBytes
+    }
 
     /// Free space on the store's filesystem, when the system says.
     public var freeBytes: Int64? {
@@ -346,10 +357,10 @@ public final class BridgeStore: Sendable {
         return ((try? FileManager.default.attributesOfFileSystem(forPath: directory))?[.systemFreeSize] as? NSNumber)?.int64Value
     }
 
-    /// Whether the store can write again: at least `headroom` bytes free (when the filesystem says) and a small
-    /// write transaction commits. Clears ``isDiskFull`` when it does.
+    /// Whether the store can write again: at least `headroom` and ``minimumFreeBytes`` free (when the filesystem
+    /// says) and a small write transaction commits. Clears the refused-write flag when it does.
     public func probeWritable(headroom: Int64 = 1 << 20) -> Bool {
-        if let free = freeBytes, free < headroom { return false }
+        if let free = freeBytes, free < max(headroom, minimumFreeBytes) { return false }
         return (try? writing("probe free space") { db in
             try db.execute(sql: "INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
                            arguments: [Int64(Date().timeIntervalSince1970 * 1000)])

@@ -112,6 +112,57 @@ struct BridgeEndToEndTests {
         #expect(events.types(of: "c-1") == ["conversation.discovered", "conversation.closed", "conversation.ended_reason_changed"])
     }
 
+    @Test("Platform faults mid-run (a 429 storm with Retry-After, latency spikes, 8 MiB bodies, credentials refused then accepted, 500s): every transition once, in order", .timeLimit(.minutes(2)))
+    func platformFaultsMidRun() async throws {
+        let harness = try await BridgeHarness()
+        let events = try TopicCollector(harness)
+        let ids = (1...4).map { "p-\($0)" }
+        for id in ids { try harness.world.create(id: id) }
+        var configuration = harness.configuration()
+        configuration.sources[0].discovery = nil
+        configuration.sources[0].conversationIDs = ids
+        configuration.sources[0].http.authFailureThreshold = 2
+        configuration.sources[0].http.authProbeInterval = .milliseconds(500)
+        func delivered(_ type: String, _ id: String, count: Int = 1) -> ([ConsumedRecord]) -> Bool {
+            { records in Self.count(type, in: records, key: "jelou-demo/\(id)") == count }
+        }
+        try await harness.withBridge(configuration) { bridge in
+            try await events.waitUntil("discovery") { records in ids.allSatisfy { delivered("conversation.discovered", $0)(records) } }
+            harness.world.addFault(SimulatorFault(kind: .rateLimit, count: 30, retryAfterSeconds: 1))
+            try harness.world.close("p-1", reason: "closed_by_operator")
+            try await events.waitUntil(timeout: .seconds(40), "the close behind the 429 storm", delivered("conversation.closed", "p-1"))
+
+            harness.world.addFault(SimulatorFault(kind: .latency, count: 8, latencyMilliseconds: 1500))
+            try harness.world.setEndedReason("p-1", "abandoned")
+            try await events.waitUntil("the end reason behind slow answers", delivered("conversation.ended_reason_changed", "p-1", count: 2))
+
+            harness.world.addFault(SimulatorFault(kind: .oversizedBody, count: 4))
+            try harness.world.close("p-2", reason: "closed_by_user")
+            try await events.waitUntil("the close behind oversized bodies", delivered("conversation.closed", "p-2"))
+
+            // Credentials revoked: the circuit opens; accepted again: it closes and the change made meanwhile arrives.
+            harness.world.addFault(SimulatorFault(kind: .unauthorized, count: 1_000_000))
+            try harness.world.close("p-3", reason: "closed_by_operator")
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ObservabilityTests.sample(String(decoding: bridge.metrics.render(), as: UTF8.self), "convobridge_poll_failures_total",
+                                            ["reason": "unauthorized"]) ?? 0 < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            harness.world.clearFaults()
+            try await events.waitUntil("the close made while the credentials were refused", delivered("conversation.closed", "p-3"))
+
+            harness.world.addFault(SimulatorFault(kind: .serverError, count: 10))
+            try harness.world.reopen("p-1")
+            try await events.waitUntil("the reopen behind 500s", delivered("conversation.reopened", "p-1"))
+        }
+        let closed = ["conversation.discovered", "conversation.closed", "conversation.ended_reason_changed"]
+        func transitions(_ id: String) -> [String] { events.types(of: id).filter { $0 != "conversation.updated" } }
+        #expect(transitions("p-1") == closed + ["conversation.ended_reason_changed", "conversation.reopened", "conversation.ended_reason_changed"])
+        #expect(transitions("p-2") == closed && transitions("p-3") == closed)
+        #expect(transitions("p-4") == ["conversation.discovered"], "nothing invented")
+        for id in ids { Self.checkContract(events.records, key: "jelou-demo/\(id)") }
+    }
+
     @Test("Restart with a non-empty outbox: nothing lost, re-published events keep their ce_id")
     func restartWithOutbox() async throws {
         let harness = try await BridgeHarness()

@@ -56,8 +56,11 @@ struct TmpfsMount {
 
 @Suite("The store's disk fills up", .serialized, .enabled(if: TmpfsMount.isAvailable, "mounting a tmpfs needs root"))
 struct StoreDiskFullTests {
-    @Test("Polling stops, /metrics and /readyz say so, and everything that changed meanwhile arrives once space returns", .timeLimit(.minutes(2)))
-    func diskFull() async throws {
+    /// With no free-space floor the bridge finds out from SQLite refusing a write; with one (`store.min_free_space`)
+    /// it stops before SQLite has to refuse anything.
+    @Test("Polling stops, /metrics and /readyz say so, and everything that changed meanwhile arrives once space returns",
+          .timeLimit(.minutes(2)), arguments: [Int64(0), 2 << 20])
+    func diskFull(minimumFreeBytes: Int64) async throws {
         let mount = try TmpfsMount(bytes: 8 << 20)
         defer { mount.unmount() }
         let harness = try await BridgeHarness()
@@ -66,6 +69,7 @@ struct StoreDiskFullTests {
         for id in ids { try harness.world.create(id: id) }
         var configuration = harness.configuration()
         configuration.storePath = mount.path + "/bridge.sqlite"
+        configuration.storeMinimumFreeBytes = minimumFreeBytes
         configuration.sources[0].discovery = nil
         configuration.sources[0].conversationIDs = ids
         try await harness.withBridge(configuration) { bridge in

@@ -1,3 +1,4 @@
+import ConvoBridgeCore
 import Foundation
 import Testing
 
@@ -26,16 +27,16 @@ struct CrashRecoveryTests {
     static let eventOfChange = ["closed": "conversation.closed", "ended_reason_changed": "conversation.ended_reason_changed",
                                 "reopened": "conversation.reopened", "deleted": "conversation.vanished"]
 
-    @Test("kill -9 with transitions in flight, restart: no transition lost, no gap, duplicates keep their ce_id", .timeLimit(.minutes(3)))
+    @Test("kill -9 three times with transitions in flight, restarts: no transition lost, no gap, duplicates keep their ce_id", .timeLimit(.minutes(3)))
     func killAndRestart() async throws {
         let binary = try ProcessRunner.convobridge
         let kcat = try ProcessRunner.program("kcat")
         let scratch = try Scratch("crash")
         defer { scratch.remove() }
         func path(_ name: String) -> String { scratch.path(name) }
-        // 12 conversations, a lifecycle step every 150 ms, 72 steps: ~11 s of changes.
+        // 12 conversations, a lifecycle step every 150 ms, 144 steps: ~22 s of changes.
         let processes = try await BrokerAndSimulator.start(binary, in: scratch, simulate: ["--population", "12", "--seed", "11",
-                                                         "--advance-every", "0.15", "--advance-steps", "1", "--advance-limit", "72"])
+                                                         "--advance-every", "0.15", "--advance-steps", "1", "--advance-limit", "144"])
         defer { processes.stop() }
         let (bootstrap, url) = (processes.bootstrap, processes.url)
 
@@ -79,15 +80,23 @@ struct CrashRecoveryTests {
         let check = try await ProcessRunner.run(binary, ["run", "--config", path("bridge.yaml"), "--check"])
         #expect(check.status == 0, "\(check.stderr)")
 
-        let first = try ProcessRunner.start(binary, ["run", "--config", path("bridge.yaml")], stderr: path("bridge-1.log"))
-        try await Task.sleep(for: .seconds(4))
-        let killedAt = Date()
-        kill(first.processIdentifier, SIGKILL)
-        try await ProcessRunner.waitForExit(first)
-        #expect(first.terminationReason == .uncaughtSignal)
-        try await Task.sleep(for: .seconds(1.5))
-        let restartedAt = Date()
-        let second = try ProcessRunner.start(binary, ["run", "--config", path("bridge.yaml")], stderr: path("bridge-2.log"))
+        // Three kills at random moments (the seed is printed, to replay a failure), each followed by a restart.
+        let seed = UInt64.random(in: 1...UInt64.max)
+        print("crash test: seed \(seed)")
+        var random = SplitMix64(seed: seed)
+        var blindWindows: [ClosedRange<Date>] = []
+        var bridge = try ProcessRunner.start(binary, ["run", "--config", path("bridge.yaml")], stderr: path("bridge-1.log"))
+        for run in 2...4 {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 2500...4500, using: &random)))
+            let killedAt = Date()
+            kill(bridge.processIdentifier, SIGKILL)
+            try await ProcessRunner.waitForExit(bridge)
+            #expect(bridge.terminationReason == .uncaughtSignal)
+            try await Task.sleep(for: .milliseconds(Int.random(in: 200...1500, using: &random)))
+            blindWindows.append(killedAt.addingTimeInterval(-1)...Date().addingTimeInterval(1))
+            bridge = try ProcessRunner.start(binary, ["run", "--config", path("bridge.yaml")], stderr: path("bridge-\(run).log"))
+        }
+        let second = bridge
         // Let the simulator finish its steps and the bridge observe the last of them.
         try await ProcessRunner.waitForText("simulator lifecycle steps done", inFile: path("simulator.log"), timeout: .seconds(60))
         try await Task.sleep(for: .seconds(3))
@@ -113,12 +122,11 @@ struct CrashRecoveryTests {
 
         let log = try String(contentsOfFile: path("simulator.log"), encoding: .utf8)
         let changes = Self.changes(in: log)
-        #expect(changes.count >= 72)
+        #expect(changes.count >= 100, "the simulator made its changes (\(changes.count))")
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         // Changes made while no bridge ran (plus a margin for the poll in flight) may be seen combined; the rest must
         // each show up as their event.
-        let blind = killedAt.addingTimeInterval(-1)...restartedAt.addingTimeInterval(1)
         var checked = 0
         for conversation in Set(changes.map(\.conversation)) {
             let key = "jelou-crash/\(conversation)"
@@ -143,7 +151,7 @@ struct CrashRecoveryTests {
             let all = changes.filter { $0.conversation == conversation }
             let visible = all.indices.filter { index in
                 let change = all[index]
-                guard Self.eventOfChange[change.kind] != nil, let at = formatter.date(from: change.at), !blind.contains(at),
+                guard Self.eventOfChange[change.kind] != nil, let at = formatter.date(from: change.at), !blindWindows.contains(where: { $0.contains(at) }),
                       at > discoveredAt else { return false }
                 guard index + 1 < all.count, let next = formatter.date(from: all[index + 1].at) else { return true }
                 return next.timeIntervalSince(at) >= 1.0
@@ -164,7 +172,7 @@ struct CrashRecoveryTests {
         }
         print("crash test: \(checked) transitions checked")
         #expect(checked >= 12, "enough transitions were checked to mean something (\(checked))")
-        let secondLog = try String(contentsOfFile: path("bridge-2.log"), encoding: .utf8)
+        let secondLog = try String(contentsOfFile: path("bridge-4.log"), encoding: .utf8)
         #expect(!secondLog.contains("sim-api-key") && !secondLog.contains("sim-client-secret"), "no secret in the logs")
     }
 }

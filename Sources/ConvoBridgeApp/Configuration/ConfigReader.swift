@@ -158,6 +158,37 @@ final class ConfigReader {
         return duration
     }
 
+    /// `64MiB`, `1GiB`, `512KiB`, `100MB`, `0`, or a number of bytes.
+    func byteSize(_ path: String, default fallback: Int64) -> Int64 {
+        var size = fallback
+        if let text = scalar(path) {
+            if let parsed = Self.parseByteSize(text) {
+                size = parsed
+            } else {
+                problem(path, "expected a size like 64MiB, 1GiB, 500MB or a number of bytes, found \(text)")
+            }
+        }
+        record(path, Self.formatByteSize(size))
+        return size
+    }
+
+    /// `64MiB` when exact in MiB or GiB, else the bytes.
+    static func formatByteSize(_ size: Int64) -> String {
+        if size > 0 && size % (1 << 30) == 0 { return "\(size >> 30)GiB" }
+        if size > 0 && size % (1 << 20) == 0 { return "\(size >> 20)MiB" }
+        return "\(size)"
+    }
+
+    static func parseByteSize(_ text: String) -> Int64? {
+        let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776),
+                                         ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1)]
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let (number, scale) = units.first { trimmed.hasSuffix($0.0) }
+            .map { (Double(trimmed.dropLast($0.0.count).trimmingCharacters(in: .whitespaces)), $0.1) } ?? (Double(trimmed), 1)
+        guard let number, number.isFinite, number >= 0, number * scale < 1e18 else { return nil }
+        return Int64((number * scale).rounded())
+    }
+
     /// The shortest of `parseDuration`'s forms that is exact: `15s`, `2m`, `1500ms`.
     static func formatDuration(_ duration: Duration) -> String {
         let milliseconds = duration.wholeMilliseconds

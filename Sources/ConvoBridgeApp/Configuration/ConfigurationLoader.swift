@@ -83,8 +83,9 @@ public struct ConfigurationLoader: Sendable {
 
     static func decode(_ reader: ConfigReader) -> BridgeConfiguration {
         reader.rejectUnknownKeys("", known: ["store", "kafka", "server", "relay", "sources"])
-        reader.rejectUnknownKeys("store", known: ["path"])
+        reader.rejectUnknownKeys("store", known: ["path", "min_free_space"])
         let storePath = reader.string("store.path", default: "convobridge.sqlite")
+        let minimumFree = reader.byteSize("store.min_free_space", default: 64 << 20)
 
         reader.rejectUnknownKeys("kafka", known: ["bootstrap_servers", "client_id", "events_topic", "state_topic", "content_mode",
                                                   "include_raw", "message_timeout", "shutdown_deadline", "properties", "secret_properties_env"])
@@ -163,7 +164,9 @@ public struct ConfigurationLoader: Sendable {
         if server == nil, let index = sources.firstIndex(where: { $0.webhook != nil }) {
             reader.problem("sources[\(index)].webhook", "webhooks need server.listen (host:port) to receive them")
         }
-        return BridgeConfiguration(storePath: storePath, kafka: kafka, server: server, relay: relay, sources: sources)
+        var configuration = BridgeConfiguration(storePath: storePath, kafka: kafka, server: server, relay: relay, sources: sources)
+        configuration.storeMinimumFreeBytes = minimumFree
+        return configuration
     }
 
     static let platforms = Platform.allCases.map(\.rawValue)

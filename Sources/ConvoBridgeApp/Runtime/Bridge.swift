@@ -27,7 +27,7 @@ public final class Bridge: Sendable {
         self.configuration = configuration
         self.logger = logger
         let redactor = SecretRedactor(secrets: configuration.secrets)
-        let store = try BridgeStore(path: configuration.storePath)
+        let store = try BridgeStore(path: configuration.storePath, minimumFreeBytes: configuration.storeMinimumFreeBytes)
         let publisher = try KafkaPublisher(configuration: configuration.kafka.publisher, logger: logger)
         let metrics = BridgeMetrics(sources: configuration.sources.map(\.name))
         self.metrics = metrics

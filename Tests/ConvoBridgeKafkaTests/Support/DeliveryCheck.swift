@@ -26,6 +26,24 @@ enum DeliveryCheck {
         contiguousPerKey(consumed)
     }
 
+    /// The first copy of each record, in partition and offset order; a later copy (a producer retry the broker did
+    /// not recognize) must be identical to the first, `ce_id`, key and bytes.
+    static func firstCopies(_ consumed: [ConsumedRecord]) -> [ConsumedRecord] {
+        var firstCopies: [ConsumedRecord] = []
+        var seen: [String: ConsumedRecord] = [:]
+        for record in consumed.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
+            let id = record.header("ce_id") ?? "?"
+            if let earlier = seen[id] {
+                #expect(earlier.value == record.value && earlier.key == record.key && earlier.headers == record.headers,
+                        "duplicate \(id) differs from its original")
+            } else {
+                seen[id] = record
+                firstCopies.append(record)
+            }
+        }
+        return firstCopies
+    }
+
     /// In each partition, each key's sequence numbers go 1, 2, 3… with no gap, and a key stays on one partition.
     static func contiguousPerKey(_ consumed: [ConsumedRecord]) {
         var partitionOfKey: [String: Int32] = [:]
