@@ -11,6 +11,7 @@ public final class BridgeStore: Sendable {
     public let path: String
     private let database: DatabasePool
     private let diskFull = Mutex(false)
+    private let lowSpaceCheck = Mutex<(at: ContinuousClock.Instant, free: Int64?)?>(nil)
 
     /// Below this many free bytes on the store's filesystem the store counts as full (0: only when SQLite says).
     public let minimumFreeBytes: Int64
@@ -347,8 +348,14 @@ public final class BridgeStore: Sendable {
     /// ``probeWritable(headroom:)`` succeeds.
     public var isDiskFull: Bool {
         if diskFull.withLock({ $0 }) { return true }
-        guard minimumFreeBytes > 0, let free = freeBytes else { return false }
-        return free < minimumFreeBytes
+        guard minimumFreeBytes > 0 else { return false }
+        // Asked before every poll: the filesystem is asked at most twice a second.
+        let now = ContinuousClock.now
+        let free = lowSpaceCheck.withLock { check in
+            if check.map({ now - $0.at < .milliseconds(500) }) != true { check = (now, freeBytes) }
+            return check?.free
+        }
+        return free.map { $0 < minimumFreeBytes } ?? false
     }
 
     /// Free space on the store's filesystem, when the system says.
@@ -360,7 +367,9 @@ public final class BridgeStore: Sendable {
     /// Whether the store can write again: at least `headroom` and ``minimumFreeBytes`` free (when the filesystem
     /// says) and a small write transaction commits. Clears the refused-write flag when it does.
     public func probeWritable(headroom: Int64 = 1 << 20) -> Bool {
-        if let free = freeBytes, free < max(headroom, minimumFreeBytes) { return false }
+        let free = freeBytes
+        lowSpaceCheck.withLock { $0 = (ContinuousClock.now, free) }
+        if let free, free < max(headroom, minimumFreeBytes) { return false }
         return (try? writing("probe free space") { db in
             try db.execute(sql: "INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
                            arguments: [Int64(Date().timeIntervalSince1970 * 1000)])

@@ -8,6 +8,11 @@ import Testing
 /// A small tmpfs the test mounts for the store, filled with a file and freed again. Mounting needs root (CI runs
 /// as root); elsewhere the suite is skipped, saying why.
 struct TmpfsMount {
+    struct MountFailed: Error, CustomStringConvertible {
+        var status: Int32
+        var description: String { "mount -t tmpfs exited \(status) (mounting needs root)" }
+    }
+
     let path: String
 
     static let isAvailable: Bool = {
@@ -27,7 +32,7 @@ struct TmpfsMount {
         mount.waitUntilExit()
         guard mount.terminationStatus == 0 else {
             try? FileManager.default.removeItem(atPath: path)
-            throw CocoaError(.fileWriteNoPermission)
+            throw MountFailed(status: mount.terminationStatus)
         }
     }
 
@@ -52,6 +57,11 @@ struct TmpfsMount {
         umount.waitUntilExit()
         try? FileManager.default.removeItem(atPath: path)
     }
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "timed out waiting for \(what)" }
 }
 
 @Suite("The store's disk fills up", .serialized, .enabled(if: TmpfsMount.isAvailable, "mounting a tmpfs needs root"))
@@ -80,7 +90,7 @@ struct StoreDiskFullTests {
             func waitFor(_ what: String, _ condition: () async throws -> Bool) async throws {
                 let deadline = ContinuousClock.now + .seconds(30)
                 while try await !condition() {
-                    guard ContinuousClock.now < deadline else { throw CancellationError() }
+                    guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
                     try await Task.sleep(for: .milliseconds(100))
                 }
             }
