@@ -14,13 +14,10 @@ public struct KafkaErrorCode: RawRepresentable, Sendable, Hashable {
     /// librdkafka's local transport failure (`_TRANSPORT`).
     public static let transport = KafkaErrorCode(rawValue: -195)
 
-    /// By librdkafka's name (`NOT_LEADER_FOR_PARTITION`, `_TRANSPORT`; any case, the underscore optional) or number.
+    /// By librdkafka's name (`NOT_LEADER_FOR_PARTITION`, `_TRANSPORT`; any case, the underscore optional) or number;
+    /// nil for anything librdkafka does not list.
     public init?(name: String) {
-        if let number = Int32(name) {
-            guard rd_kafka_err2name(rd_kafka_resp_err_t(rawValue: number)) != nil, Self(rawValue: number).name != "\(number)" else { return nil }
-            self.init(rawValue: number)
-            return
-        }
+        let number = Int32(name)
         let wanted = name.uppercased().drop { $0 == "_" }
         var descriptions: UnsafePointer<rd_kafka_err_desc>?
         var count = 0
@@ -28,8 +25,9 @@ public struct KafkaErrorCode: RawRepresentable, Sendable, Hashable {
         guard let descriptions else { return nil }
         for index in 0..<count {
             guard let cName = descriptions[index].name else { continue }
-            if String(cString: cName).drop(while: { $0 == "_" }) == wanted {
-                self.init(rawValue: descriptions[index].code.rawValue)
+            let code = descriptions[index].code.rawValue
+            if code == number || (number == nil && String(cString: cName).drop(while: { $0 == "_" }) == wanted) {
+                self.init(rawValue: code)
                 return
             }
         }

@@ -12,6 +12,7 @@ struct EmbeddedClusterCommandTests {
             == .requestErrors(.produce, [.notLeaderForPartition, .requestTimedOut, .transport, .notLeaderForPartition, .requestTimedOut, .transport]))
         #expect(try EmbeddedClusterCommand(parsing: "errors metadata 13") == .requestErrors(.metadata, [.networkException]))
         #expect(KafkaErrorCode.transport.name == "_TRANSPORT" && KafkaErrorCode(name: "TRANSPORT") == .transport)
+        #expect(KafkaErrorCode(name: "99999") == nil && KafkaErrorCode(name: "") == nil)
         for (line, problem) in [("explode", "unknown command"), ("down zero", "zero is not a broker id"),
                                 ("errors produce NOT_AN_ERROR", "NOT_AN_ERROR is not a Kafka error name"),
                                 ("errors offsets REQUEST_TIMED_OUT", "offsets is not a request type"),

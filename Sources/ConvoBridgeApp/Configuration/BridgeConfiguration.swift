@@ -38,7 +38,8 @@ public struct BridgeConfiguration: Sendable {
     public var storePath: String
     /// Below this much free space on the store's filesystem, the bridge stops writing (polling, discovery, ids)
     /// before SQLite has to refuse a write; 0 leaves it to SQLite.
-    public var storeMinimumFreeBytes: Int64 = 64 << 20
+    public var storeMinimumFreeBytes: Int64 = Self.defaultStoreMinimumFreeBytes
+    public static let defaultStoreMinimumFreeBytes: Int64 = 64 << 20
     public var kafka: Kafka
     public var server: Server?
     public var relay: Relay

@@ -85,7 +85,7 @@ public struct ConfigurationLoader: Sendable {
         reader.rejectUnknownKeys("", known: ["store", "kafka", "server", "relay", "sources"])
         reader.rejectUnknownKeys("store", known: ["path", "min_free_space"])
         let storePath = reader.string("store.path", default: "convobridge.sqlite")
-        let minimumFree = reader.byteSize("store.min_free_space", default: 64 << 20)
+        let minimumFree = reader.byteSize("store.min_free_space", default: BridgeConfiguration.defaultStoreMinimumFreeBytes)
 
         reader.rejectUnknownKeys("kafka", known: ["bootstrap_servers", "client_id", "events_topic", "state_topic", "content_mode",
                                                   "include_raw", "message_timeout", "shutdown_deadline", "properties", "secret_properties_env"])

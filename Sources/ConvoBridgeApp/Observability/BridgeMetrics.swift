@@ -160,7 +160,7 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     }
 
     func setStoreDiskFull(_ full: Bool) {
-        registry.makeGauge(descriptor: name("store_disk_full", "", "1 while the store's disk refuses writes: polling and discovery are paused."),
+        registry.makeGauge(descriptor: name("store_disk_full", "", "1 while the store's disk is full or below store.min_free_space: polling, discovery and the ids topic are paused."),
                            labels: []).set(to: full ? 1 : 0)
     }
 
