@@ -34,6 +34,7 @@ public struct SimulatorChange: Sendable, Hashable {
     public var logMetadata: Logger.Metadata {
         [
             "number": "\(number)", "at": "\(at.rfc3339)", "conversation_id": "\(conversationID)", "kind": "\(kind.rawValue)",
+            "assigned": "\(conversation.operatorName != nil)",
             "state": "\(conversation.state)", "ended_reason": "\(conversation.endedReason ?? "null")",
         ]
     }
