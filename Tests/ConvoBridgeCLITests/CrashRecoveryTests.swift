@@ -143,6 +143,7 @@ struct CrashRecoveryTests {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         // Changes made while no bridge ran (plus a margin for the poll in flight) may be seen combined; the rest must
         // each show up as their event.
+        let lastChange = changes.last.flatMap { formatter.date(from: $0.at) } ?? .distantPast
         var checked = 0
         var failures: [String] = []
         func verify(_ holds: Bool, _ message: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -190,7 +191,7 @@ struct CrashRecoveryTests {
             }
             if types.isEmpty {
                 // Never discovered: it must have been listed only while no bridge ran.
-                let listed = Self.listedIntervals(all.compactMap { change in formatter.date(from: change.at).map { (change, $0) } })
+                let listed = Self.listedIntervals(all.compactMap { change in formatter.date(from: change.at).map { (change, $0) } }, end: lastChange)
                 let seen = listed.first { interval in Self.longestStretch(of: interval, outside: blindWindows) >= Self.startMargin }
                 verify(seen == nil, "\(key) never discovered, though listed from \(seen.map { "\($0.lowerBound) to \($0.upperBound)" } ?? "")")
             } else if all.last?.kind == "deleted" {
@@ -245,8 +246,8 @@ struct CrashRecoveryTests {
     }
 
     /// When a conversation was in the Advisor list (assigned and not deleted), from its changes in order; an interval
-    /// still open at the last change ends with the run.
-    static func listedIntervals(_ changes: [(Change, Date)]) -> [ClosedRange<Date>] {
+    /// still open at its last change ends at `end`.
+    static func listedIntervals(_ changes: [(Change, Date)], end: Date) -> [ClosedRange<Date>] {
         var intervals: [ClosedRange<Date>] = []
         var since: Date?
         for (change, at) in changes {
@@ -257,7 +258,7 @@ struct CrashRecoveryTests {
                 since = nil
             }
         }
-        if let since { intervals.append(since...max(since, changes.last?.1 ?? since)) }
+        if let since { intervals.append(since...max(since, end)) }
         return intervals
     }
 
