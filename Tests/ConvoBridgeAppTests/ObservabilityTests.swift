@@ -12,10 +12,20 @@ import Testing
 
 @Suite("Metrics, health and readiness over HTTP", .serialized)
 struct ObservabilityTests {
+    struct RequestFailed: Error, CustomStringConvertible {
+        var url: String
+        var error: any Error
+        var description: String { "GET \(url): \(error)" }
+    }
+
     static func get(_ url: String) async throws -> (status: Int, body: String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 1 << 22)
-        return (Int(response.status.code), String(buffer: body))
+        do {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 22)
+            return (Int(response.status.code), String(buffer: body))
+        } catch {
+            throw RequestFailed(url: url, error: error)
+        }
     }
 
     /// The value of one sample line of the exposition text, e.g. `convobridge_closes_total{source="s",ended_reason="r"}`.
