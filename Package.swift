@@ -131,7 +131,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Test helpers shared by the test targets (a manual clock).
+        // Test helpers shared by the test targets (a manual clock, child processes that block no thread).
         .target(
             name: "ConvoBridgeTestSupport",
             dependencies: ["ConvoBridgeCore", .product(name: "Logging", package: "swift-log")],
@@ -209,7 +209,7 @@ let package = Package(
         // Black-box tests of the built binary, talking to it from other processes (kcat).
         .testTarget(
             name: "ConvoBridgeCLITests",
-            dependencies: ["convobridge", "ConvoBridgeCore"],
+            dependencies: ["convobridge", "ConvoBridgeCore", "ConvoBridgeTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

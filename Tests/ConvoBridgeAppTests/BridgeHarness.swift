@@ -76,6 +76,7 @@ final class BridgeHarness: Sendable {
     }
 
     /// Runs a bridge until `body` returns, then shuts it down gracefully and waits for it.
+    @discardableResult
     func withBridge<Result>(_ configuration: BridgeConfiguration? = nil, time: TimeSource = .system,
                             _ body: (Bridge) async throws -> Result) async throws -> Result {
         let bridge = try Bridge(configuration: configuration ?? self.configuration(), time: time, logger: Self.quiet)

@@ -6,6 +6,7 @@ import ConvoBridgeKafka
 import ConvoBridgeServer
 import ConvoBridgeSigning
 import ConvoBridgeSimulator
+import ConvoBridgeTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -85,7 +86,7 @@ struct ChatvoltZildEndToEndTests {
         try await harness.withBridge(Self.configuration(harness, source)) { bridge in
             try await events.waitUntil("the configured id discovered", has(keyA, "conversation.discovered"))
             // An upstream system names the second conversation, and sends garbage, on the ids topic.
-            let kcat = try Self.kcat(["-b", harness.cluster.bootstrapServers, "-P", "-t", "zild-ids"], input: "not an id\n{\"id\": \(fromTopic)}\n")
+            let kcat = try await Self.kcat(["-b", harness.cluster.bootstrapServers, "-P", "-t", "zild-ids"], input: "not an id\n{\"id\": \(fromTopic)}\n")
             #expect(kcat == 0)
             try await events.waitUntil("the id from the topic discovered", has(keyB, "conversation.discovered"))
 
@@ -126,18 +127,7 @@ struct ChatvoltZildEndToEndTests {
     }
 
     /// Runs kcat with `input` on standard input; its exit status.
-    static func kcat(_ arguments: [String], input: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["kcat"] + arguments
-        let stdin = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
-        return process.terminationStatus
+    static func kcat(_ arguments: [String], input: String) async throws -> Int32 {
+        try await ChildProcess.run(program: "kcat", arguments, input: input).status
     }
 }

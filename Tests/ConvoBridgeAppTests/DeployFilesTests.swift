@@ -1,5 +1,6 @@
 import ConvoBridgeApp
 import ConvoBridgeCore
+import ConvoBridgeTestSupport
 import Foundation
 import Testing
 
@@ -18,17 +19,10 @@ struct DeployFilesTests {
         }
     }
 
-    static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    /// Runs an installed tool; its exit status and everything it printed.
+    static func run(_ program: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await ChildProcess.run(program: program, arguments)
+        return (result.status, result.stdout + result.stderr)
     }
 
     @Test("Every YAML file in deploy/ parses", arguments: [
@@ -90,15 +84,15 @@ struct DeployFilesTests {
     }
 
     @Test("promtool: the rules are valid and their unit tests pass", .enabled(if: installed("promtool")))
-    func promtool() throws {
-        let check = try Self.run("promtool", ["check", "rules", Self.path("deploy/prometheus/convobridge-alerts.yaml")])
+    func promtool() async throws {
+        let check = try await Self.run("promtool", ["check", "rules", Self.path("deploy/prometheus/convobridge-alerts.yaml")])
         #expect(check.status == 0, "\(check.output)")
-        let unitTests = try Self.run("promtool", ["test", "rules", Self.path("deploy/prometheus/convobridge-alerts.test.yaml")])
+        let unitTests = try await Self.run("promtool", ["test", "rules", Self.path("deploy/prometheus/convobridge-alerts.test.yaml")])
         #expect(unitTests.status == 0 && unitTests.output.contains("SUCCESS"), "\(unitTests.output)")
     }
 
     @Test("systemd-analyze verify: the unit has no error or warning", .enabled(if: installed("systemd-analyze")))
-    func systemdUnit() throws {
+    func systemdUnit() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-unit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -108,7 +102,7 @@ struct DeployFilesTests {
         let unit = original.replacing("/usr/local/bin/convobridge", with: "/bin/true")
         let file = directory.appendingPathComponent("convobridge.service").path
         try unit.write(toFile: file, atomically: true, encoding: .utf8)
-        let verify = try Self.run("systemd-analyze", ["verify", file])
+        let verify = try await Self.run("systemd-analyze", ["verify", file])
         #expect(verify.status == 0 && verify.output.isEmpty, "\(verify.output)")
     }
 

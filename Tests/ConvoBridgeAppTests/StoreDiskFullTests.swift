@@ -39,7 +39,7 @@ struct TmpfsMount {
     /// Writes a file until the filesystem refuses another byte; returns its path.
     func fill() throws -> String {
         let filler = path + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: filler))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
         defer { try? handle.close() }
         for chunk in [1 << 16, 512, 1] {

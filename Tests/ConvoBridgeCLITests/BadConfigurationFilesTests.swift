@@ -1,3 +1,4 @@
+import ConvoBridgeTestSupport
 import Foundation
 import Testing
 

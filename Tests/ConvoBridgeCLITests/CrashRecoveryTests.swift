@@ -1,4 +1,5 @@
 import ConvoBridgeCore
+import ConvoBridgeTestSupport
 import Foundation
 import Testing
 

@@ -1,12 +1,9 @@
+import ConvoBridgeTestSupport
 import Foundation
 
 /// Runs programs for black-box tests, each with a time limit.
 struct ProcessRunner {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Output = ChildProcess.Output
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -40,35 +37,7 @@ struct ProcessRunner {
     /// Runs to completion with `input` on standard input and `environment` added to ours; killed after `timeout`.
     static func run(_ executable: URL, _ arguments: [String], input: String = "", environment: [String: String] = [:],
                     timeout: Duration = .seconds(30)) async throws -> Output {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        // Drain the pipes while waiting so a chatty child never blocks on a full pipe.
-        async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                throw Failure(description: "\(executable.lastPathComponent) \(arguments) did not finish within \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return Output(
-            status: process.terminationStatus,
-            stdout: String(decoding: await out, as: UTF8.self),
-            stderr: String(decoding: await err, as: UTF8.self)
-        )
+        try await ChildProcess.run(executable, arguments, input: input, environment: environment, timeout: timeout)
     }
 
     /// Waits up to `timeout` for a file to exist and be non-empty, and returns its trimmed text.
