@@ -122,6 +122,43 @@ struct ConfigurationTests {
         #expect(error?.description == "configuration: sources[0].auth.api_key_env: JELOU_API_KEY is not set")
     }
 
+    @Test("A secret file that is a device, a directory or too large is refused, not read")
+    func secretFiles() throws {
+        let large = FileManager.default.temporaryDirectory.appendingPathComponent("large-secret-\(UUID().uuidString)").path
+        try String(repeating: "k", count: 64 * 1024 + 1).write(toFile: large, atomically: true, encoding: .utf8)
+        let small = FileManager.default.temporaryDirectory.appendingPathComponent("small-secret-\(UUID().uuidString)").path
+        try "key-from-file\n".write(toFile: small, atomically: true, encoding: .utf8)
+        defer { for file in [large, small] { try? FileManager.default.removeItem(atPath: file) } }
+        func problems(_ file: String) -> [String]? {
+            let yaml = Self.valid.replacingOccurrences(of: "api_key_env: JELOU_API_KEY", with: "api_key_file: \(file)")
+            do { _ = try ConfigurationLoader(environment: Self.environment).load(yaml: yaml); return nil } catch { return error.problems }
+        }
+        #expect(problems("/dev/zero") == ["sources[0].auth.api_key_file: cannot read /dev/zero: not a regular file (a directory, a device or a pipe)"])
+        #expect(problems("/tmp") == ["sources[0].auth.api_key_file: cannot read /tmp: not a regular file (a directory, a device or a pipe)"])
+        #expect(problems(large) == ["sources[0].auth.api_key_file: cannot read \(large): 65537 bytes, over the 64 KiB a secret file may hold"])
+        #expect(problems("/nonexistent/secret")?.first?.hasPrefix("sources[0].auth.api_key_file: cannot read /nonexistent/secret: ") == true)
+        #expect(problems(small) == nil)
+    }
+
+    @Test("Aliases that multiply each other are refused before they expand; plain aliases and long lists load")
+    func expansionLimit() throws {
+        // Nine levels of ten aliases each: a billion values once expanded.
+        var bomb = Self.valid + "\n    tags0: &l0 [a, b, c, d, e, f, g, h, i, j]"
+        for level in 1...8 { bomb += "\n    tags\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]" }
+        let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: Self.environment).load(yaml: bomb) }
+        #expect(error?.problems == ["the file expands to more than 100000 values; are YAML aliases (*name) repeating each other?"])
+
+        let aliased = Self.valid.replacingOccurrences(of: "conversations: [c-1, c-2]", with: "conversations: &ids [c-1, c-2]")
+            + "\n  - name: jelou-other\n    base_url: https://gateway.jelou.ai/jelouapi\n    project_id: p-9\n"
+            + "    auth: {api_key_env: JELOU_API_KEY}\n    conversations: *ids"
+        let sources = try ConfigurationLoader(environment: Self.environment).load(yaml: aliased).sources
+        #expect(sources.map(\.conversationIDs) == [["c-1", "c-2"], ["c-1", "c-2"]])
+
+        let ids = (0..<50_000).map { "c-\($0)" }
+        let long = Self.valid.replacingOccurrences(of: "conversations: [c-1, c-2]", with: "conversations: [\(ids.joined(separator: ", "))]")
+        #expect(try ConfigurationLoader(environment: Self.environment).load(yaml: long).sources[0].conversationIDs == ids)
+    }
+
     @Test("The example files in config/ load", arguments: ["demo.yaml", "jelou-production.yaml", "chatvolt-production.yaml", "zild-production.yaml"])
     func examples(file: String) throws {
         let path = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")

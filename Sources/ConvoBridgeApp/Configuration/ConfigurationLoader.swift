@@ -34,7 +34,7 @@ public struct ConfigurationLoader: Sendable {
         let overrides = overrides(of: tree)
         for (path, variable) in overrides { tree = Self.setting(tree, ConfigReader.parts(path)[...], to: .string(environment[variable] ?? "")) }
         let reader = ConfigReader(root: tree, environment: environment, overrides: overrides,
-                                  readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+                                  readFile: SecretFile.read)
         var configuration = Self.decode(reader)
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
         configuration.effectiveSettings = reader.settings
@@ -49,12 +49,12 @@ public struct ConfigurationLoader: Sendable {
 
     /// The key paths an environment variable overrides, with the variable's name.
     func overrides(of tree: JSONValue) -> [String: String] {
-        var paths: [String] = Self.topLevelOverrides
+        var paths = Set(Self.topLevelOverrides)
         func collect(_ value: JSONValue, _ path: String) {
             switch value {
             case .object(let object): for member in object.members { collect(member.value, ConfigReader.join(path, member.key)) }
             case .array(let items): for (index, item) in items.enumerated() { collect(item, "\(path)[\(index)]") }
-            default: if !paths.contains(path) { paths.append(path) }
+            default: paths.insert(path)
             }
         }
         collect(tree, "")
