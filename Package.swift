@@ -14,6 +14,9 @@ let package = Package(
         .executable(name: "convobridge", targets: ["convobridge"]),
         .library(name: "ConvoBridgeCore", targets: ["ConvoBridgeCore"]),
         .library(name: "ConvoBridgeKafka", targets: ["ConvoBridgeKafka"]),
+        // For the fuzzers (Fuzz/) and the benchmarks (Benchmarks/), which are packages of their own.
+        .library(name: "ConvoBridgeServer", targets: ["ConvoBridgeServer"]),
+        .library(name: "ConvoBridgeApp", targets: ["ConvoBridgeApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

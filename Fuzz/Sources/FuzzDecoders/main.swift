@@ -1,11 +1,15 @@
 // Coverage-guided fuzzing (libFuzzer) of everything in ConvoBridgeCore that reads bytes from outside: the JSON
-// parser, each platform's payload and webhook readers, and the time parsers. Compiled together with the Core's
-// sources by scripts/fuzz.sh (libFuzzer supplies `main`); `swift test` runs the bounded, deterministic variant
-// (DecoderFuzzTests). Any crash, hang or sanitizer report is a bug; the reader's own error is the right answer.
+// parser, each platform's payload and webhook readers, and the time parsers. Built and run by scripts/fuzz.sh;
+// `swift test` runs the bounded, deterministic variant (DecoderFuzzTests). Any crash, hang or sanitizer report is a
+// bug; the reader's own error is the right answer.
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzDecoders(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
-    let bytes = start.map { Array(UnsafeRawBufferPointer(start: $0, count: count)) } ?? []
+import ConvoBridgeCore
+import FuzzDriver
+
+runFuzzer(fuzzDecoders)
+
+func fuzzDecoders(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let bytes = fuzzInput(start, count)
     let text = String(decoding: bytes, as: UTF8.self)
     _ = Timestamp(iso8601: text)?.rfc3339
     _ = DotNetTimeSpan.milliseconds(text)
