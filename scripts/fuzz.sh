@@ -5,7 +5,8 @@
 #   configuration  `convobridge run --config`: YAML, environment overrides, validation
 # Each runs for SECONDS (default 60) from its seeds plus the corpus it grew before (.build/fuzz/NAME/corpus). A crash,
 # a hang (over 5 s), 2 GB of memory or a broken rule in the harness is a finding: its input is left in
-# .build/fuzz/NAME/ (crash-…, timeout-…, oom-…), the end of the log is shown, and the script exits 1.
+# .build/fuzz/NAME/ (crash-…, timeout-…, oom-…), the end of the log is shown, and the script exits 1. Replay one with
+# `Fuzz/.build/release/FuzzNAME .build/fuzz/NAME/crash-…` (FuzzDecoders, FuzzWebhooks, FuzzConfiguration).
 #   scripts/fuzz.sh [SECONDS] [decoders|webhooks|configuration …]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,12 @@ seconds="${1:-60}"
 shift || true
 fuzzers=("$@")
 [ ${#fuzzers[@]} -gt 0 ] || fuzzers=(decoders webhooks configuration)
+for fuzzer in "${fuzzers[@]}"; do
+    case "$fuzzer" in
+        decoders | webhooks | configuration) ;;
+        *) echo "fuzz.sh: unknown fuzzer '$fuzzer' (decoders, webhooks or configuration)" >&2; exit 2 ;;
+    esac
+done
 
 seeds_for() {
     case "$1" in
@@ -20,7 +27,6 @@ seeds_for() {
         webhooks) echo Fuzz/seeds/webhooks ;;
         # The example configurations and every bad file the tests refuse.
         configuration) echo config Tests/Fixtures/bad-configs ;;
-        *) echo "fuzz.sh: unknown fuzzer '$1' (decoders, webhooks or configuration)" >&2; exit 2 ;;
     esac
 }
 
@@ -32,7 +38,7 @@ product_for() {
     esac
 }
 
-# lld: gold cannot link AddressSanitizer's objects from Swift 6.3 here.
+# lld: GNU gold stops with an internal error on these sanitized objects.
 build=(swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld)
 status=0
 for fuzzer in "${fuzzers[@]}"; do
