@@ -25,8 +25,8 @@ seeds_for() {
     case "$1" in
         decoders) echo Fuzz/seeds/decoders ;;
         webhooks) echo Fuzz/seeds/webhooks ;;
-        # The example configurations and every bad file the tests refuse.
-        configuration) echo config Tests/Fixtures/bad-configs ;;
+        # Past findings, the example configurations and every bad file the tests refuse.
+        configuration) echo Fuzz/seeds/configuration config Tests/Fixtures/bad-configs ;;
     esac
 }
 

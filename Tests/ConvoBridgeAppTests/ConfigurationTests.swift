@@ -140,13 +140,17 @@ struct ConfigurationTests {
         #expect(problems(small) == nil)
     }
 
-    @Test("Aliases that multiply each other are refused before they expand; plain aliases and long lists load")
+    @Test("Aliases that multiply each other are refused before they expand, as values or as keys; plain aliases and long lists load",
+          .timeLimit(.minutes(1)))
     func expansionLimit() throws {
         // Nine levels of ten aliases each: a billion values once expanded.
         var bomb = Self.valid + "\n    tags0: &l0 [a, b, c, d, e, f, g, h, i, j]"
         for level in 1...8 { bomb += "\n    tags\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]" }
-        let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: Self.environment).load(yaml: bomb) }
-        #expect(error?.problems == ["the file expands to more than 100000 values; are YAML aliases (*name) repeating each other?"])
+        // The same aliases as a mapping key: composing the YAML would hash the key, expanding it (found by the fuzzer).
+        for yaml in [bomb, bomb + "\n    ? *l8\n    : key"] {
+            let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: Self.environment).load(yaml: yaml) }
+            #expect(error?.problems == ["the file expands to more than 100000 values; are YAML aliases (*name) repeating each other?"])
+        }
 
         let aliased = Self.valid.replacingOccurrences(of: "conversations: [c-1, c-2]", with: "conversations: &ids [c-1, c-2]")
             + "\n  - name: jelou-other\n    base_url: https://gateway.jelou.ai/jelouapi\n    project_id: p-9\n"

@@ -9,6 +9,9 @@ public enum YAMLDocument {
     public static let maximumValues = 100_000
 
     public static func parse(_ text: String) throws(ConfigurationError) -> JSONValue {
+        if let count = YAMLExpansion.count(text, limit: maximumValues), count > maximumValues {
+            throw ConfigurationError(problems: ["the file expands to more than \(maximumValues) values; are YAML aliases (*name) repeating each other?"])
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -16,32 +19,15 @@ public enum YAMLDocument {
             throw ConfigurationError(problems: ["not valid YAML: \(error)"])
         }
         guard let node else { return .object([:]) }
-        var budget = maximumValues
-        guard let tree = value(of: node, budget: &budget) else {
-            throw ConfigurationError(problems: ["the file expands to more than \(maximumValues) values; are YAML aliases (*name) repeating each other?"])
-        }
-        return tree
+        return value(of: node)
     }
 
-    /// Nil once more than `budget` values have been read.
-    private static func value(of node: Node, budget: inout Int) -> JSONValue? {
-        budget -= 1
-        guard budget >= 0 else { return nil }
+    private static func value(of node: Node) -> JSONValue {
         switch node {
         case .mapping(let mapping):
-            var members: [JSONObject.Member] = []
-            for (key, child) in mapping {
-                guard let value = value(of: child, budget: &budget) else { return nil }
-                members.append(JSONObject.Member(key: key.string ?? "\(key)", value: value))
-            }
-            return .object(JSONObject(members))
+            return .object(JSONObject(mapping.map { JSONObject.Member(key: $0.key.string ?? "\($0.key)", value: value(of: $0.value)) }))
         case .sequence(let sequence):
-            var items: [JSONValue] = []
-            for child in sequence {
-                guard let value = value(of: child, budget: &budget) else { return nil }
-                items.append(value)
-            }
-            return .array(items)
+            return .array(sequence.map(value(of:)))
         case .scalar(let scalar):
             // Scalars stay text (the reader converts and range-checks them per key); only YAML's null is null.
             return node.null != nil ? .null : .string(scalar.string)
