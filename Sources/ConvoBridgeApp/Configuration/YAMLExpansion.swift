@@ -1,3 +1,4 @@
+// CYaml is the libyaml Yams builds and parses with (a target of Yams, not a product: a rename would fail the build).
 import CYaml
 
 /// How many values a YAML text stands for once its aliases are expanded, counted from libyaml's events (one pass,
