@@ -25,7 +25,7 @@ struct BadConfigurationFilesTests {
             .filter { $0.hasPrefix("# expect:") }.map { $0.dropFirst("# expect:".count).trimmingCharacters(in: .whitespaces) }
         #expect(!keys.isEmpty, "\(file) says which key it breaks")
         for command in [["check-config", "--config", path], ["run", "--config", path]] {
-            let result = try await ProcessRunner.run(try ProcessRunner.convobridge, command, environment: ["BAD_CONFIG_SECRET": "s3cret-value"])
+            let result = try await ChildProcess.run(try ProcessRunner.convobridge, command, environment: ["BAD_CONFIG_SECRET": "s3cret-value"])
             #expect(result.status == 1, "\(command[0]) \(file): \(result.stderr)")
             for key in keys { #expect(result.stderr.contains(key), "\(command[0]) \(file) names \(key): \(result.stderr)") }
             #expect(!result.stderr.contains("s3cret-value") && !result.stdout.contains("s3cret-value"), "no secret echoed")

@@ -85,7 +85,7 @@ struct CrashRecoveryTests {
                   max_concurrent: 8
             """.write(toFile: path("bridge.yaml"), atomically: true, encoding: .utf8)
 
-        let check = try await ProcessRunner.run(binary, ["run", "--config", path("bridge.yaml"), "--check"])
+        let check = try await ChildProcess.run(binary, ["run", "--config", path("bridge.yaml"), "--check"])
         #expect(check.status == 0, "\(check.stderr)")
 
         // Three kills at random moments, each followed by a restart. The seed is printed; CONVOBRIDGE_CRASH_SEED
@@ -121,7 +121,7 @@ struct CrashRecoveryTests {
         try await ProcessRunner.waitForExit(second)
         #expect(second.terminationStatus == 0, "graceful stop")
 
-        let consumed = try await ProcessRunner.run(kcat, ["-b", bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
+        let consumed = try await ChildProcess.run(kcat, ["-b", bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
                                                           "-f", "%k\t%h\t%s\n"], timeout: .seconds(60))
         #expect(consumed.status == 0, "\(consumed.stderr)")
         struct Event { var key: String; var id: String; var type: String; var value: String }
@@ -280,7 +280,7 @@ struct CrashRecoveryTests {
     static func waitForEmptyOutbox(_ binary: URL, admin: String, tokenFile: String, timeout: Duration) async throws -> Int {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let output = try await ProcessRunner.run(binary, ["status", "--url", admin, "--token-file", tokenFile, "--json"])
+            let output = try await ChildProcess.run(binary, ["status", "--url", admin, "--token-file", tokenFile, "--json"])
             let status = (try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8))) as? [String: Any]
             let depth = ((status?["outbox"] as? [String: Any])?["depth"] as? Int) ?? -1
             if depth == 0 || ContinuousClock.now > deadline { return depth }

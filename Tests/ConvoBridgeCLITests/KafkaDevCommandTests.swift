@@ -25,14 +25,14 @@ struct KafkaDevCommandTests {
         #expect(bootstrap.hasPrefix("127.0.0.1:"))
 
         let lines = (1...50).map { "key-\($0 % 5):value-\($0)" }
-        let produced = try await ProcessRunner.run(
+        let produced = try await ChildProcess.run(
             kcat,
             ["-b", bootstrap, "-P", "-t", "cli-test", "-K:", "-X", "enable.idempotence=true", "-X", "acks=all"],
             input: lines.joined(separator: "\n") + "\n"
         )
         #expect(produced.status == 0, "kcat -P failed: \(produced.stderr)")
 
-        let consumed = try await ProcessRunner.run(
+        let consumed = try await ChildProcess.run(
             kcat, ["-b", bootstrap, "-C", "-t", "cli-test", "-o", "beginning", "-e", "-q", "-f", "%k:%s\\n"]
         )
         #expect(consumed.status == 0, "kcat -C failed: \(consumed.stderr)")
@@ -46,7 +46,7 @@ struct KafkaDevCommandTests {
         }
 
         // Our own reader, from a third process, sees the same records.
-        let tailed = try await ProcessRunner.run(
+        let tailed = try await ChildProcess.run(
             try ProcessRunner.convobridge,
             ["tail", "--bootstrap-file", bootstrapFile, "--topic", "cli-test", "--json", "--count", "50"]
         )
@@ -69,8 +69,8 @@ struct KafkaDevCommandTests {
                                              stdin: commands, stderr: scratch.path("kafka.log"))
         defer { if broker.isRunning { broker.interrupt() } }
         let bootstrap = try await ProcessRunner.waitForFile(scratch.path("bootstrap"))
-        func metadata() async throws -> ProcessRunner.Output {
-            try await ProcessRunner.run(kcat, ["-b", bootstrap, "-L", "-m", "2"], timeout: .seconds(20))
+        func metadata() async throws -> ChildProcess.Output {
+            try await ChildProcess.run(kcat, ["-b", bootstrap, "-L", "-m", "2"], timeout: .seconds(20))
         }
         #expect(try await metadata().status == 0)
 
@@ -92,10 +92,10 @@ struct KafkaDevCommandTests {
 
     @Test("bad arguments are refused with a message naming them")
     func badArguments() async throws {
-        let result = try await ProcessRunner.run(try ProcessRunner.convobridge, ["kafka-dev", "--topic", "events:zero"])
+        let result = try await ChildProcess.run(try ProcessRunner.convobridge, ["kafka-dev", "--topic", "events:zero"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--topic events:zero"))
-        let tail = try await ProcessRunner.run(try ProcessRunner.convobridge, ["tail"])
+        let tail = try await ChildProcess.run(try ProcessRunner.convobridge, ["tail"])
         #expect(tail.status != 0)
         #expect(tail.stderr.contains("--bootstrap"))
     }

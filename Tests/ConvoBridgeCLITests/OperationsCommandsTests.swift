@@ -42,7 +42,7 @@ struct OperationsCommandsTests {
         let environment = ["OPS_ADMIN_TOKEN": Self.adminToken, "CONVOBRIDGE_SOURCES_0_PROJECT_ID": "sim-project"]
 
         // check-config: the effective settings, each with its origin; secrets masked.
-        let check = try await ProcessRunner.run(binary, ["check-config", "--config", path("bridge.yaml")], environment: environment)
+        let check = try await ChildProcess.run(binary, ["check-config", "--config", path("bridge.yaml")], environment: environment)
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("valid, 1 source(s): jelou-ops"))
         let lines = check.stdout.split(separator: "\n")
@@ -52,7 +52,7 @@ struct OperationsCommandsTests {
         #expect(lines.contains { $0.hasPrefix("sources[0].schedule.open_interval") && $0.contains("200ms") && $0.hasSuffix("(file)") })
         #expect(lines.contains { $0.hasPrefix("sources[0].auth.api_key ") && $0.contains("********") && $0.contains("from file") })
         #expect(!check.stdout.contains(Self.apiKey) && !check.stdout.contains(Self.adminToken), "no secret printed")
-        let json = try await ProcessRunner.run(binary, ["check-config", "--config", path("bridge.yaml"), "--format", "json"], environment: environment)
+        let json = try await ChildProcess.run(binary, ["check-config", "--config", path("bridge.yaml"), "--format", "json"], environment: environment)
         let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect((parsed?["settings"] as? [Any])?.count == lines.count - 1)
 
@@ -63,7 +63,7 @@ struct OperationsCommandsTests {
             sources:
               - {name: bad, base_url: ftp://nowhere, project_id: p, auth: {api_key: inline-secret}, schedule: {open_interval: soon}}
             """.write(toFile: path("bad.yaml"), atomically: true, encoding: .utf8)
-        let bad = try await ProcessRunner.run(binary, ["check-config", "--config", path("bad.yaml")])
+        let bad = try await ChildProcess.run(binary, ["check-config", "--config", path("bad.yaml")])
         #expect(bad.status == 1)
         for key in ["kafka.content_mode", "sources[0].base_url", "sources[0].auth.api_key", "sources[0].schedule.open_interval"] {
             #expect(bad.stderr.contains(key), "names \(key): \(bad.stderr)")
@@ -83,31 +83,31 @@ struct OperationsCommandsTests {
         let anonymous = try await Self.waitForReady(binary, admin)
         #expect(anonymous.stdout.contains("bridge: ready"), "\(anonymous.stdout)\(anonymous.stderr)")
         #expect(anonymous.stdout.contains("CONVOBRIDGE_ADMIN_TOKEN"))
-        let status = try await ProcessRunner.run(binary, ["status", "--url", admin, "--token-file", path("admin-token")])
+        let status = try await ChildProcess.run(binary, ["status", "--url", admin, "--token-file", path("admin-token")])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("outbox:"))
         #expect(status.stdout.split(separator: "\n").contains { $0.hasPrefix("jelou-ops") && $0.contains(" yes ") && $0.contains("closed") })
-        let refused = try await ProcessRunner.run(binary, ["status", "--url", admin], environment: ["CONVOBRIDGE_ADMIN_TOKEN": "wrong-token"])
+        let refused = try await ChildProcess.run(binary, ["status", "--url", admin], environment: ["CONVOBRIDGE_ADMIN_TOKEN": "wrong-token"])
         #expect(refused.status == 1 && refused.stderr.contains("refused the admin token"))
 
         // watch add / list / remove.
         let tokenEnvironment = ["CONVOBRIDGE_ADMIN_TOKEN": Self.adminToken]
-        let added = try await ProcessRunner.run(binary, ["watch", "add", "--url", admin, "--source", "jelou-ops", "cli-1", "cli-2"], environment: tokenEnvironment)
+        let added = try await ChildProcess.run(binary, ["watch", "add", "--url", admin, "--source", "jelou-ops", "cli-1", "cli-2"], environment: tokenEnvironment)
         #expect(added.status == 0 && added.stdout.contains("watching jelou-ops/cli-2"), "\(added.stderr)")
-        let listed = try await ProcessRunner.run(binary, ["watch", "list", "--url", admin, "--source", "jelou-ops"], environment: tokenEnvironment)
+        let listed = try await ChildProcess.run(binary, ["watch", "list", "--url", admin, "--source", "jelou-ops"], environment: tokenEnvironment)
         #expect(["seeded-1", "cli-1", "cli-2"].allSatisfy { id in listed.stdout.split(separator: "\n").contains { $0.hasPrefix(id) } }, "\(listed.stdout)")
-        let removed = try await ProcessRunner.run(binary, ["watch", "remove", "--url", admin, "--source", "jelou-ops", "cli-1"], environment: tokenEnvironment)
+        let removed = try await ChildProcess.run(binary, ["watch", "remove", "--url", admin, "--source", "jelou-ops", "cli-1"], environment: tokenEnvironment)
         #expect(removed.status == 0, "\(removed.stderr)")
-        let after = try await ProcessRunner.run(binary, ["watch", "list", "--url", admin, "--source", "jelou-ops", "--json"], environment: tokenEnvironment)
+        let after = try await ChildProcess.run(binary, ["watch", "list", "--url", admin, "--source", "jelou-ops", "--json"], environment: tokenEnvironment)
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [[String: Any]])
         #expect(entries.first { $0["conversation_id"] as? String == "cli-1" }?["next_poll_at"] is NSNull, "cli-1 is no longer polled")
-        let unknown = try await ProcessRunner.run(binary, ["watch", "list", "--url", admin, "--source", "nope"], environment: tokenEnvironment)
+        let unknown = try await ChildProcess.run(binary, ["watch", "list", "--url", admin, "--source", "nope"], environment: tokenEnvironment)
         #expect(unknown.status == 1 && unknown.stderr.contains("no source nope"))
 
         kill(bridge.processIdentifier, SIGTERM)
         try await ProcessRunner.waitForExit(bridge, timeout: .seconds(30))
         #expect(bridge.terminationStatus == 0)
-        let unreachable = try await ProcessRunner.run(binary, ["status", "--url", admin])
+        let unreachable = try await ChildProcess.run(binary, ["status", "--url", admin])
         #expect(unreachable.status == 1 && unreachable.stderr.contains("cannot reach the bridge"))
 
         // Every log line is one JSON object, and no secret is in any of them.
@@ -122,10 +122,10 @@ struct OperationsCommandsTests {
     }
 
     /// `status` until the bridge reports ready (its first poll must have answered), at most 20 s.
-    static func waitForReady(_ binary: URL, _ url: String) async throws -> ProcessRunner.Output {
+    static func waitForReady(_ binary: URL, _ url: String) async throws -> ChildProcess.Output {
         let deadline = ContinuousClock.now + .seconds(20)
         while true {
-            let output = try await ProcessRunner.run(binary, ["status", "--url", url], environment: ["CONVOBRIDGE_ADMIN_TOKEN": ""])
+            let output = try await ChildProcess.run(binary, ["status", "--url", url], environment: ["CONVOBRIDGE_ADMIN_TOKEN": ""])
             if output.status == 0 || ContinuousClock.now > deadline { return output }
             try await Task.sleep(for: .milliseconds(200))
         }

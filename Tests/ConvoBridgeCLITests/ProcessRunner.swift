@@ -1,10 +1,7 @@
-import ConvoBridgeTestSupport
 import Foundation
 
-/// Runs programs for black-box tests, each with a time limit.
+/// Finds the programs black-box tests run (with `ChildProcess`), and waits for what they write.
 struct ProcessRunner {
-    typealias Output = ChildProcess.Output
-
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -32,12 +29,6 @@ struct ProcessRunner {
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
         throw Failure(description: "\(name) is not installed (apt-get install -y \(name))")
-    }
-
-    /// Runs to completion with `input` on standard input and `environment` added to ours; killed after `timeout`.
-    static func run(_ executable: URL, _ arguments: [String], input: String = "", environment: [String: String] = [:],
-                    timeout: Duration = .seconds(30)) async throws -> Output {
-        try await ChildProcess.run(executable, arguments, input: input, environment: environment, timeout: timeout)
     }
 
     /// Waits up to `timeout` for a file to exist and be non-empty, and returns its trimmed text.
