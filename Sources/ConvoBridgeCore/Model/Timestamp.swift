@@ -13,9 +13,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
     }
 
-    /// This instant moved by `milliseconds`.
+    /// This instant moved by `milliseconds`, saturating at the ends of the range rather than trapping.
     public func adding(milliseconds: Int64) -> Timestamp {
-        Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + milliseconds)
+        let (sum, overflow) = millisecondsSinceEpoch.addingReportingOverflow(milliseconds)
+        return Timestamp(millisecondsSinceEpoch: overflow ? (milliseconds < 0 ? .min : .max) : sum)
     }
 
     public var description: String { rfc3339 }

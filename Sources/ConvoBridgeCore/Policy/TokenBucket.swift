@@ -1,6 +1,6 @@
 /// A token bucket: `rate` requests per second on average, bursts of up to `burst`. Pure: the caller passes the time.
 public struct TokenBucket: Sendable, Hashable {
-    public let rate: Double
+    public private(set) var rate: Double
     public let burst: Double
     private var tokens: Double
     private var refilledAt: Duration
@@ -23,6 +23,13 @@ public struct TokenBucket: Sendable, Hashable {
         tokens -= 1
         guard tokens < 0 else { return .zero }
         return .nanoseconds(Int64((-tokens / rate * 1e9).rounded(.up)))
+    }
+
+    /// Changes the rate from `now` on (tokens earned so far are kept).
+    public mutating func setRate(_ rate: Double, now: Duration) {
+        guard rate > 0 else { return }
+        refill(now: now)
+        self.rate = rate
     }
 
     private mutating func refill(now: Duration) {

@@ -29,15 +29,30 @@ public struct PollSchedule: Sendable, Hashable {
     /// The next poll of `tracked` after an answer at `now`; nil once it is retired (vanished, or closed past the
     /// grace period).
     public func nextPoll(of tracked: TrackedConversation, now: Timestamp, using generator: inout some RandomNumberGenerator) -> Timestamp? {
-        if tracked.vanished { return nil }
-        if tracked.consecutiveNotFound > 0 { return now.adding(milliseconds: jittered(notFoundRecheck, &generator)) }
-        guard let snapshot = tracked.snapshot else { return now.adding(milliseconds: jittered(openInterval, &generator)) }
-        if snapshot.status == .closed {
-            let since = tracked.closedSince ?? now
+        nextPoll(of: PollFacts(tracked), now: now, using: &generator)
+    }
+
+    /// The same, from the few facts the schedule depends on (what the poll engine keeps in memory).
+    public func nextPoll(of facts: PollFacts, now: Timestamp, using generator: inout some RandomNumberGenerator) -> Timestamp? {
+        if facts.vanished { return nil }
+        if facts.consecutiveNotFound > 0 { return now.adding(milliseconds: jittered(notFoundRecheck, &generator)) }
+        if facts.isClosed {
+            let since = facts.closedSince ?? now
             if now.millisecondsSinceEpoch - since.millisecondsSinceEpoch >= closedGrace.wholeMilliseconds { return nil }
             return now.adding(milliseconds: jittered(closedInterval, &generator))
         }
         return now.adding(milliseconds: jittered(openInterval, &generator))
+    }
+
+    /// The next attempt after `failures` consecutive failed attempts (1 for the first): the first
+    /// `retry.maxAttempts - 1` come quickly, on the retry policy's jittered backoff (a bad answer among good ones
+    /// costs a fraction of a second, and no worker waits for it); after those, the failure backoff.
+    public func nextAttemptAfterFailure(failures: Int, retry: RetryPolicy, now: Timestamp,
+                                        using generator: inout some RandomNumberGenerator) -> Timestamp {
+        if let delay = retry.delay(beforeRetry: failures, retryAfter: nil, using: &generator) {
+            return now.adding(milliseconds: delay.wholeMilliseconds)
+        }
+        return nextPollAfterFailure(failures: failures - retry.maxAttempts + 1, now: now, using: &generator)
     }
 
     /// The next poll after `failures` consecutive failed polls (1 for the first).
@@ -52,5 +67,25 @@ public struct PollSchedule: Sendable, Hashable {
         let spread = Int64(Double(milliseconds) * jitter)
         guard spread > 0 else { return milliseconds }
         return milliseconds + Int64.random(in: -spread...spread, using: &generator)
+    }
+}
+
+/// What a conversation's schedule depends on.
+public struct PollFacts: Sendable, Hashable {
+    public var isClosed: Bool
+    public var closedSince: Timestamp?
+    public var consecutiveNotFound: Int
+    public var vanished: Bool
+
+    public init(isClosed: Bool = false, closedSince: Timestamp? = nil, consecutiveNotFound: Int = 0, vanished: Bool = false) {
+        self.isClosed = isClosed
+        self.closedSince = closedSince
+        self.consecutiveNotFound = consecutiveNotFound
+        self.vanished = vanished
+    }
+
+    public init(_ tracked: TrackedConversation) {
+        self.init(isClosed: tracked.snapshot?.status == .closed, closedSince: tracked.closedSince,
+                  consecutiveNotFound: tracked.consecutiveNotFound, vanished: tracked.vanished)
     }
 }
