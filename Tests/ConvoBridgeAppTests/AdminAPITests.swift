@@ -47,7 +47,7 @@ struct AdminAPITests {
             #expect(try await Self.call(.GET, base + "/sources", token: nil).status == 401)
             #expect(try await Self.call(.GET, base + "/sources", token: "wrong").status == 401)
             #expect(try await Self.call(.POST, base + "/sources/jelou-a/conversations", token: "admin-token-012345678", body: #"{"id":"x"}"#).status == 401)
-            #expect(try bridge.store.watchList(source: "jelou-a").isEmpty, "the refused request added nothing")
+            #expect(try await bridge.store.watchList(source: "jelou-a").isEmpty, "the refused request added nothing")
             #expect(try await Self.call(.GET, base + "/sources").status == 200)
             #expect(try await Self.call(.GET, base + "/sources/nope/conversations").status == 404)
         }
@@ -91,7 +91,7 @@ struct AdminAPITests {
             #expect(all.body["conversations"] == .integer(1))
             let removed = try await Self.call(.DELETE, base + "/sources/jelou-a/conversations/w-1")
             #expect(removed.status == 200)
-            #expect(try bridge.store.watchList(source: "jelou-a").first?.nextPollAt == nil, "no longer polled")
+            #expect(try await bridge.store.watchList(source: "jelou-a").first?.nextPollAt == nil, "no longer polled")
             let outbox = try await Self.call(.GET, base + "/outbox")
             #expect(outbox.body["depth"]?.int64Value != nil)
         }

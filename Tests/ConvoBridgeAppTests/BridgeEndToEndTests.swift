@@ -105,8 +105,8 @@ struct BridgeEndToEndTests {
             }
             try harness.world.close("c-1")
             try await events.waitUntil("the close, once the faults are served") { $0.count == 3 }
-            #expect(bridge.statistics.pollFailures >= 10)
-            let tracked = try #require(try bridge.store.conversation(source: "jelou-demo", conversationID: "c-1"))
+            #expect((await bridge.statistics()).pollFailures >= 10)
+            let tracked = try #require(try await bridge.store.conversation(source: "jelou-demo", conversationID: "c-1"))
             #expect(tracked.snapshot?.status == .closed && tracked.lastSequence == 3)
         }
         #expect(events.types(of: "c-1") == ["conversation.discovered", "conversation.closed", "conversation.ended_reason_changed"])
@@ -174,12 +174,12 @@ struct BridgeEndToEndTests {
         try harness.cluster.setBrokerDown(1)
         try await harness.withBridge(configuration) { bridge in
             let deadline = ContinuousClock.now + .seconds(20)
-            while try bridge.store.outboxCount() < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            while try await bridge.store.outboxCount() < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             try harness.world.close("c-1")
-            while (try bridge.store.conversation(source: "jelou-demo", conversationID: "c-1")?.lastSequence ?? 0) < 3
+            while (try await bridge.store.conversation(source: "jelou-demo", conversationID: "c-1")?.lastSequence ?? 0) < 3
                     && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         }
-        let left = try BridgeStore(path: harness.storePath).outboxCount()
+        let left = try await BridgeStore(path: harness.storePath).outboxCount()
         #expect(left >= 4, "the events (and state records) stayed in the outbox across the stop")
         try harness.cluster.setBrokerUp(1)
         let events = try TopicCollector(harness)
@@ -195,7 +195,7 @@ struct BridgeEndToEndTests {
             let copies = events.records.filter { $0.header("ce_id") == id }
             #expect(Set(copies.map(\.value)).count == 1)
         }
-        #expect(try BridgeStore(path: harness.storePath).outboxCount() == 0)
+        #expect(try await BridgeStore(path: harness.storePath).outboxCount() == 0)
     }
 
     @Test("Broker down for 30 s: polling goes on, the outbox grows, and everything arrives in order after", .timeLimit(.minutes(2)))
@@ -214,10 +214,10 @@ struct BridgeEndToEndTests {
             for id in ids { try harness.world.close(id) }
             try await Task.sleep(for: .seconds(10))
             for id in ids { try harness.world.reopen(id) }
-            let pollsBefore = bridge.statistics.polls
-            let outboxDuringOutage = try bridge.store.outboxCount()
+            let pollsBefore = (await bridge.statistics()).polls
+            let outboxDuringOutage = try await bridge.store.outboxCount()
             try await Task.sleep(until: outageStart + .seconds(30))
-            #expect(bridge.statistics.polls > pollsBefore, "polling goes on while Kafka is down")
+            #expect((await bridge.statistics()).polls > pollsBefore, "polling goes on while Kafka is down")
             #expect(outboxDuringOutage >= ids.count * 3, "the outbox holds the transitions")
             try harness.cluster.setBrokerUp(1)
             try await events.waitUntil(timeout: .seconds(60), "delivery after the outage") { records in
@@ -247,13 +247,13 @@ struct BridgeEndToEndTests {
         try harness.cluster.setBrokerDown(1)
         try await harness.withBridge(configuration) { bridge in
             let deadline = ContinuousClock.now + .seconds(20)
-            while bridge.statistics.backlogPauses < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            #expect(bridge.statistics.backlogPauses >= 2, "polling paused")
-            let polls = bridge.statistics.polls
+            while (await bridge.statistics()).backlogPauses < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect((await bridge.statistics()).backlogPauses >= 2, "polling paused")
+            let polls = (await bridge.statistics()).polls
             try harness.world.close("c-1")
             try await Task.sleep(for: .seconds(2))
-            #expect(bridge.statistics.polls == polls, "no poll while paused")
-            #expect(try bridge.store.outboxCount() == 2, "only the discovery's two records: the close was not polled")
+            #expect((await bridge.statistics()).polls == polls, "no poll while paused")
+            #expect(try await bridge.store.outboxCount() == 2, "only the discovery's two records: the close was not polled")
             try harness.cluster.setBrokerUp(1)
             try await events.waitUntil("the close, after Kafka came back") { Self.count("conversation.closed", in: $0, key: "jelou-demo/c-1") == 1 }
         }

@@ -3,7 +3,7 @@ import ConvoBridgeStore
 import Foundation
 import Testing
 
-@Suite("The SQLite store: snapshots, schedules and the outbox")
+@Suite("The SQLite store: snapshots, schedules, the outbox and group commit")
 struct BridgeStoreTests {
     static func temporaryPath() throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-store-\(UUID().uuidString)")
@@ -18,13 +18,13 @@ struct BridgeStoreTests {
     }
 
     @Test("A snapshot, its sequence, its schedule and its outbox records survive closing and reopening the file")
-    func persistence() throws {
+    func persistence() async throws {
         let path = try Self.temporaryPath()
         let snapshot = ConversationSnapshot(conversationID: "c-1", platform: .jelou, status: .closed, state: "resolved",
                                             endedReason: "closed_by_user", user: .init(id: "u-1", name: "Ana"), attributes: ["origin": .string("ticket")])
         do {
             let store = try BridgeStore(path: path)
-            try store.write(source: "s", conversationID: "c-1", discoveredBy: "test", now: Self.t0) { tracked in
+            try await store.write(source: "s", conversationID: "c-1", discoveredBy: .poll, now: Self.t0) { tracked in
                 var tracked = tracked
                 tracked.snapshot = snapshot
                 tracked.lastSequence = 2
@@ -34,65 +34,116 @@ struct BridgeStoreTests {
             try store.close()
         }
         let store = try BridgeStore(path: path)
-        let tracked = try #require(try store.conversation(source: "s", conversationID: "c-1"))
+        let tracked = try #require(try await store.conversation(source: "s", conversationID: "c-1"))
         #expect(tracked.snapshot == snapshot && tracked.lastSequence == 2 && tracked.closedSince == Self.t0)
-        #expect(try store.pendingOutbox(limit: 10).map(\.record) == [Self.record(1), Self.record(2)], "byte for byte, in order")
-        #expect(try store.duePolls(source: "s", now: Self.t0, limit: 10).isEmpty)
-        #expect(try store.duePolls(source: "s", now: Self.t0.adding(milliseconds: 5000), limit: 10) == ["c-1"])
-        #expect(try store.nextPollTime(source: "s") == Self.t0.adding(milliseconds: 5000))
+        #expect(try await store.pendingOutbox(limit: 10).map(\.record) == [Self.record(1), Self.record(2)], "byte for byte, in order")
+        let schedule = try await store.scheduledConversations(source: "s")
+        #expect(schedule == [ScheduledConversation(conversationID: "c-1", nextPollAt: Self.t0.adding(milliseconds: 5000), hasSnapshot: true,
+                                                   facts: PollFacts(isClosed: true, closedSince: Self.t0), consecutiveFailures: 0)])
+        #expect(try await store.nextPollTime(source: "s") == Self.t0.adding(milliseconds: 5000))
     }
 
     @Test("A write that throws leaves nothing behind: no snapshot, no outbox row")
-    func atomicity() throws {
+    func atomicity() async throws {
         struct Refused: Error {}
         let store = try BridgeStore(path: try Self.temporaryPath())
-        #expect(throws: (any Error).self) {
-            try store.write(source: "s", conversationID: "c-1", discoveredBy: "test", now: Self.t0) { _ in throw Refused() }
+        await #expect(throws: (any Error).self) {
+            try await store.write(source: "s", conversationID: "c-1", discoveredBy: .poll, now: Self.t0) { _ in throw Refused() }
         }
-        #expect(try store.conversation(source: "s", conversationID: "c-1") == nil)
-        #expect(try store.outboxCount() == 0)
+        #expect(try await store.conversation(source: "s", conversationID: "c-1") == nil)
+        #expect(try await store.outboxCount() == 0)
     }
 
-    @Test("Schedules: noLaterThan only moves a poll earlier, keep keeps it, retire stops it; counts by state")
-    func schedules() throws {
+    @Test("Group commit: writes that arrive together share transactions; one that throws fails alone")
+    func groupCommit() async throws {
+        struct Refused: Error {}
         let store = try BridgeStore(path: try Self.temporaryPath())
-        func write(_ id: String, _ plan: PollPlan, vanished: Bool = false) throws {
-            try store.write(source: "s", conversationID: id, discoveredBy: "test", now: Self.t0) { tracked in
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for n in 0..<400 {
+                group.addTask {
+                    do {
+                        try await store.write(source: "s", conversationID: "c-\(n)", discoveredBy: .poll, now: Self.t0) { tracked in
+                            if n == 123 { throw Refused() }
+                            return ConversationWrite(tracked: tracked, records: [Self.record(n, key: "s/c-\(n)")], poll: .at(Self.t0))
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count(where: { !$0 }) == 1, "only the write that threw failed")
+        #expect(try await store.outboxCount() == 399)
+        #expect(try await store.conversation(source: "s", conversationID: "c-123") == nil)
+        let commits = store.commits
+        #expect(commits.writes == 400 && commits.transactions < 400, "\(commits.transactions) transactions for 400 writes")
+    }
+
+    @Test("A write that changes nothing writes no row; a changed one does")
+    func unchangedWritesNothing() async throws {
+        let path = try Self.temporaryPath()
+        let store = try BridgeStore(path: path)
+        try await store.write(source: "s", conversationID: "a", discoveredBy: .poll, now: Self.t0) { ConversationWrite(tracked: $0, poll: .at(Self.t0)) }
+        // Only the request time differs: the process keeps it, not the row.
+        try await store.write(source: "s", conversationID: "a", discoveredBy: .poll, now: Self.t0) { tracked in
+            var tracked = tracked
+            tracked.lastObservedAt = Self.t0.adding(milliseconds: 1)
+            return ConversationWrite(tracked: tracked, poll: .at(Self.t0))
+        }
+        #expect(try await store.conversation(source: "s", conversationID: "a")?.lastObservedAt == nil)
+        try await store.write(source: "s", conversationID: "a", discoveredBy: .poll, now: Self.t0) { tracked in
+            var tracked = tracked
+            tracked.lastSequence = 4
+            return ConversationWrite(tracked: tracked, poll: .at(Self.t0))
+        }
+        #expect(try await store.conversation(source: "s", conversationID: "a")?.lastSequence == 4)
+    }
+
+    @Test("Schedules: noLaterThan only moves a poll earlier, keep keeps it, retire stops it; persisted lazily; counts by state")
+    func schedules() async throws {
+        let store = try BridgeStore(path: try Self.temporaryPath())
+        func write(_ id: String, _ plan: PollPlan, vanished: Bool = false) async throws {
+            try await store.write(source: "s", conversationID: id, discoveredBy: .admin, now: Self.t0) { tracked in
                 var tracked = tracked
                 tracked.vanished = vanished
                 return ConversationWrite(tracked: tracked, poll: plan)
             }
         }
-        try write("a", .at(Self.t0.adding(milliseconds: 10_000)))
-        try write("a", .noLaterThan(Self.t0.adding(milliseconds: 20_000)))
-        #expect(try store.nextPollTime(source: "s") == Self.t0.adding(milliseconds: 10_000))
-        try write("a", .noLaterThan(Self.t0))
-        try write("a", .keep)
-        #expect(try store.duePolls(source: "s", now: Self.t0, limit: 10) == ["a"])
-        try write("b", .retire)
-        try write("c", .at(Self.t0), vanished: true)
-        let counts = try store.counts(source: "s")
+        try await write("a", .at(Self.t0.adding(milliseconds: 10_000)))
+        try await write("a", .noLaterThan(Self.t0.adding(milliseconds: 20_000)))
+        #expect(try await store.nextPollTime(source: "s") == Self.t0.adding(milliseconds: 10_000))
+        try await write("a", .noLaterThan(Self.t0))
+        try await write("a", .keep)
+        #expect(try await store.nextPollTime(source: "s") == Self.t0)
+        try await write("b", .retire)
+        try await write("c", .at(Self.t0), vanished: true)
+        let counts = try await store.counts(source: "s")
         #expect(counts.watched == 1 && counts.retired == 1 && counts.vanished == 1)
-        #expect(try store.duePolls(source: "s", now: Self.t0.adding(milliseconds: 99_000), limit: 10) == ["a"], "vanished is never polled")
+        #expect(try await store.scheduledConversations(source: "s").map(\.conversationID).sorted() == ["a", "b"], "vanished is never loaded")
+        try await store.persistSchedule(source: "s", [("a", nil), ("b", Self.t0.adding(milliseconds: 7)), ("c", Self.t0)])
+        let loaded = Dictionary(uniqueKeysWithValues: try await store.scheduledConversations(source: "s").map { ($0.conversationID, $0.nextPollAt) })
+        #expect(loaded == ["a": nil, "b": Self.t0.adding(milliseconds: 7)], "a vanished conversation is never scheduled again")
     }
 
     @Test("The outbox keeps write order across conversations and removes only what it is told")
-    func outbox() throws {
+    func outbox() async throws {
         let store = try BridgeStore(path: try Self.temporaryPath())
         for n in 1...3 {
             for key in ["s/a", "s/b"] {
-                try store.write(source: "s", conversationID: key, discoveredBy: "test", now: Self.t0) { tracked in
+                try await store.write(source: "s", conversationID: key, discoveredBy: .poll, now: Self.t0) { tracked in
                     ConversationWrite(tracked: tracked, records: [Self.record(n, key: key)], poll: .keep)
                 }
             }
         }
-        let entries = try store.pendingOutbox(limit: 100)
+        let entries = try await store.pendingOutbox(limit: 100)
         #expect(entries.map { $0.record.header("ce_id") } == ["s/a/1", "s/b/1", "s/a/2", "s/b/2", "s/a/3", "s/b/3"])
-        try store.removeOutbox(ids: [entries[0].id, entries[2].id])
-        #expect(try store.pendingOutbox(limit: 100).map { $0.record.header("ce_id") } == ["s/b/1", "s/b/2", "s/a/3", "s/b/3"])
-        #expect(try store.pendingOutbox(limit: 2).count == 2)
-        try store.setDiscoveryWindowEnd(source: "s", Self.t0)
-        #expect(try store.discoveryWindowEnd(source: "s") == Self.t0)
+        try await store.removeOutbox(ids: [entries[0].id, entries[2].id])
+        #expect(try await store.pendingOutbox(limit: 100).map { $0.record.header("ce_id") } == ["s/b/1", "s/b/2", "s/a/3", "s/b/3"])
+        #expect(try await store.pendingOutbox(limit: 2).count == 2)
+        try await store.setDiscoveryWindowEnd(source: "s", Self.t0)
+        #expect(try await store.discoveryWindowEnd(source: "s") == Self.t0)
     }
 
     @Test("A store path that cannot be opened is named in the error")
@@ -102,24 +153,24 @@ struct BridgeStoreTests {
     }
 
     @Test("Positions in a topic of ids: stored with the watch they cause, per partition, never moving back, kept across reopening")
-    func topicPositions() throws {
+    func topicPositions() async throws {
         let path = try Self.temporaryPath()
         var store = try BridgeStore(path: path)
-        #expect(try store.topicPositions(source: "zild", topic: "ids").isEmpty)
-        try store.write(source: "zild", conversationID: "12", discoveredBy: "ids_topic", now: Self.t0,
-                        position: TopicPosition(topic: "ids", partition: 0, nextOffset: 5)) { ConversationWrite(tracked: $0, poll: .noLaterThan(Self.t0)) }
-        try store.advance(source: "zild", to: TopicPosition(topic: "ids", partition: 1, nextOffset: 2))
-        try store.advance(source: "zild", to: TopicPosition(topic: "ids", partition: 0, nextOffset: 3))
+        #expect(try await store.topicPositions(source: "zild", topic: "ids").isEmpty)
+        try await store.write(source: "zild", conversationID: "12", discoveredBy: .idsTopic, now: Self.t0,
+                              position: TopicPosition(topic: "ids", partition: 0, nextOffset: 5)) { ConversationWrite(tracked: $0, poll: .noLaterThan(Self.t0)) }
+        try await store.advance(source: "zild", to: TopicPosition(topic: "ids", partition: 1, nextOffset: 2))
+        try await store.advance(source: "zild", to: TopicPosition(topic: "ids", partition: 0, nextOffset: 3))
         struct Refused: Error {}
-        #expect(throws: StoreError.self) {
-            try store.write(source: "zild", conversationID: "13", discoveredBy: "ids_topic", now: Self.t0,
-                            position: TopicPosition(topic: "ids", partition: 1, nextOffset: 9)) { _ in throw Refused() }
+        await #expect(throws: StoreError.self) {
+            try await store.write(source: "zild", conversationID: "13", discoveredBy: .idsTopic, now: Self.t0,
+                                  position: TopicPosition(topic: "ids", partition: 1, nextOffset: 9)) { _ in throw Refused() }
         }
         try store.close()
         store = try BridgeStore(path: path)
-        #expect(try store.topicPositions(source: "zild", topic: "ids") == [0: 5, 1: 2], "a failed write moves no position; none moves back")
-        #expect(try store.topicPositions(source: "other", topic: "ids").isEmpty)
-        #expect(try store.watchList(source: "zild").map(\.conversationID) == ["12"])
+        #expect(try await store.topicPositions(source: "zild", topic: "ids") == [0: 5, 1: 2], "a failed write moves no position; none moves back")
+        #expect(try await store.topicPositions(source: "other", topic: "ids").isEmpty)
+        #expect(try await store.watchList(source: "zild").map(\.conversationID) == ["12"])
         try store.close()
     }
 }

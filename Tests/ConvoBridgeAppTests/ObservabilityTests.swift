@@ -52,7 +52,7 @@ struct ObservabilityTests {
             try harness.world.close("m-1", reason: "closed_by_operator")
             try await events.waitUntil("the close") { $0.contains { $0.header("ce_type") == "conversation.closed" } }
             let deadline = ContinuousClock.now + .seconds(10)
-            while bridge.statistics.outbox > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            while (await bridge.statistics()).outbox > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             let port = try #require(await bridge.serverPort())
             let (status, text) = try await Self.get("http://127.0.0.1:\(port)/metrics")
             #expect(status == 200)
@@ -140,8 +140,8 @@ struct ObservabilityTests {
         try await harness.withBridge(configuration, time: time) { bridge in
             let url = "http://127.0.0.1:\(try #require(await bridge.serverPort()))/readyz"
             let deadline = ContinuousClock.now + .seconds(20)
-            while bridge.statistics.pollFailures == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            #expect(bridge.statistics.pollFailures > 0, "the failing source's polls failed")
+            while (await bridge.statistics()).pollFailures == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect((await bridge.statistics()).pollFailures > 0, "the failing source's polls failed")
             let (early, _) = try await Self.get(url)
             #expect(early == 200, "both sources are within their first minute")
             offset.withLock { $0 = 10 * 60_000 }

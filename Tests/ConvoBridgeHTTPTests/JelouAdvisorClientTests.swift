@@ -78,7 +78,7 @@ struct JelouAdvisorClientTests {
 extension JelouAdvisorClientTests {
     @Test("Injected faults on Advisor Conversations give clear errors and no list", arguments: [
         (SimulatorFault.Kind.serverError, 1, "http_status"), (.malformedJSON, 1, "invalid_payload"), (.truncatedBody, 1, "invalid_payload"),
-        (.htmlError, 4, "http_status"), (.rateLimit, 4, "rate_limited"), (.unauthorized, 1, "unauthorized"),
+        (.htmlError, 1, "http_status"), (.rateLimit, 1, "rate_limited"), (.unauthorized, 1, "unauthorized"),
     ])
     func faults(kind: SimulatorFault.Kind, count: Int, errorKind: String) async throws {
         try await Harness.with(population: 20, seed: 3) { harness in
@@ -91,6 +91,30 @@ extension JelouAdvisorClientTests {
             #expect(error?.kind == errorKind, "\(String(describing: error))")
             let recovered = try await advisor.list(range: Self.range)
             #expect(recovered.count > 0, "works again once the fault is gone")
+        }
+    }
+
+    @Test("A failed page is asked again on its own, from its page number: the walk does not restart")
+    func pageRetriedOnItsOwn() async throws {
+        try await Harness.with(population: 20, seed: 3) { harness in
+            let client = harness.sourceClient()
+            let advisor = harness.advisor(pageSize: 4, client: client)
+            let whole = try await advisor.list(range: Self.range)
+            let requestsBefore = client.statistics.requests
+            let first = try await advisor.page(.first, of: Self.range)
+            let second = try #require(first.next)
+            #expect(second == ListCursor(page: 2))
+            harness.world.addFault(SimulatorFault(kind: .htmlError))
+            await #expect(throws: SourceError.self) { try await advisor.page(second, of: Self.range) }
+            var conversations = first.conversations
+            var cursor: ListCursor? = second
+            while let current = cursor {
+                let page = try await advisor.page(current, of: Self.range)
+                conversations += page.conversations
+                cursor = page.next
+            }
+            #expect(conversations.keepingLastOfEachConversation().map(\.conversationID) == whole.map(\.conversationID))
+            #expect(client.statistics.requests - requestsBefore == (whole.count + 3) / 4 + 1, "one request per page, plus the failed one")
         }
     }
 }

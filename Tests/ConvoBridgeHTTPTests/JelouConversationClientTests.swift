@@ -61,81 +61,77 @@ struct JelouConversationClientTests {
         }
     }
 
-    @Test("A 429 with Retry-After waits exactly that long on the injected clock, then succeeds")
+    @Test("A 429 fails at once with its Retry-After, and slows the whole source: the next request waits twice as long")
     func retryAfter() async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient()
+            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1, burst: 1))
             harness.world.addFault(SimulatorFault(kind: .rateLimit, count: 1, retryAfterSeconds: 7))
             let conversations = harness.conversations(client: client)
-            let fetch = Task { try await conversations.fetch(conversationID: "conv-000001") }
+            let error = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
+            #expect(error?.retryAfter == .seconds(7), "\(String(describing: error))")
+            #expect(harness.clock.requestedSleeps.isEmpty, "no sleep in place: the caller reschedules")
+            #expect(client.isSlowed)
+            // The bucket is empty and runs at half its rate while slowed: the next token comes after 2 s, not 1 s.
+            let next = Task { try await conversations.fetch(conversationID: "conv-000002") }
             #expect(await harness.clock.waitForSleepers(1))
-            #expect(harness.clock.requestedSleeps == [.seconds(7)])
-            harness.clock.advance(by: .seconds(6))
-            #expect(harness.clock.sleeperCount == 1, "not before the 7 seconds are up")
-            harness.clock.advance(by: .seconds(1))
-            guard case .found = try await fetch.value else { Issue.record("expected the conversation"); return }
-            #expect(client.statistics.requests == 2 && client.statistics.retries == 1 && client.statistics.rateLimitedResponses == 1)
+            #expect(harness.clock.requestedSleeps == [.seconds(2)])
+            harness.clock.advance(by: .seconds(2))
+            guard case .found = try await next.value else { Issue.record("expected the conversation"); return }
+            harness.clock.advance(by: .seconds(7))
+            #expect(!client.isSlowed, "the full rate comes back after the Retry-After")
+            #expect(client.statistics.requests == 2 && client.statistics.rateLimitedResponses == 1)
             #expect(!harness.logs.lines.joined().contains(Harness.configuration.apiKey), "no secret in the logs")
         }
     }
 
-    @Test("503s are retried with jittered backoff within the policy's ceilings")
-    func backoff() async throws {
+    @Test("A 429 without Retry-After (Jelou documents none) slows the source for the backoff; a gateway's 503 fails at once")
+    func noRetryInPlace() async throws {
         try await Harness.with { harness in
-            let policy = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, retry: RetryPolicy(maxAttempts: 4, baseDelay: .seconds(1), maxDelay: .seconds(10)))
-            let client = harness.sourceClient(policy)
-            harness.world.addFault(SimulatorFault(kind: .unavailable, count: 3))
+            let client = harness.sourceClient()
+            harness.world.addFault(SimulatorFault(kind: .unavailable, count: 1))
             let conversations = harness.conversations(client: client)
-            let result = try await harness.clock.runAdvancing { try await conversations.fetch(conversationID: "conv-000001") }
-            guard case .found = result else { Issue.record("expected the conversation"); return }
-            let sleeps = harness.clock.requestedSleeps
-            #expect(sleeps.count == 3)
-            for (index, sleep) in sleeps.enumerated() {
-                #expect(sleep >= .zero && sleep <= policy.retry.backoffCeiling(beforeRetry: index + 1))
-            }
-            #expect(client.statistics.retries == 3)
+            let error = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
+            #expect(error?.kind == "http_status")
+            #expect(harness.clock.requestedSleeps.isEmpty && client.statistics.requests == 1 && client.statistics.failures == 1)
+            #expect(!client.isSlowed, "a 503 without Retry-After says nothing of the pace")
+            guard case .found = try await conversations.fetch(conversationID: "conv-000001") else { Issue.record("expected the conversation"); return }
         }
     }
 
     /// Each injected fault: a clear error, nothing observed, and the client keeps working afterwards.
     @Test("Injected faults give clear errors and no observation", arguments: [
-        (SimulatorFault.Kind.serverError, 1, "http_status", "HTTP 500: internal_error: Internal server error"),
-        (.malformedJSON, 1, "invalid_payload", "not JSON"),
-        (.truncatedBody, 1, "invalid_payload", "not JSON"),
-        (.oversizedBody, 1, "response_too_large", "response larger than 4194304 bytes"),
-        (.htmlError, 4, "http_status", "502 Bad Gateway"),
-        (.rateLimit, 4, "rate_limited", "Too Many Requests"),
-        (.unavailable, 4, "http_status", "HTTP 503: empty body"),
+        (SimulatorFault.Kind.serverError, false, "http_status", "HTTP 500: internal_error: Internal server error"),
+        (.malformedJSON, false, "invalid_payload", "not JSON"),
+        (.truncatedBody, false, "invalid_payload", "not JSON"),
+        (.oversizedBody, true, "response_too_large", "response larger than 4194304 bytes"),
+        (.htmlError, true, "http_status", "502 Bad Gateway"),
+        (.rateLimit, true, "rate_limited", "Too Many Requests"),
+        (.unavailable, true, "http_status", "HTTP 503: empty body"),
     ])
-    func faults(kind: SimulatorFault.Kind, count: Int, errorKind: String, message: String) async throws {
+    func faults(kind: SimulatorFault.Kind, failedAttempt: Bool, errorKind: String, message: String) async throws {
         try await Harness.with { harness in
             let client = harness.sourceClient()
-            harness.world.addFault(SimulatorFault(kind: kind, count: count, retryAfterSeconds: 2))
+            harness.world.addFault(SimulatorFault(kind: kind, count: 1, retryAfterSeconds: 2))
             let conversations = harness.conversations(client: client)
-            let error = await #expect(throws: SourceError.self) {
-                try await harness.clock.runAdvancing { try await conversations.fetch(conversationID: "conv-000001") }
-            }
+            let error = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
             #expect(error?.kind == errorKind)
             #expect(error?.description.contains(message) == true, "\(String(describing: error))")
-            #expect(client.statistics.failures == (count > 1 ? 1 : 0), "retryable faults fail only after every attempt")
+            #expect(client.statistics.failures == (failedAttempt ? 1 : 0), "a failed attempt is one whose answer the adapter never saw")
             guard case .found = try await conversations.fetch(conversationID: "conv-000001") else {
                 Issue.record("the client must work again once the fault is gone"); return
             }
         }
     }
 
-    @Test("A slow platform times out per attempt; the error names the limit")
+    @Test("A slow platform times out; the error names the limit")
     func timeout() async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, requestTimeout: .milliseconds(200),
-                                                               retry: RetryPolicy(maxAttempts: 2)))
-            harness.world.addFault(SimulatorFault(kind: .latency, count: 2, latencyMilliseconds: 1500))
+            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, requestTimeout: .milliseconds(200)))
+            harness.world.addFault(SimulatorFault(kind: .latency, count: 1, latencyMilliseconds: 1500))
             let conversations = harness.conversations(client: client)
-            let error = await #expect(throws: SourceError.self) {
-                try await harness.clock.runAdvancing { try await conversations.fetch(conversationID: "conv-000001") }
-            }
+            let error = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
             #expect(error == .timeout(.milliseconds(200)))
-            #expect(client.statistics.requests == 2)
+            #expect(client.statistics.requests == 1)
         }
     }
 

@@ -1,4 +1,5 @@
 import ConvoBridgeCore
+import Foundation
 import ConvoBridgeServer
 import ConvoBridgeStore
 import Hummingbird
@@ -28,21 +29,28 @@ struct AdminAPI: Sendable {
     func addRoutes(to router: Router<BasicRequestContext>) {
         let admin = router.group("admin")
         admin.get("sources") { request, _ in
-            try authorized(request) {
-                .object(JSONObject(pollers.keys.sorted().map { name in
-                    let counts = (try? store.counts(source: name)) ?? (watched: 0, retired: 0, vanished: 0)
+            try await authorized(request) {
+                var members: [JSONObject.Member] = []
+                for name in pollers.keys.sorted() {
+                    let counts = (try? await store.counts(source: name)) ?? (watched: 0, retired: 0, vanished: 0)
                     let poller = pollers[name]!
-                    return JSONObject.Member(key: name, value: .object([
-                        "paused": .bool(poller.isPaused), "circuit_open": .bool(poller.health(now: now()).circuitOpen),
+                    let schedule = poller.scheduleCounts()
+                    members.append(JSONObject.Member(key: name, value: .object([
+                        "paused": .bool(poller.isPausedByOperator), "circuit_open": .bool(poller.health(now: now()).circuitOpen),
                         "watched": .integer(counts.watched), "retired": .integer(counts.retired), "vanished": .integer(counts.vanished),
-                    ]))
-                }))
+                        "scheduled": .integer(schedule.scheduled), "in_flight": .integer(schedule.inFlight), "due_now": .integer(schedule.dueNow),
+                        "poll_lag_p50_seconds": schedule.lagP50.map { .number(Self.seconds($0)) } ?? .null,
+                        "poll_lag_p99_seconds": schedule.lagP99.map { .number(Self.seconds($0)) } ?? .null,
+                    ])))
+                }
+                return .object(JSONObject(members))
             }
         }
         admin.get("sources/:source/conversations") { request, context in
-            try authorized(request) {
-                let source = try poller(context).source
-                return .array(try store.watchList(source: source).map { entry in
+            try await authorized(request) {
+                let poller = try poller(context)
+                try await poller.flushSchedule()
+                return .array(try await store.watchList(source: poller.source).map { entry in
                     .object([
                         "conversation_id": .string(entry.conversationID), "next_poll_at": .optional(entry.nextPollAt?.rfc3339),
                         "status": .optional(entry.status), "state": .optional(entry.state),
@@ -53,45 +61,49 @@ struct AdminAPI: Sendable {
         }
         admin.post("sources/:source/conversations") { request, context in
             let body = try await request.body.collect(upTo: 16 * 1024)
-            return try authorized(request) {
+            return try await authorized(request) {
                 let poller = try poller(context)
                 guard let json = try? JSONParser.parse(Array(buffer: body)), let id = json["id"]?.stringValue, !id.isEmpty else {
                     throw AdminError(status: .badRequest, message: #"expected {"id": "<conversation id>"}"#)
                 }
-                try schedule(poller, id, discoveredBy: "admin")
+                try await schedule(poller, id)
                 return .object(["status": .string("watching"), "conversation_id": .string(id)])
             }
         }
         admin.delete("sources/:source/conversations/:id") { request, context in
-            try authorized(request) {
+            try await authorized(request) {
                 let poller = try poller(context)
                 let id = try parameter(context, "id")
-                try store.write(source: poller.source, conversationID: id, discoveredBy: "admin", now: now()) { tracked in
+                guard try await store.conversation(source: poller.source, conversationID: id) != nil else {
+                    throw AdminError(status: .notFound, message: "source \(poller.source) has no conversation \(id)")
+                }
+                let write = try await store.write(source: poller.source, conversationID: id, discoveredBy: .admin, now: now()) { tracked in
                     ConversationWrite(tracked: tracked, poll: .retire)
                 }
+                poller.scheduled(id, by: write)
                 logger.notice("conversation removed from the watch list by an operator", metadata: ["source": "\(poller.source)", "conversation_id": "\(id)"])
                 return .object(["status": .string("removed"), "conversation_id": .string(id)])
             }
         }
         admin.post("sources/:source/conversations/:id/poll") { request, context in
-            try authorized(request) {
+            try await authorized(request) {
                 let poller = try poller(context)
                 let id = try parameter(context, "id")
-                try schedule(poller, id, discoveredBy: "admin")
+                try await schedule(poller, id)
                 return .object(["status": .string("polling"), "conversation_id": .string(id)])
             }
         }
         admin.post("sources/:source/poll") { request, context in
-            try authorized(request) {
+            try await authorized(request) {
                 let poller = try poller(context)
-                let count = try store.pollAll(source: poller.source, now: now())
-                poller.pollDueNow()
+                try await store.pollAll(source: poller.source, now: now())
+                let count = poller.pollAllNow()
                 return .object(["status": .string("polling"), "conversations": .integer(count)])
             }
         }
         for (action, paused) in [("pause", true), ("resume", false)] {
             admin.post("sources/:source/\(action)") { request, context in
-                try authorized(request) {
+                try await authorized(request) {
                     let poller = try poller(context)
                     poller.setPaused(paused)
                     return .object(["source": .string(poller.source), "paused": .bool(paused)])
@@ -99,23 +111,27 @@ struct AdminAPI: Sendable {
             }
         }
         admin.get("outbox") { request, _ in
-            try authorized(request) {
-                let oldest = try store.oldestOutboxTime()
+            try await authorized(request) {
+                let oldest = try await store.oldestOutboxTime()
                 return .object([
-                    "depth": .integer(try store.outboxCount()),
+                    "depth": .integer(try await store.outboxCount()),
                     "oldest_age_seconds": .number(String(Double(oldest.map { now().millisecondsSinceEpoch - $0.millisecondsSinceEpoch } ?? 0) / 1000)),
                 ])
             }
         }
     }
 
-    private func schedule(_ poller: SourcePoller, _ id: String, discoveredBy: String) throws {
+    private func schedule(_ poller: SourcePoller, _ id: String) async throws {
         if let problem = poller.reader.problem(withConversationID: id) { throw AdminError(status: .badRequest, message: problem) }
         let at = now()
-        try store.write(source: poller.source, conversationID: id, discoveredBy: discoveredBy, now: at) { tracked in
+        let write = try await store.write(source: poller.source, conversationID: id, discoveredBy: .admin, now: at) { tracked in
             ConversationWrite(tracked: tracked, poll: tracked.vanished ? .keep : .noLaterThan(at))
         }
-        poller.pollDueNow()
+        poller.scheduled(id, by: write)
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        String(Double(duration.wholeMilliseconds) / 1000)
     }
 
     private func poller(_ context: BasicRequestContext) throws -> SourcePoller {
@@ -126,20 +142,24 @@ struct AdminAPI: Sendable {
         return poller
     }
 
+    /// A path parameter, percent-decoded (the CLI encodes ids, which may hold `/` or spaces).
     private func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
-        guard let value = context.parameters.get(name), !value.isEmpty else { throw AdminError(status: .badRequest, message: "missing \(name)") }
+        guard let raw = context.parameters.get(name), !raw.isEmpty else { throw AdminError(status: .badRequest, message: "missing \(name)") }
+        guard let value = raw.removingPercentEncoding, !value.isEmpty else {
+            throw AdminError(status: .badRequest, message: "\(name) is not valid percent-encoded text")
+        }
         return value
     }
 
     /// Runs `body` if the bearer token matches, and renders its JSON (or its `AdminError`).
-    private func authorized(_ request: Request, _ body: () throws -> JSONValue) throws -> Response {
+    private func authorized(_ request: Request, _ body: () async throws -> JSONValue) async throws -> Response {
         let header = request.headers[.authorization] ?? ""
         guard header.hasPrefix("Bearer "), ConstantTime.equals(header.utf8.dropFirst(7), token.utf8) else {
             return Response.json(.unauthorized, .object(["error": .string("missing or wrong bearer token")]),
                              headers: [.wwwAuthenticate: #"Bearer realm="convobridge-admin""#])
         }
         do {
-            return Response.json(.ok, try body())
+            return Response.json(.ok, try await body())
         } catch let error as AdminError {
             return Response.json(error.status, .object(["error": .string(error.message)]))
         }

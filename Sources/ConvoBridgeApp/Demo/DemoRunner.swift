@@ -55,7 +55,7 @@ public struct DemoRunner: Sendable {
         try await Bridge.run(services: [ticker] + bridge.services + [tail], gracefulShutdownSignals: [.sigint, .sigterm], logger: logger) {
             try await bridge.close()
         }
-        output(tail.summary())
+        output(await tail.summary())
         // The live view's consumer thread notices the end of its stream within one 200 ms poll slice; keep the
         // embedded cluster up until then, so it does not log connection errors on the way out.
         try? await Task.sleep(for: .milliseconds(400))

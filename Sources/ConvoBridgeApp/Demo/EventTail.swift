@@ -37,7 +37,7 @@ final class EventTail: Service, Sendable {
                 group.addTask {
                     while true {
                         try await Task.sleep(for: self.summaryEvery)
-                        self.output(self.summary())
+                        self.output(await self.summary())
                     }
                 }
                 try await group.waitForAll()
@@ -45,11 +45,11 @@ final class EventTail: Service, Sendable {
         }
     }
 
-    func summary() -> String {
+    func summary() async -> String {
         let byType = counts.withLock { $0 }
         let total = byType.values.reduce(0, +)
         let parts = byType.sorted { $0.value > $1.value }.map { "\($0.key.replacingPrefix("conversation.", with: "")) \($0.value)" }
-        let stats = bridge.statistics
+        let stats = await bridge.statistics()
         return "── \(total) events (\(parts.joined(separator: ", "))) · \(stats.polls) polls · \(stats.pollFailures) poll errors · "
             + "\(stats.published) published · outbox \(stats.outbox)"
     }

@@ -1,6 +1,7 @@
 import ConvoBridgeCore
 public import ConvoBridgeHTTP
-import Prometheus
+import ConvoBridgeStore
+public import Prometheus
 import Synchronization
 
 /// The bridge's Prometheus metrics, in its own registry (no process-wide state, so several bridges can run in one
@@ -17,6 +18,8 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     static let replyBuckets: [Double] = [5, 15, 30, 60, 120, 300, 600, 1800, 3600]
     static let latencyBuckets: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
                                              .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
+    static let lagBuckets: [Duration] = [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                                         .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300)]
     static let deliveryBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
                                               .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(120)]
 
@@ -30,7 +33,7 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         setStoreDiskFull(false)
         for source in sources {
             _ = rateLimitedCounter(source)
-            _ = retryCounter(source)
+            _ = sourceMetrics(source)
             setCircuitOpen(source: source, false)
         }
     }
@@ -73,10 +76,22 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     }
 
     /// Conversations tracked now, by source, platform, status and state (set at each scrape from the store).
-    func setConversations(_ counts: [(source: String, platform: String, status: String, state: String, count: Int)]) {
+    func setConversations(_ counts: [ConversationCount]) {
         setScraped(name("conversations", "", "Conversations tracked now (not vanished), by source, platform, status and state."),
                    labelNames: ["source", "platform", "status", "state"],
                    counts.map { ([$0.source, $0.platform, $0.status, $0.state], Double($0.count)) })
+    }
+
+    /// A source's poll engine schedule now (set at each scrape).
+    func setSchedule(source: String, _ counts: ScheduleCounts) {
+        for (metric, help, value) in [
+            ("poll_scheduled", "Conversations with a poll scheduled, by source.", counts.scheduled),
+            ("poll_in_flight", "Polls in flight, by source.", counts.inFlight),
+            ("poll_due", "Scheduled polls already due and not yet started, by source.", counts.dueNow),
+            ("poll_owned", "Conversations this bridge's poll engine owns (scheduled or retired), by source.", counts.owned),
+        ] {
+            registry.makeGauge(descriptor: name(metric, "", help), labels: [("source", source)]).set(to: Double(value))
+        }
     }
 
     /// Per source, how long its oldest open conversation has been open (sources with none open read 0).
@@ -112,22 +127,33 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         registry.makeCounter(descriptor: name("http_rate_limited", "total", "429 answers from platforms, by source."), labels: [("source", source)])
     }
 
-    public func retrying(source: String, operation: String) {
-        retryCounter(source).increment()
+    /// The metrics a source's poll engine updates on every poll, made once (no lookup per poll).
+    public struct SourceMetrics: Sendable {
+        /// How late each due poll started.
+        public let pollLag: DurationHistogram
+        public let lastSuccess: Gauge
+        /// Failed attempts put back into the schedule (and failed list pages asked again).
+        public let retries: Counter
+        /// Conversations first seen in a list page.
+        public let discovered: Counter
     }
 
-    private func retryCounter(_ source: String) -> Counter {
-        registry.makeCounter(descriptor: name("http_retries", "total", "Platform requests retried, by source."), labels: [("source", source)])
+    public func sourceMetrics(_ source: String) -> SourceMetrics {
+        SourceMetrics(
+            pollLag: registry.makeDurationHistogram(descriptor: name("poll_lag", "seconds", "How late due polls started (start time - due time), by source."),
+                                                    labels: [("source", source)], buckets: Self.lagBuckets),
+            lastSuccess: registry.makeGauge(descriptor: name("last_successful_poll", "timestamp_seconds", "Unix time of the last answer a source's platform gave."),
+                                            labels: [("source", source)]),
+            retries: registry.makeCounter(descriptor: name("http_retries", "total", "Failed platform requests rescheduled for another attempt, by source."),
+                                          labels: [("source", source)]),
+            discovered: registry.makeCounter(descriptor: name("discovered", "total", "Conversations first seen in a list endpoint's page, by source."),
+                                             labels: [("source", source)])
+        )
     }
 
     func pollFailed(source: String, kind: String) {
         registry.makeCounter(descriptor: name("poll_failures", "total", "Polls that gave no observation, by source and reason."),
                              labels: [("source", source), ("reason", kind)]).increment()
-    }
-
-    func pollSucceeded(source: String, at time: Timestamp) {
-        registry.makeGauge(descriptor: name("last_successful_poll", "timestamp_seconds", "Unix time of the last answer a source's platform gave."),
-                           labels: [("source", source)]).set(to: Double(time.millisecondsSinceEpoch) / 1000)
     }
 
     func setCircuitOpen(source: String, _ open: Bool) {

@@ -11,17 +11,20 @@ struct BridgeProbes: Sendable {
     let now: @Sendable () -> Timestamp
 
     /// The exposition text, with the gauges that are read from the store refreshed first.
-    func metricsText() -> [UInt8] {
+    func metricsText() async -> [UInt8] {
         let time = now()
-        if let counts = try? store.conversationCounts() { metrics.setConversations(counts) }
-        if let oldest = try? store.oldestOpenStart() {
+        if let counts = try? await store.conversationCounts() { metrics.setConversations(counts) }
+        if let oldest = try? await store.oldestOpenStart() {
             metrics.setOldestOpenAge(oldest.map { ($0.source, .milliseconds(max(0, time.millisecondsSinceEpoch - $0.startedAt.millisecondsSinceEpoch))) })
         }
-        let depth = (try? store.outboxCount()) ?? 0
-        let oldest = (try? store.oldestOutboxTime()) ?? nil
+        let depth = (try? await store.outboxCount()) ?? 0
+        let oldest = (try? await store.oldestOutboxTime()) ?? nil
         metrics.setOutbox(depth: depth, oldestAge: oldest.map { .milliseconds(max(0, time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch)) })
         metrics.setStoreDiskFull(store.isDiskFull)
-        for poller in pollers { _ = poller.health(now: time) }
+        for poller in pollers {
+            _ = poller.health(now: time)
+            metrics.setSchedule(source: poller.source, poller.scheduleCounts())
+        }
         return metrics.render()
     }
 
@@ -29,7 +32,7 @@ struct BridgeProbes: Sendable {
     /// answered recently with its credentials accepted. The JSON says which check failed.
     func readiness() async -> (ready: Bool, detail: JSONValue) {
         let time = now()
-        let storeOK = store.isReadable()
+        let storeOK = await store.isReadable()
         let diskFull = store.isDiskFull
         metrics.setStoreDiskFull(diskFull)
         let kafkaOK = await publisher.isConnected()

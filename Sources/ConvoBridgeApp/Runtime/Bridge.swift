@@ -34,7 +34,8 @@ public final class Bridge: Sendable {
         let relay = OutboxRelay(store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
                                 drainDeadline: configuration.relay.drainDeadline, spaceGate: StoreSpaceGate(store: store, time: time),
                                 metrics: metrics, logger: logger)
-        let http = SharedHTTPClient()
+        // Enough connections per platform host for every request a source may have in flight.
+        let http = SharedHTTPClient(maxConnectionsPerHost: max(8, configuration.sources.map(\.http.maxConcurrentRequests).max() ?? 0))
         self.store = store
         self.publisher = publisher
         self.relay = relay
@@ -124,14 +125,15 @@ public final class Bridge: Sendable {
     }
 
     /// Counters for the summary line and tests.
-    public var statistics: BridgeStatistics {
-        BridgeStatistics(
+    public func statistics() async -> BridgeStatistics {
+        let outbox = (try? await store.outboxCount()) ?? 0
+        return BridgeStatistics(
             polls: pollers.reduce(0) { $0 + $1.statistics.polls },
             events: pollers.reduce(0) { $0 + $1.statistics.events },
             pollFailures: pollers.reduce(0) { $0 + $1.statistics.failures.values.reduce(0, +) },
             backlogPauses: pollers.reduce(0) { $0 + $1.statistics.backlogPauses },
             published: relay.statistics.published,
-            outbox: (try? store.outboxCount()) ?? 0
+            outbox: outbox
         )
     }
 }

@@ -17,14 +17,12 @@ struct BridgeEventSink: NativeEventSink {
         let at = now()
         let tracker = ConversationTracker(encoder: encoder)
         let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: at, raw: nil)
-        var forwarded: [ConversationEvent] = []
-        try store.write(source: source, conversationID: event.conversationID, discoveredBy: "webhook", now: at) { tracked in
+        let (write, forwarded) = try await store.write(source: source, conversationID: event.conversationID, discoveredBy: .webhook, now: at) { tracked in
             let result = tracker.forward(event, to: tracked, observation: observation)
-            forwarded = result.events
-            return ConversationWrite(tracked: result.tracked, records: result.records, poll: tracked.vanished ? .keep : .noLaterThan(at))
+            return (ConversationWrite(tracked: result.tracked, records: result.records, poll: tracked.vanished ? .keep : .noLaterThan(at)), result.events)
         }
         for event in forwarded { metrics.event(event) }
         relayWake.signal()
-        pollers[source]?.pollDueNow()
+        pollers[source]?.scheduled(event.conversationID, by: write)
     }
 }

@@ -38,7 +38,7 @@ final class BridgeHTTPServer: Service, Sendable {
         }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: probes.metricsText())))
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: await probes.metricsText())))
         }
         let application = Application(
             router: router,

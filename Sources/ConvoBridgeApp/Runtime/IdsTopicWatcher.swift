@@ -41,7 +41,7 @@ final class IdsTopicWatcher: Service, Sendable {
     func run() async throws {
         let source = poller.source
         let reader = try KafkaTopicReader(bootstrapServers: bootstrapServers, topic: topic,
-                                          from: .offsets(try store.topicPositions(source: source, topic: topic)), properties: properties)
+                                          from: .offsets(try await store.topicPositions(source: source, topic: topic)), properties: properties)
         try await untilGracefulShutdown {
             for try await record in reader.records() {
                 try await self.consumeWhenWritable(record)
@@ -54,30 +54,30 @@ final class IdsTopicWatcher: Service, Sendable {
         while true {
             try await poller.spaceGate.waitUntilWritable("reading \(topic)", logger: logger)
             do {
-                return try consume(record)
+                return try await consume(record)
             } catch let error as StoreError where error.isDiskFull {
                 continue
             }
         }
     }
 
-    func consume(_ record: ConsumedRecord) throws {
+    func consume(_ record: ConsumedRecord) async throws {
         let position = TopicPosition(topic: topic, partition: record.partition, nextOffset: record.offset + 1)
         guard let id = Self.conversationID(in: record.value) else {
             logger.warning("record names no conversation id; skipped", metadata: ["partition": "\(record.partition)", "offset": "\(record.offset)"])
-            try store.advance(source: poller.source, to: position)
+            try await store.advance(source: poller.source, to: position)
             return
         }
         if let problem = poller.reader.problem(withConversationID: id) {
             logger.warning("record names an invalid conversation id; skipped", metadata: ["offset": "\(record.offset)", "problem": "\(problem)"])
-            try store.advance(source: poller.source, to: position)
+            try await store.advance(source: poller.source, to: position)
             return
         }
         let at = now()
-        try store.write(source: poller.source, conversationID: id, discoveredBy: "ids_topic", now: at, position: position) { tracked in
+        let write = try await store.write(source: poller.source, conversationID: id, discoveredBy: .idsTopic, now: at, position: position) { tracked in
             ConversationWrite(tracked: tracked, poll: tracked.vanished ? .keep : .noLaterThan(at))
         }
-        poller.pollDueNow()
+        poller.scheduled(id, by: write)
     }
 
     /// The id in a record's value: the text itself, or the `id` / `conversation_id` / `conversationId` of a JSON object.

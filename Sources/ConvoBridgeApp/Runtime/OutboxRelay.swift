@@ -39,7 +39,7 @@ final class OutboxRelay: Service, Sendable {
 
     func run() async throws {
         var failures = 0
-        let pending = try store.outboxCount()
+        let pending = try await store.outboxCount()
         if pending > 0 { logger.info("publishing the outbox left from the previous run first", metadata: ["entries": "\(pending)"]) }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let published = try await publishBatch()
@@ -60,9 +60,9 @@ final class OutboxRelay: Service, Sendable {
         let leftover = acknowledgedNotRemoved.withLock { $0 }
         if !leftover.isEmpty {
             try await spaceGate.waitUntilWritable("publishing", logger: logger)
-            guard remove(leftover) else { return (0, true) }
+            guard await remove(leftover) else { return (0, true) }
         }
-        let entries = try store.pendingOutbox(limit: batchSize)
+        let entries = try await store.pendingOutbox(limit: batchSize)
         guard !entries.isEmpty else { return (0, false) }
         let started = ContinuousClock.now
         let reports = try await publisher.publish(entries.map(\.record))
@@ -79,7 +79,7 @@ final class OutboxRelay: Service, Sendable {
                 if !key.isEmpty { blockedKeys.insert(key) }
             }
         }
-        _ = remove(acknowledged)
+        _ = await remove(acknowledged)
         metrics.published(acknowledged.count, delivery: delivery)
         if acknowledged.count < entries.count { metrics.deliveryFailed(entries.count - acknowledged.count) }
         counters.withLock {
@@ -94,9 +94,9 @@ final class OutboxRelay: Service, Sendable {
     }
 
     /// Deletes acknowledged entries; when the store refuses (its disk is full), keeps their ids to delete later.
-    private func remove(_ ids: [Int64]) -> Bool {
+    private func remove(_ ids: [Int64]) async -> Bool {
         do {
-            try store.removeOutbox(ids: ids)
+            try await store.removeOutbox(ids: ids)
             acknowledgedNotRemoved.withLock { $0 = [] }
             return true
         } catch {
@@ -110,7 +110,7 @@ final class OutboxRelay: Service, Sendable {
     private func drain() async throws {
         let deadline = ContinuousClock.now + drainDeadline
         while ContinuousClock.now < deadline {
-            let remaining = try store.outboxCount()
+            let remaining = try await store.outboxCount()
             guard remaining > 0 else { return logger.info("outbox drained") }
             let result = try await withThrowingTaskGroup(of: (count: Int, failed: Bool)?.self) { group in
                 group.addTask { try await self.publishBatch() }
@@ -124,7 +124,7 @@ final class OutboxRelay: Service, Sendable {
             }
             guard let result, !result.failed else { break }
         }
-        let left = (try? store.outboxCount()) ?? -1
+        let left = (try? await store.outboxCount()) ?? -1
         if left > 0 { logger.warning("shutdown deadline reached; the rest of the outbox is published on the next start", metadata: ["entries": "\(left)"]) }
     }
 }

@@ -3,48 +3,63 @@ import ConvoBridgeHTTP
 import ConvoBridgeStore
 import Foundation
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 
-/// Watches one source of any platform: polls each watched conversation when its schedule says so (the platform's
-/// ``ConversationReader``), discovers conversations from its list endpoint when it has one (``ConversationLister``),
-/// and turns every answer into stored snapshots and outbox events in one transaction.
+/// The poll engine of one source, of any platform: polls each owned conversation when its schedule says so (the
+/// platform's ``ConversationReader``), discovers conversations from its list endpoint when it has one
+/// (``ConversationLister``), and turns every answer into stored snapshots and outbox events.
 ///
-/// A failed or unreadable answer never advances the snapshot: the conversation is retried with backoff. While the
-/// outbox holds more than `maxBacklog` entries (Kafka is down or slow), polling pauses; nothing is dropped.
+/// A continuous pipeline: the schedule (``PollScheduler``) lives in memory, and the dispatcher hands the most
+/// overdue conversation to a worker the moment one is free and the source's pacer gives a turn; no batch waits for
+/// its slowest poll. A failed attempt goes back into the schedule with its backoff; no worker sleeps on a retry.
+/// Answers are stored through the store's group commit; an answer identical to the last one applied costs no
+/// store access at all, and its schedule is saved lazily.
+///
+/// A failed or unreadable answer never advances the snapshot. While the outbox holds more than `maxBacklog`
+/// entries (Kafka is down or slow), polling pauses; nothing is dropped.
 final class SourcePoller: Service, Sendable {
     let settings: BridgeConfiguration.Source
     let reader: any ConversationReader
-    private let lister: (any ConversationLister)?
+    let lister: (any ConversationLister)?
     /// Whether a conversation seen in the list for the first time is read in full before it is recorded (Jelou's
     /// Advisor list lacks fields Get Conversation has; Chatvolt's list items are complete).
-    private let readsNewlyListed: Bool
+    let readsNewlyListed: Bool
     /// The fields both endpoints report: of an answer overtaken by a newer one, only the others are still news.
-    private let sharedCoverage: Set<SnapshotField>
-    private let http: SourceHTTPClient
-    private let store: BridgeStore
+    let sharedCoverage: Set<SnapshotField>
+    let http: SourceHTTPClient
+    let store: BridgeStore
     let spaceGate: StoreSpaceGate
-    private let tracker: ConversationTracker
-    private let time: TimeSource
-    private let maxBacklog: Int
-    private let outboxWritten: @Sendable () -> Void
-    private let metrics: BridgeMetrics
-    private let logger: Logger
-    private let startedAt: Timestamp
-    private let lastSuccess = Mutex<Timestamp?>(nil)
-    private let lastFailure = Mutex<Timestamp?>(nil)
-    private let paused = Mutex(false)
-    private let random = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
-    private let counters = Mutex(PollerStatistics())
+    let tracker: ConversationTracker
+    let time: TimeSource
+    let maxBacklog: Int
+    let outboxWritten: @Sendable () -> Void
+    let metrics: BridgeMetrics
+    let sourceMetrics: BridgeMetrics.SourceMetrics
+    let logger: Logger
+    let startedAt: Timestamp
+    let lastSuccess = Mutex<Timestamp?>(nil)
+    let lastFailure = Mutex<Timestamp?>(nil)
+    private let operatorPause = Mutex(false)
+    let random = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
+    let counters = Mutex(PollerStatistics())
+    let engine = Mutex(PollEngineState())
+    let lags = Mutex(RecentLags())
+    /// Wakes the dispatcher: a conversation became due early (webhook, operator, discovery) or a worker is free.
     let wake = WakeSignal()
-    /// How often the loop looks for due polls when nothing wakes it.
+    /// The longest the dispatcher sleeps without looking again (a wall clock that moves, a lost wake-up).
     private let tick: Duration
+    /// How often schedules that changed without a row write are saved.
+    private let scheduleFlushInterval: Duration
 
     init(settings: BridgeConfiguration.Source, http: SourceHTTPClient, redactor: SecretRedactor, store: BridgeStore,
          encoder: CloudEventEncoder, time: TimeSource, maxBacklog: Int, tick: Duration = .milliseconds(200),
+         scheduleFlushInterval: Duration = .seconds(5),
          outboxWritten: @escaping @Sendable () -> Void, metrics: BridgeMetrics, logger: Logger) {
         self.settings = settings
         self.metrics = metrics
+        self.sourceMetrics = metrics.sourceMetrics(settings.name)
         self.startedAt = time.wallClock
         self.http = http
         let clients = PlatformClients(source: settings, http: http, redactor: redactor)
@@ -59,6 +74,7 @@ final class SourcePoller: Service, Sendable {
         self.time = time
         self.maxBacklog = maxBacklog
         self.tick = tick
+        self.scheduleFlushInterval = scheduleFlushInterval
         self.outboxWritten = outboxWritten
         var logger = logger
         logger[metadataKey: "source"] = "\(settings.name)"
@@ -70,30 +86,53 @@ final class SourcePoller: Service, Sendable {
     var statistics: PollerStatistics { counters.withLock { $0 } }
 
     func run() async throws {
-        let now = time.wallClock
-        for id in settings.conversationIDs {
-            try store.write(source: source, conversationID: id, discoveredBy: "config", now: now) { tracked in
-                ConversationWrite(tracked: tracked, poll: tracked.vanished ? .keep : .noLaterThan(now))
-            }
-        }
+        try await loadSchedule()
         try await untilGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await self.pollLoop() }
+                group.addTask { try await self.dispatchLoop() }
+                group.addTask { try await self.flushLoop() }
                 if let lister = self.lister, let discovery = self.settings.discovery {
                     group.addTask { try await self.discoveryLoop(lister, discovery) }
                 }
                 try await group.waitForAll()
             }
         }
+        // Polls in flight were cancelled and went back into the schedule: save it for the next start.
+        try? await flushSchedule()
     }
 
-    // MARK: Polling
+    /// Adds the configured conversations, then takes on every conversation of the source the store knows.
+    private func loadSchedule() async throws {
+        let now = time.wallClock
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in settings.conversationIDs {
+                group.addTask {
+                    try await self.store.write(source: self.source, conversationID: id, discoveredBy: .configuration, now: now) { tracked in
+                        ConversationWrite(tracked: tracked, poll: tracked.vanished ? .keep : .noLaterThan(now))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let scheduled = try await store.scheduledConversations(source: source)
+        engine.withLock { engine in
+            for conversation in scheduled {
+                engine.memos[conversation.conversationID] = PollEngineState.Memo(
+                    facts: conversation.facts, hasSnapshot: conversation.hasSnapshot, consecutiveFailures: conversation.consecutiveFailures)
+                engine.scheduler.own(conversation.conversationID, dueAt: conversation.nextPollAt)
+            }
+        }
+        logger.info("schedule loaded", metadata: ["conversations": "\(scheduled.count)",
+                                                  "scheduled": "\(scheduled.count { $0.nextPollAt != nil })"])
+    }
+
+    // MARK: Dispatching
 
     /// Waits while the outbox holds more than `maxBacklog` entries: Kafka is down or slower than the platforms.
-    private func waitForBacklog() async throws {
+    func waitForBacklog() async throws {
         var paused = false
         while true {
-            let backlog = try store.outboxCount()
+            let backlog = try await store.outboxCount()
             guard backlog > maxBacklog else {
                 if paused { logger.notice("polling resumed", metadata: ["outbox": "\(backlog)"]) }
                 return
@@ -106,179 +145,119 @@ final class SourcePoller: Service, Sendable {
     }
 
     /// An operator paused this source (admin API): no polls and no discovery until resumed; webhooks still land.
-    var isPaused: Bool { paused.withLock { $0 } }
+    var isPausedByOperator: Bool { operatorPause.withLock { $0 } }
 
     func setPaused(_ value: Bool) {
-        paused.withLock { $0 = value }
+        operatorPause.withLock { $0 = value }
         logger.notice(value ? "source paused by an operator" : "source resumed by an operator")
         wake.signal()
     }
 
-    private func waitWhilePaused() async {
-        while isPaused && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(200)) }
+    func waitWhilePaused() async {
+        while isPausedByOperator && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(200)) }
     }
 
-    private func pollLoop() async throws {
+    /// Hands due conversations to workers: at most `max_concurrent` in flight, each started when the pacer gives
+    /// the source its turn, most overdue first.
+    private func dispatchLoop() async throws {
+        let maxInFlight = http.policy.maxConcurrentRequests
+        var lastBacklogCheck = ContinuousClock.now - .seconds(1)
+        try await withThrowingDiscardingTaskGroup { workers in
+            while !Task.isCancelled {
+                await waitWhilePaused()
+                try await spaceGate.waitUntilWritable("polling", logger: logger)
+                // The outbox is counted at most a few times a second, not once a poll.
+                if ContinuousClock.now - lastBacklogCheck > .milliseconds(250) {
+                    try await waitForBacklog()
+                    lastBacklogCheck = .now
+                }
+                let now = time.wallClock
+                let (earliest, inFlight) = engine.withLock { ($0.scheduler.earliestDue(), $0.scheduler.inFlightCount) }
+                if inFlight >= maxInFlight {
+                    await wake.wait(timeout: tick, clock: ContinuousClock())
+                    continue
+                }
+                guard let earliest, earliest <= now else {
+                    let untilDue = earliest.map { Duration.milliseconds($0.millisecondsSinceEpoch - now.millisecondsSinceEpoch) } ?? tick
+                    await wake.wait(timeout: min(tick, untilDue), clock: ContinuousClock())
+                    continue
+                }
+                try await http.waitForTurn()
+                let startedAt = time.wallClock
+                guard case .poll(let id, let dueAt) = engine.withLock({ $0.scheduler.next(now: startedAt) }) else { continue }
+                let lag = Duration.milliseconds(max(0, startedAt.millisecondsSinceEpoch - dueAt.millisecondsSinceEpoch))
+                sourceMetrics.pollLag.record(lag)
+                lags.withLock { $0.record(lag) }
+                workers.addTask {
+                    await SourceHTTPClient.$turnTaken.withValue(true) { await self.poll(id) }
+                    self.wake.signal()
+                }
+            }
+        }
+    }
+
+    /// Saves, every `scheduleFlushInterval`, the schedules that changed without a row write.
+    private func flushLoop() async throws {
         while !Task.isCancelled {
-            await waitWhilePaused()
-            try await spaceGate.waitUntilWritable("polling", logger: logger)
-            try await waitForBacklog()
-            let due = try store.duePolls(source: source, now: time.wallClock, limit: http.policy.maxConcurrentRequests * 4)
-            if due.isEmpty {
-                await wake.wait(timeout: tick, clock: ContinuousClock())
-                continue
-            }
-            await withTaskGroup(of: Void.self) { group in
-                var next = due.makeIterator()
-                for _ in 0..<min(due.count, http.policy.maxConcurrentRequests) {
-                    if let id = next.next() { group.addTask { await self.poll(id) } }
-                }
-                while await group.next() != nil {
-                    if let id = next.next() { group.addTask { await self.poll(id) } }
-                }
-            }
-        }
-    }
-
-    /// Polls one conversation and records the answer. Errors are counted and logged, never thrown: one bad
-    /// conversation or answer must not stop the others.
-    func poll(_ conversationID: String) async {
-        // The store's disk filled up since this batch was read: the answer could not be kept, so do not ask.
-        guard !store.isDiskFull else { return }
-        let requestedAt = time.wallClock
-        let outcome: ConversationTracker.Outcome
-        do {
-            switch try await reader.fetch(conversationID: conversationID) {
-            case .found(let observed): outcome = .observed(observed)
-            case .notFound: outcome = .notFound
-            }
-        } catch is CancellationError {
-            return
-        } catch {
-            await recordFailure(conversationID, error)
-            return
-        }
-        do {
-            try record(outcome, conversationID: conversationID, requestedAt: requestedAt, discoveredBy: "poll")
-        } catch {
-            logger.error("could not store an observation; it will be polled again", metadata: ["conversation_id": "\(conversationID)", "error": "\(error)"])
-        }
-    }
-
-    private func record(_ outcome: ConversationTracker.Outcome, conversationID: String, requestedAt: Timestamp, discoveredBy: String) throws {
-        let now = time.wallClock
-        let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: now, raw: outcome.raw)
-        var applied: (before: ConversationSnapshot?, result: ConversationTracker.Result)?
-        let written = try store.write(source: source, conversationID: conversationID, discoveredBy: discoveredBy, now: now) { tracked in
-            // A newer request's answer was applied meanwhile (a poll racing a discovery walk): of this one, only what
-            // the other endpoint cannot know is still news. Applying the rest would move the state back and invent
-            // a transition.
-            if tracked.isStale(requestedAt: requestedAt) {
-                guard case .observed(let observed) = outcome else { return ConversationWrite(tracked: tracked, poll: .keep) }
-                let result = tracker.apply(.observed(observed.excluding(sharedCoverage)), to: tracked, observation: observation)
-                applied = (tracked.snapshot, result)
-                return ConversationWrite(tracked: result.tracked, records: result.records, poll: .keep)
-            }
-            var result = tracker.apply(outcome, to: tracked, observation: observation)
-            result.tracked.lastObservedAt = requestedAt
-            applied = (tracked.snapshot, result)
-            let next = random.withLock { settings.schedule.nextPoll(of: result.tracked, now: now, using: &$0) }
-            // Unscheduled while this poll was in flight (an operator removed it): the answer counts, the removal stays.
-            if discoveredBy == "poll" && !tracked.isScheduled && tracked.snapshot != nil {
-                return ConversationWrite(tracked: result.tracked, records: result.records, poll: .keep)
-            }
-            return ConversationWrite(tracked: result.tracked, records: result.records, poll: next.map(PollPlan.at) ?? .retire)
-        }
-        counters.withLock {
-            $0.polls += 1
-            $0.events += written.records.count(where: { $0.topic != tracker.encoder.configuration.stateTopic })
-        }
-        lastSuccess.withLock { $0 = max($0 ?? now, now) }
-        metrics.pollSucceeded(source: source, at: now)
-        if let applied {
-            for event in applied.result.events { metrics.event(event) }
-            let key = "time_replied_operator_ms"
-            if applied.before?.attributes[key] == nil || applied.before?.attributes[key] == .null,
-               let replied = applied.result.tracked.snapshot?.attributes[key]?.int64Value {
-                metrics.operatorFirstReply(source: source, milliseconds: replied)
-            }
-        }
-        if !written.records.isEmpty { outboxWritten() }
-    }
-
-    /// Counts a request that gave no observation, for statistics, metrics and readiness.
-    private func countFailure(_ error: any Error) {
-        let kind = (error as? SourceError)?.kind ?? "other"
-        counters.withLock { $0.failures[kind, default: 0] += 1 }
-        lastFailure.withLock { $0 = time.wallClock }
-        metrics.pollFailed(source: source, kind: kind)
-    }
-
-    private func recordFailure(_ conversationID: String, _ error: any Error) async {
-        countFailure(error)
-        let now = time.wallClock
-        do {
-            try store.write(source: source, conversationID: conversationID, discoveredBy: "poll", now: now) { tracked in
-                var tracked = tracked
-                tracked.consecutiveFailures += 1
-                var retryAt = random.withLock { settings.schedule.nextPollAfterFailure(failures: tracked.consecutiveFailures, now: now, using: &$0) }
-                if case .circuitOpen(let retryIn)? = error as? SourceError {
-                    retryAt = max(retryAt, now.adding(milliseconds: retryIn.wholeMilliseconds))
-                }
-                return ConversationWrite(tracked: tracked, poll: .at(retryAt))
-            }
-        } catch {
-            logger.error("could not store a failed poll", metadata: ["conversation_id": "\(conversationID)", "error": "\(error)"])
-        }
-        logger.warning("poll failed; the snapshot is unchanged and the conversation will be polled again",
-                       metadata: ["conversation_id": "\(conversationID)", "error": "\(error)"])
-    }
-
-    // MARK: Discovery
-
-    private func discoveryLoop(_ lister: any ConversationLister, _ settings: BridgeConfiguration.Discovery) async throws {
-        while !Task.isCancelled {
-            await waitWhilePaused()
-            try await spaceGate.waitUntilWritable("discovery", logger: logger)
-            try await waitForBacklog()
-            await discover(lister, settings)
-            try await time.sleep(for: settings.interval)
-        }
-    }
-
-    /// One walk of the list endpoint over the sliding window. Where listed conversations are partial (Jelou's
-    /// Advisor list), one seen for the first time is read in full at once, so that its `conversation.discovered`
-    /// carries everything both endpoints know.
-    func discover(_ lister: any ConversationLister, _ settings: BridgeConfiguration.Discovery) async {
-        let requestedAt = time.wallClock
-        let range = settings.window.range(previousEnd: (try? store.discoveryWindowEnd(source: source)) ?? nil, now: requestedAt)
-        let listed: [ObservedConversation]
-        do {
-            listed = try await lister.list(range: range)
-        } catch is CancellationError {
-            return
-        } catch {
-            countFailure(error)
-            logger.warning("discovery failed; the window will be asked again", metadata: ["error": "\(error)"])
-            return
-        }
-        var allStored = true
-        for observed in listed {
-            var observation = observed
-            if readsNewlyListed, (try? store.conversation(source: source, conversationID: observed.conversationID))??.snapshot == nil,
-               case .found(let full)? = try? await reader.fetch(conversationID: observed.conversationID) {
-                observation = observed.combined(with: full)
-            }
+            try await time.sleep(for: scheduleFlushInterval)
             do {
-                try record(.observed(observation), conversationID: observed.conversationID, requestedAt: requestedAt, discoveredBy: "discovery")
+                try await flushSchedule()
             } catch {
-                allStored = false
-                logger.error("could not store a discovered conversation; the window will be asked again", metadata: ["conversation_id": "\(observed.conversationID)", "error": "\(error)"])
+                logger.warning("could not save the schedule; it is kept in memory and saved later", metadata: ["error": "\(error)"])
             }
         }
-        counters.withLock { $0.discoveries += 1 }
-        // The window moves on only once everything it listed is stored, so a refused write cannot lose a discovery.
-        if allStored { try? store.setDiscoveryWindowEnd(source: source, range.end) }
+    }
+
+    func flushSchedule() async throws {
+        let dirty = engine.withLock { $0.takeDirty() }
+        guard !dirty.isEmpty else { return }
+        do {
+            try await store.persistSchedule(source: source, dirty)
+        } catch {
+            engine.withLock { engine in for entry in dirty { engine.dirty.insert(entry.conversationID) } }
+            throw error
+        }
+    }
+
+    // MARK: Asked from outside (webhooks, the admin API, the ids topic)
+
+    /// Applies what a write made elsewhere says of a conversation's schedule.
+    func scheduled(_ conversationID: String, by write: ConversationWrite) {
+        guard !write.tracked.vanished else { return }
+        engine.withLock { engine in
+            if engine.memos[conversationID] == nil {
+                engine.memos[conversationID] = PollEngineState.Memo(facts: PollFacts(write.tracked), hasSnapshot: write.tracked.snapshot != nil)
+            }
+            switch write.poll {
+            case .keep: break
+            case .at(let at), .noLaterThan(let at): engine.scheduler.schedule(conversationID, noLaterThan: at)
+            case .retire: engine.scheduler.retire(conversationID)
+            }
+        }
+        wake.signal()
+    }
+
+    /// Every scheduled conversation due now (an operator's "poll the source"); returns how many.
+    func pollAllNow() -> Int {
+        let now = time.wallClock
+        defer { wake.signal() }
+        return engine.withLock { $0.scheduler.scheduleAll(noLaterThan: now) }
+    }
+
+    /// A webhook or an operator scheduled a conversation for now: look for due polls without waiting for the tick.
+    func pollDueNow() {
+        wake.signal()
+    }
+
+    /// The schedule's counts now, for metrics and status.
+    func scheduleCounts() -> ScheduleCounts {
+        let now = time.wallClock
+        let lag = lags.withLock { $0.percentiles() }
+        return engine.withLock { engine in
+            ScheduleCounts(owned: engine.scheduler.ownedCount, scheduled: engine.scheduler.scheduledCount,
+                           inFlight: engine.scheduler.inFlightCount, dueNow: engine.scheduler.dueCount(now: now),
+                           lagP50: lag.p50, lagP99: lag.p99)
+        }
     }
 
     /// Whether the source answers: its credentials are not being refused, and it gave an answer within `staleAfter`
@@ -290,15 +269,10 @@ final class SourcePoller: Service, Sendable {
         let reference = last ?? startedAt
         let failingSince = lastFailure.withLock { $0 }.map { $0 > reference } ?? false
         let fresh = !failingSince || now.millisecondsSinceEpoch - reference.millisecondsSinceEpoch <= staleAfter.wholeMilliseconds
-        let paused = http.isPaused
-        metrics.setCircuitOpen(source: source, paused)
+        let circuitOpen = http.isPaused
+        metrics.setCircuitOpen(source: source, circuitOpen)
         // A source an operator paused is not polled on purpose: it does not make the bridge unready.
-        return SourceHealth(source: source, ready: (fresh || isPaused) && !paused, circuitOpen: paused, lastSuccess: last)
-    }
-
-    /// A webhook scheduled a conversation for now (in the store): look for due polls without waiting for the tick.
-    func pollDueNow() {
-        wake.signal()
+        return SourceHealth(source: source, ready: (fresh || isPausedByOperator) && !circuitOpen, circuitOpen: circuitOpen, lastSuccess: last)
     }
 }
 
@@ -310,18 +284,43 @@ struct SourceHealth: Sendable, Hashable {
     var lastSuccess: Timestamp?
 }
 
+/// A source's schedule now.
+struct ScheduleCounts: Sendable, Hashable {
+    var owned: Int
+    var scheduled: Int
+    var inFlight: Int
+    var dueNow: Int
+    /// How late recent polls started (the last 1,024), nil before the first.
+    var lagP50: Duration?
+    var lagP99: Duration?
+}
+
 /// What a source's poller has done since start.
 struct PollerStatistics: Sendable, Hashable {
     var polls = 0
+    /// Answers identical to the last one applied (no store access).
+    var unchanged = 0
     var events = 0
     var discoveries = 0
+    /// Conversations first seen in a list page.
+    var discovered = 0
     var backlogPauses = 0
     var failures: [String: Int] = [:]
 }
 
-extension ConversationTracker.Outcome {
-    var raw: JSONValue? {
-        if case .observed(let observed) = self { return observed.raw }
-        return nil
+/// The lags of the most recent polls, for `status`.
+struct RecentLags: Sendable {
+    private var ring = [Duration](repeating: .zero, count: 1024)
+    private var count = 0
+
+    mutating func record(_ lag: Duration) {
+        ring[count % ring.count] = lag
+        count += 1
+    }
+
+    func percentiles() -> (p50: Duration?, p99: Duration?) {
+        guard count > 0 else { return (nil, nil) }
+        let sorted = ring.prefix(min(count, ring.count)).sorted()
+        return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)])
     }
 }

@@ -20,7 +20,7 @@ struct StoreSpaceGate: Sendable {
         logger.error("\(work) paused: the store's disk is full (or below store.min_free_space); nothing is lost, it resumes when space is freed",
                      metadata: ["store": "\(store.path)", "free_bytes": "\(store.freeBytes.map(String.init) ?? "unknown")",
                                 "min_free_bytes": "\(store.minimumFreeBytes)"])
-        while !store.probeWritable() {
+        while !(await store.probeWritable()) {
             try await time.sleep(for: probeInterval)
         }
         logger.notice("\(work) resumed: the store can write again", metadata: ["store": "\(store.path)"])

@@ -23,11 +23,53 @@ extension ConversationReader {
     public func problem(withConversationID conversationID: String) -> String? { nil }
 }
 
+/// Where a walk of a list endpoint stands: the page to ask next, and the platform's cursor for it where the
+/// platform pages by cursor (Chatvolt) rather than by number (Jelou's Advisor list).
+public struct ListCursor: Sendable, Hashable {
+    /// 1 for the first page.
+    public var page: Int
+    public var token: String?
+
+    public init(page: Int = 1, token: String? = nil) {
+        self.page = page
+        self.token = token
+    }
+
+    public static let first = ListCursor()
+}
+
+/// One page of a list endpoint: its conversations, and where the next page is (nil after the last).
+public struct ListPage: Sendable, Hashable {
+    public var conversations: [ObservedConversation]
+    public var next: ListCursor?
+
+    public init(conversations: [ObservedConversation], next: ListCursor?) {
+        self.conversations = conversations
+        self.next = next
+    }
+}
+
 /// A platform's list endpoint, for discovering conversations created or attended in a time window.
 public protocol ConversationLister: Sendable {
     /// The snapshot fields a listed conversation reports.
     var coverage: Set<SnapshotField> { get }
 
-    /// Every conversation of `range`, each once. A page that fails fails the whole list.
-    func list(range: SlidingWindow.Range) async throws -> [ObservedConversation]
+    /// One page of `range`. A failed page can be asked again with the same cursor: a walk resumes where it failed.
+    /// - Throws: ``SourceError``; `.invalidPayload` past the lister's page limit.
+    func page(_ cursor: ListCursor, of range: SlidingWindow.Range) async throws -> ListPage
+}
+
+extension ConversationLister {
+    /// Every conversation of `range`, each once (the last page's version wins if paging shifted it). A page that
+    /// fails fails the whole list: for tools and tests; the poll engine walks page by page.
+    public func list(range: SlidingWindow.Range) async throws -> [ObservedConversation] {
+        var conversations: [ObservedConversation] = []
+        var cursor: ListCursor? = .first
+        while let current = cursor {
+            let page = try await page(current, of: range)
+            conversations += page.conversations
+            cursor = page.next
+        }
+        return conversations.keepingLastOfEachConversation()
+    }
 }

@@ -5,13 +5,13 @@ public enum SourceError: Error, Sendable, Hashable, CustomStringConvertible {
     case unauthorized(status: Int, detail: String)
     /// The breaker is open after repeated refusals; the next probe may go out after `retryIn`.
     case circuitOpen(retryIn: Duration)
-    /// 429 still, after every retry.
-    case rateLimited(detail: String)
-    /// Any other status the adapter cannot use (400, 422, 500, a 503 after every retry…).
+    /// 429: the platform asks the source to slow down, and not to ask again before `retryAfter` when it said.
+    case rateLimited(detail: String, retryAfter: Duration?)
+    /// Any other status the adapter cannot use (400, 422, 500, a gateway's 502/503/504…).
     case httpStatus(Int, detail: String)
-    /// Connect failure, reset, TLS failure… after every retry.
+    /// Connect failure, reset, TLS failure…
     case transport(String)
-    /// No complete response within the request timeout, after every retry.
+    /// No complete response (connect, headers and body) within the request's deadline.
     case timeout(Duration)
     /// The body was larger than the configured cap; it was not read further.
     case responseTooLarge(limit: Int)
@@ -22,7 +22,8 @@ public enum SourceError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .unauthorized(let status, let detail): "credentials refused (HTTP \(status)): \(detail)"
         case .circuitOpen(let retryIn): "source paused after repeated credential refusals; next probe in \(retryIn)"
-        case .rateLimited(let detail): "rate limited (HTTP 429) after every retry: \(detail)"
+        case .rateLimited(let detail, let retryAfter):
+            "rate limited (HTTP 429\(retryAfter.map { ", retry after \($0)" } ?? "")): \(detail)"
         case .httpStatus(let status, let detail): "HTTP \(status): \(detail)"
         case .transport(let detail): "transport error: \(detail)"
         case .timeout(let limit): "no response within \(limit)"
@@ -32,6 +33,12 @@ public enum SourceError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A short, stable label for metrics and counters.
+    /// How long the platform asked not to be asked again, when it said.
+    public var retryAfter: Duration? {
+        if case .rateLimited(_, let retryAfter) = self { return retryAfter }
+        return nil
+    }
+
     public var kind: String {
         switch self {
         case .unauthorized: "unauthorized"

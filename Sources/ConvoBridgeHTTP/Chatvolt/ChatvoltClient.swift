@@ -54,34 +54,33 @@ public struct ChatvoltClient: ConversationReader, ConversationLister {
         return JSONWriter.string(.object(["lastCreatedAt": .string(createdAt), "lastId": .string(id)]))
     }
 
-    public func list(range: SlidingWindow.Range) async throws -> [ObservedConversation] {
-        var conversations: [ObservedConversation] = []
-        var cursor: String?
-        for page in 1...maxPages {
-            let response = try await http.send(SourceRequest(operation: "list-conversations", method: .get,
-                                                             url: listURL(range: range, cursor: cursor), headers: token.headers))
-            guard response.status == 200 else { throw response.failure(redactor: redactor, explanation: Self.explanation(response)) }
-            let body = try response.json(context: "chatvolt list-conversations")
-            guard let items = body.arrayValue else {
-                throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations", problem: "expected an array, found \(body.kindName)"))
-            }
-            for (index, item) in items.enumerated() {
-                do {
-                    conversations.append(try ChatvoltConversationPayload.observation(from: item))
-                } catch {
-                    throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations page \(page)", path: "[\(index)].\(error.path)",
-                                                                  problem: error.problem))
-                }
-            }
-            guard items.count == pageSize, let last = items.last else { return conversations.keepingLastOfEachConversation() }
-            guard let next = Self.cursor(after: last) else {
-                throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations", path: "[\(items.count - 1)]",
-                                                              problem: "the last item has no id or createdAt to page on"))
-            }
-            cursor = next
+    public func page(_ cursor: ListCursor, of range: SlidingWindow.Range) async throws -> ListPage {
+        guard cursor.page <= maxPages else {
+            throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations", path: "",
+                                                          problem: "more than max_pages (\(maxPages)) pages of \(pageSize); shorten the lookback or raise max_pages"))
         }
-        throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations", path: "",
-                                                      problem: "more than max_pages (\(maxPages)) pages of \(pageSize); shorten the lookback or raise max_pages"))
+        let response = try await http.send(SourceRequest(operation: "list-conversations", method: .get,
+                                                         url: listURL(range: range, cursor: cursor.token), headers: token.headers))
+        guard response.status == 200 else { throw response.failure(redactor: redactor, explanation: Self.explanation(response)) }
+        let body = try response.json(context: "chatvolt list-conversations")
+        guard let items = body.arrayValue else {
+            throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations", problem: "expected an array, found \(body.kindName)"))
+        }
+        var conversations: [ObservedConversation] = []
+        for (index, item) in items.enumerated() {
+            do {
+                conversations.append(try ChatvoltConversationPayload.observation(from: item))
+            } catch {
+                throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations page \(cursor.page)", path: "[\(index)].\(error.path)",
+                                                              problem: error.problem))
+            }
+        }
+        guard items.count == pageSize, let last = items.last else { return ListPage(conversations: conversations, next: nil) }
+        guard let next = Self.cursor(after: last) else {
+            throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations", path: "[\(items.count - 1)]",
+                                                          problem: "the last item has no id or createdAt to page on"))
+        }
+        return ListPage(conversations: conversations, next: ListCursor(page: cursor.page + 1, token: next))
     }
 
     /// Chatvolt's `{"error": "…"}` body, when it sent one.

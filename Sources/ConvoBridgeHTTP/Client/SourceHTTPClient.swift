@@ -5,12 +5,15 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// Sends one source's requests through the shared pool, politely: a token-bucket rate limit and a concurrency cap,
-/// retries with exponential backoff and full jitter (honouring `Retry-After`) for 429/502/503/504, connect errors
-/// and timeouts, and a circuit breaker that pauses the source after repeated 401/403.
+/// Sends one source's requests through the shared pool, politely: one ``SourcePacer`` for the whole source (a
+/// token bucket that a 429 slows for its `Retry-After`), a concurrency cap, one deadline per attempt covering
+/// connect, headers and body, and a circuit breaker that pauses the source after repeated 401/403.
 ///
-/// Time comes from an injected ``TimeSource``, so tests drive backoff and rate limits without sleeping. Error
-/// texts and log lines go through the source's ``SecretRedactor``; headers are never logged.
+/// Each call is one attempt: a failure is thrown at once, and the caller reschedules it (the poll engine puts it
+/// back into its schedule with a backoff), so no task sleeps on a retry while holding a request slot.
+///
+/// Time comes from an injected ``TimeSource``, so tests drive pacing and deadlines without sleeping. Error texts
+/// and log lines go through the source's ``SecretRedactor``; headers are never logged.
 public final class SourceHTTPClient: Sendable {
     public let sourceName: String
     public let policy: SourceHTTPPolicy
@@ -18,12 +21,15 @@ public final class SourceHTTPClient: Sendable {
     private let time: TimeSource
     private let redactor: SecretRedactor
     private let logger: Logger
-    private let bucket: Mutex<TokenBucket>
+    private let pacer: Mutex<SourcePacer>
     private let breaker: Mutex<CircuitBreaker>
-    private let random: Mutex<SplitMix64>
     private let counters = Mutex(SourceHTTPStatistics())
     private let permits: AsyncSemaphore
     private let observer: (any SourceHTTPObserver)?
+
+    /// Set by a caller that already waited for this request's turn (``waitForTurn()``), so the request is not
+    /// paced twice: the poll engine takes the turn before it picks which conversation to poll.
+    @TaskLocal public static var turnTaken = false
 
     public init(
         sourceName: String,
@@ -32,8 +38,7 @@ public final class SourceHTTPClient: Sendable {
         time: TimeSource,
         redactor: SecretRedactor,
         logger: Logger,
-        observer: (any SourceHTTPObserver)? = nil,
-        randomSeed: UInt64 = UInt64.random(in: .min ... .max)
+        observer: (any SourceHTTPObserver)? = nil
     ) {
         self.observer = observer
         self.sourceName = sourceName
@@ -44,9 +49,8 @@ public final class SourceHTTPClient: Sendable {
         var logger = logger
         logger[metadataKey: "source"] = "\(sourceName)"
         self.logger = logger
-        self.bucket = Mutex(TokenBucket(rate: policy.requestsPerSecond, burst: policy.burst, now: time.elapsed))
+        self.pacer = Mutex(SourcePacer(rate: policy.requestsPerSecond, burst: policy.burst, slowedFactor: policy.rateLimitedFactor, now: time.elapsed))
         self.breaker = Mutex(CircuitBreaker(failureThreshold: policy.authFailureThreshold, probeInterval: policy.authProbeInterval))
-        self.random = Mutex(SplitMix64(seed: randomSeed))
         self.permits = AsyncSemaphore(permits: policy.maxConcurrentRequests)
     }
 
@@ -56,55 +60,78 @@ public final class SourceHTTPClient: Sendable {
     /// Whether the credentials are being refused (the circuit is open).
     public var isPaused: Bool { breaker.withLock { $0.isOpen } }
 
-    /// Sends `request`, retrying what is worth retrying, and returns the first answer that is final: a success or
-    /// a status the caller must interpret (404, 400, 500…). 401/403 feed the circuit breaker and are returned too.
+    /// Whether a 429 is slowing the source now.
+    public var isSlowed: Bool {
+        let now = time.elapsed
+        return pacer.withLock { $0.isSlowed(now: now) }
+    }
+
+    /// Waits until the source may send its next request (the token bucket, slowed after 429s).
+    public func waitForTurn() async throws {
+        let now = time.elapsed
+        let wait = pacer.withLock { $0.reserve(now: now) }
+        try await time.sleep(for: wait)
+    }
+
+    /// Sends `request` once and returns its answer when it is final: a success or a status the caller must
+    /// interpret (404, 400, 500…). 401/403 feed the circuit breaker and are returned too.
     ///
-    /// - Throws: ``SourceError`` (`.circuitOpen`, `.transport`, `.timeout`, `.responseTooLarge`, `.rateLimited`
-    ///   or `.httpStatus` when retries ran out), or `CancellationError`.
+    /// - Throws: ``SourceError``: `.rateLimited` (with the `Retry-After` it gave), `.httpStatus` for 502/503/504,
+    ///   `.timeout` when the deadline passed, `.transport`, `.responseTooLarge`, `.circuitOpen`; or
+    ///   `CancellationError`.
     public func send(_ request: SourceRequest) async throws -> SourceResponse {
-        var retry = 0
-        while true {
-            try Task.checkCancellation()
-            try admitThroughBreaker()
-            let wait = bucket.withLock { $0.reserve(now: time.elapsed) }
-            try await time.sleep(for: wait)
-            counters.withLock { $0.requests += 1 }
-
-            let failure: SourceError
-            var retryAfter: Duration?
-            let started = ContinuousClock.now
-            do {
-                let response = try await permits.withPermit { try await perform(request) }
-                observer?.attemptFinished(source: sourceName, operation: request.operation, status: response.status, latency: .now - started)
-                recordCredentials(status: response.status)
-                guard RetryPolicy.isRetryable(status: response.status) else { return response }
-                if response.status == 429 { counters.withLock { $0.rateLimitedResponses += 1 } }
-                retryAfter = response.headers["retry-after"].flatMap { RetryAfter.delay(from: $0, now: time.wallClock) }
-                let detail = redactor.redact(response.bodyExcerpt())
-                failure = response.status == 429 ? .rateLimited(detail: detail) : .httpStatus(response.status, detail: detail)
-            } catch let error as SourceError {
-                observer?.attemptFinished(source: sourceName, operation: request.operation, status: nil, latency: .now - started)
-                guard case .timeout = error else { throw error }
-                failure = error
-            } catch let error as CancellationError {
-                throw error
-            } catch {
-                observer?.attemptFinished(source: sourceName, operation: request.operation, status: nil, latency: .now - started)
-                failure = classify(error)
-            }
-
-            retry += 1
-            let delay = random.withLock { policy.retry.delay(beforeRetry: retry, retryAfter: retryAfter, using: &$0) }
-            guard let delay else {
-                counters.withLock { $0.failures += 1 }
-                throw failure
-            }
-            counters.withLock { $0.retries += 1 }
-            observer?.retrying(source: sourceName, operation: request.operation)
-            logger.notice("retrying \(request.operation)", metadata: [
-                "attempt": "\(retry + 1)", "delay_ms": "\(delay.wholeMilliseconds)", "reason": "\(redactor.redact(failure.description))",
+        try Task.checkCancellation()
+        try admitThroughBreaker()
+        if !Self.turnTaken { try await waitForTurn() }
+        counters.withLock { $0.requests += 1 }
+        let started = ContinuousClock.now
+        let response: SourceResponse
+        do {
+            response = try await permits.withPermit { try await performWithinDeadline(request) }
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            observer?.attemptFinished(source: sourceName, operation: request.operation, status: nil, latency: .now - started)
+            counters.withLock { $0.failures += 1 }
+            if let error = error as? SourceError { throw error }
+            throw classify(error)
+        }
+        observer?.attemptFinished(source: sourceName, operation: request.operation, status: response.status, latency: .now - started)
+        recordCredentials(status: response.status)
+        let retryAfter = response.headers["retry-after"].flatMap { RetryAfter.delay(from: $0, now: time.wallClock) }
+        let now = time.elapsed
+        if response.status == 429 || (response.status == 503 && retryAfter != nil) {
+            let window = pacer.withLock { $0.rateLimited(retryAfter: retryAfter, backoff: policy.retry, now: now) }
+            if response.status == 429 { counters.withLock { $0.rateLimitedResponses += 1 } }
+            logger.notice("the platform asks to slow down; source slowed", metadata: [
+                "status": "\(response.status)", "window_ms": "\(window.wholeMilliseconds)", "operation": "\(request.operation)",
             ])
-            try await time.sleep(for: delay)
+        } else {
+            pacer.withLock { $0.accepted() }
+        }
+        guard RetryPolicy.isRetryable(status: response.status) else { return response }
+        counters.withLock { $0.failures += 1 }
+        let detail = redactor.redact(response.bodyExcerpt())
+        if response.status == 429 {
+            throw SourceError.rateLimited(detail: detail, retryAfter: retryAfter.map { min($0, policy.retry.maxRetryAfter) })
+        }
+        throw SourceError.httpStatus(response.status, detail: detail)
+    }
+
+    /// One attempt, failed as a timeout when `requestTimeout` passes before its last body byte: the deadline
+    /// covers connect, headers and body alike (async-http-client's own deadline ends with the headers, so a
+    /// body that stalls would hold its slot for ever). An I/O timeout, on the real clock like the client's own.
+    private func performWithinDeadline(_ request: SourceRequest) async throws -> SourceResponse {
+        let limit = policy.requestTimeout
+        return try await withThrowingTaskGroup(of: SourceResponse?.self) { group in
+            group.addTask { try await self.perform(request) }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else { throw SourceError.timeout(limit) }
+            return response
         }
     }
 
@@ -155,6 +182,8 @@ public final class SourceHTTPClient: Sendable {
         let timeout = TimeAmount.milliseconds(policy.requestTimeout.wholeMilliseconds)
         do {
             let response = try await http.client.execute(outgoing, timeout: timeout)
+            // The body is collected under the caller's deadline; cancelled by it, collect may end early, so a
+            // cancelled attempt never counts as a complete answer.
             let body: ByteBuffer
             do {
                 body = try await response.body.collect(upTo: policy.maxResponseBytes)
@@ -163,6 +192,7 @@ public final class SourceHTTPClient: Sendable {
             }
             var headers: [String: String] = [:]
             for (name, value) in response.headers { headers[name.lowercased()] = value }
+            try Task.checkCancellation()
             return SourceResponse(status: Int(response.status.code), headers: headers, body: Array(buffer: body))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             throw SourceError.timeout(policy.requestTimeout)

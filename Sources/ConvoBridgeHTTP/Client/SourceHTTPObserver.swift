@@ -2,6 +2,4 @@
 public protocol SourceHTTPObserver: Sendable {
     /// One attempt ended: with a status, or with none (connect error, timeout, oversized body).
     func attemptFinished(source: String, operation: String, status: Int?, latency: Duration)
-    /// A failed attempt is being retried.
-    func retrying(source: String, operation: String)
 }

@@ -9,11 +9,14 @@ public struct SourceHTTPPolicy: Sendable, Hashable {
     public var burst: Int
     /// Requests of this source in flight at once.
     public var maxConcurrentRequests: Int
-    /// Time for one attempt, connect to last body byte.
+    /// One deadline for one attempt, from connect to the last body byte.
     public var requestTimeout: Duration
     /// Bodies larger than this are refused unread past the limit.
     public var maxResponseBytes: Int
+    /// How failed attempts are retried (by the caller's schedule) and the cap on a `Retry-After`.
     public var retry: RetryPolicy
+    /// The fraction of `requestsPerSecond` the source keeps while a 429 slows it.
+    public var rateLimitedFactor: Double
     /// Consecutive 401/403 answers that open the circuit.
     public var authFailureThreshold: Int
     /// While the circuit is open, one probe request per interval.
@@ -26,6 +29,7 @@ public struct SourceHTTPPolicy: Sendable, Hashable {
         requestTimeout: Duration = .seconds(15),
         maxResponseBytes: Int = 4 * 1024 * 1024,
         retry: RetryPolicy = RetryPolicy(),
+        rateLimitedFactor: Double = 0.5,
         authFailureThreshold: Int = 3,
         authProbeInterval: Duration = .seconds(60)
     ) {
@@ -35,6 +39,7 @@ public struct SourceHTTPPolicy: Sendable, Hashable {
         self.requestTimeout = requestTimeout
         self.maxResponseBytes = maxResponseBytes
         self.retry = retry
+        self.rateLimitedFactor = rateLimitedFactor
         self.authFailureThreshold = authFailureThreshold
         self.authProbeInterval = authProbeInterval
     }

@@ -1,9 +1,8 @@
 /// What one source's HTTP client has done since start.
 public struct SourceHTTPStatistics: Sendable, Hashable {
-    /// Attempts sent, retries included.
+    /// Attempts sent.
     public var requests = 0
-    public var retries = 0
-    /// Requests that failed after every retry.
+    /// Attempts that gave no usable answer (a retryable status, a timeout, a transport error).
     public var failures = 0
     public var rateLimitedResponses = 0
     public var authFailures = 0

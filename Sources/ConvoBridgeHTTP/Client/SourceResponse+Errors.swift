@@ -17,7 +17,7 @@ extension SourceResponse {
         let detail = redactor.redact(explanation ?? bodyExcerpt())
         switch status {
         case 401, 403: return .unauthorized(status: status, detail: detail)
-        case 429: return .rateLimited(detail: detail)
+        case 429: return .rateLimited(detail: detail, retryAfter: nil)
         default: return .httpStatus(status, detail: detail)
         }
     }

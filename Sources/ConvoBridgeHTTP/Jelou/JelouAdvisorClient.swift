@@ -34,23 +34,14 @@ public struct JelouAdvisorClient: ConversationLister {
         ]))
     }
 
-    /// Every conversation in `range`, each once (the last page's version wins if paging shifted it).
-    /// - Throws: ``SourceError`` for any page that fails; nothing is returned from a partial walk.
-    public func list(range: SlidingWindow.Range) async throws -> [ObservedConversation] {
-        var conversations: [ObservedConversation] = []
-        var page = 1
-        var totalPages = 1
-        repeat {
-            let result = try await fetchPage(page, range: range)
-            conversations += result.conversations
-            totalPages = result.totalPages
-            guard page < maxPages || totalPages <= page else {
-                throw SourceError.invalidPayload(PayloadError(context: JelouAdvisorPage.context, path: "pagination.totalPages",
-                                                              problem: "\(totalPages) pages is more than max_pages (\(maxPages)); shorten the lookback or raise max_pages"))
-            }
-            page += 1
-        } while page <= totalPages
-        return conversations.keepingLastOfEachConversation()
+    public func page(_ cursor: ListCursor, of range: SlidingWindow.Range) async throws -> ListPage {
+        let result = try await fetchPage(cursor.page, range: range)
+        let more = cursor.page < result.totalPages
+        guard !more || cursor.page < maxPages else {
+            throw SourceError.invalidPayload(PayloadError(context: JelouAdvisorPage.context, path: "pagination.totalPages",
+                                                          problem: "\(result.totalPages) pages is more than max_pages (\(maxPages)); shorten the lookback or raise max_pages"))
+        }
+        return ListPage(conversations: result.conversations, next: more ? ListCursor(page: cursor.page + 1) : nil)
     }
 
     public var coverage: Set<SnapshotField> { JelouAdvisorPage.coverage }

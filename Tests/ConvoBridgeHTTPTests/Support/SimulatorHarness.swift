@@ -29,7 +29,7 @@ struct SimulatorHarness: Sendable {
 
     func sourceClient(_ policy: SourceHTTPPolicy = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000)) -> SourceHTTPClient {
         SourceHTTPClient(sourceName: "jelou-test", http: http, policy: policy,
-                         time: TimeSource(clock: clock, wallClock: { Self.fixedNow }), redactor: redactor, logger: logs.logger, randomSeed: 1)
+                         time: TimeSource(clock: clock, wallClock: { Self.fixedNow }), redactor: redactor, logger: logs.logger)
     }
 
     func conversations(_ credentials: JelouCredentials = Self.apiKey, prefix: String = "jelouapi", client: SourceHTTPClient? = nil) -> JelouConversationClient {

@@ -1,0 +1,49 @@
+import ConvoBridgeCore
+
+/// What a source's poll engine holds in memory beside its schedule: per owned conversation, what lets an
+/// unchanged answer cost no store access (the fingerprint of the last answer applied, the facts its next poll
+/// depends on), and which schedules changed without a row being written (persisted lazily, in one transaction).
+struct PollEngineState: Sendable {
+    /// A conversation seen in a list page for the first time, waiting for its full read (Jelou's Advisor rows lack
+    /// fields Get Conversation has): the row, and when its page was asked and answered.
+    struct PendingListing: Sendable {
+        var observation: ObservedConversation
+        var requestedAt: Timestamp
+        var answeredAt: Timestamp
+    }
+
+    struct Memo: Sendable {
+        var facts = PollFacts()
+        var hasSnapshot = false
+        /// The hash of the platform payload behind the stored snapshot, when a poll applied it and nothing else
+        /// changed the snapshot since: the same payload again means no change, without reading the store.
+        var fingerprint: Int?
+        /// When the request behind the last applied answer was sent (the store keeps it only with a change).
+        var lastObservedAt: Timestamp?
+        var consecutiveFailures = 0
+        var pendingListing: PendingListing?
+    }
+
+    var scheduler = PollScheduler()
+    var memos: [String: Memo] = [:]
+    /// Conversations whose stored next poll differs from the scheduler's.
+    var dirty: Set<String> = []
+
+    /// Records that `conversationID` is next due at `dueAt` without a row write; saved by the next flush.
+    mutating func finished(_ conversationID: String, nextDueAt: Timestamp?, storedDueAt: Timestamp?? = nil) {
+        scheduler.finished(conversationID, nextDueAt: nextDueAt)
+        if let stored = storedDueAt, stored == scheduler.dueAt(conversationID) { return }
+        dirty.insert(conversationID)
+    }
+
+    /// Takes the dirty schedule entries to persist. One in flight has no due time until its poll ends (it must not
+    /// be saved as retired): it stays dirty.
+    mutating func takeDirty() -> [(conversationID: String, nextPollAt: Timestamp?)] {
+        var taken: [(conversationID: String, nextPollAt: Timestamp?)] = []
+        for id in dirty where !scheduler.isInFlight(id) {
+            dirty.remove(id)
+            if scheduler.owns(id) { taken.append((id, scheduler.dueAt(id))) }
+        }
+        return taken
+    }
+}
