@@ -2,6 +2,7 @@ import ConvoBridgeCore
 import Hummingbird
 import HTTPTypes
 import Logging
+import NIOCore
 
 /// Serves the next injected fault instead of (or, for latency, before) the real answer, in the shapes of the
 /// platform the request was for.
@@ -37,6 +38,18 @@ struct FaultInjector {
             return SimulatorResponses.bytes(.ok, Array(whole.prefix(whole.count / 2)), contentType: "application/json")
         case .unauthorized:
             return platformError(.unauthorized, "Invalid or missing credentials").response
+        case .stalledBody:
+            let whole = JSONWriter.encode(answer().body)
+            let half = whole.count / 2
+            let stall = Duration.milliseconds(fault.latencyMilliseconds)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: whole.count) { writer in
+                try await writer.write(ByteBuffer(bytes: whole[..<half]))
+                try await Task.sleep(for: stall)
+                try await writer.write(ByteBuffer(bytes: whole[half...]))
+                try await writer.finish(nil)
+            })
         case .oversizedBody:
             // Valid JSON, just too much of it: the answer's members and a padding member.
             var object = answer().body.objectValue ?? [:]

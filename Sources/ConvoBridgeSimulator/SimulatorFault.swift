@@ -21,6 +21,9 @@ public struct SimulatorFault: Sendable, Hashable {
         case unauthorized
         /// 200 with the normal answer padded to `bodyBytes` (default 8 MiB): larger than a client should accept.
         case oversizedBody = "oversized_body"
+        /// 200 whose headers and first half of the body are sent, then nothing for `latencyMilliseconds` before the
+        /// rest: a stalled upstream behind a proxy.
+        case stalledBody = "stalled_body"
     }
 
     public var kind: Kind

@@ -1,0 +1,90 @@
+import ConvoBridgeApp
+import ConvoBridgeCore
+import ConvoBridgeHTTP
+import ConvoBridgeKafka
+import ConvoBridgeSimulator
+import Foundation
+import Testing
+
+/// The poll engine on a real simulator over loopback: what one slow answer, and a list of many new conversations,
+/// do to the rest of the schedule.
+@Suite("The poll engine: no head-of-line blocking, one deadline per request, concurrent discovery", .serialized)
+struct PollEngineTests {
+    /// The `le` → cumulative count pairs of a histogram's buckets for one source, from a scrape.
+    static func buckets(_ metrics: String, _ name: String, source: String) -> [(le: Double, count: Double)] {
+        metrics.split(separator: "\n").compactMap { line -> (Double, Double)? in
+            guard line.hasPrefix("\(name)_bucket{"), line.contains("source=\"\(source)\"") else { return nil }
+            guard let leStart = line.range(of: "le=\"")?.upperBound else { return nil }
+            let le = line[leStart...].prefix { $0 != "\"" }
+            let count = Double(line.split(separator: " ").last ?? "") ?? 0
+            return (le == "+Inf" ? .infinity : Double(le) ?? .nan, count)
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    static func counter(_ metrics: String, _ prefix: String) -> Double {
+        metrics.split(separator: "\n").filter { $0.hasPrefix(prefix) }.compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+    }
+
+    @Test("A body that stalls fails at its deadline; every other conversation of the source keeps its schedule meanwhile", .timeLimit(.minutes(2)))
+    func stalledBody() async throws {
+        let harness = try await BridgeHarness()
+        let events = try TopicCollector(harness)
+        let numbers = try (0..<20).map { try harness.world.create(id: "stall-\($0)").conversation.number }
+        var source = harness.source(.zild, name: "zild-stall")
+        source.conversationIDs = numbers.map(String.init)
+        source.http = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 100, maxConcurrentRequests: 4, requestTimeout: .seconds(1))
+        var configuration = harness.configuration()
+        configuration.sources = [source]
+        try await harness.withBridge(configuration) { bridge in
+            try await events.waitUntil("every conversation discovered") { records in
+                records.count(where: { $0.header("ce_type") == "conversation.discovered" }) == 20
+            }
+            let pollsBefore = await bridge.statistics().polls
+            // The next answer sends its headers and half its body, then nothing for 30 s.
+            harness.world.addFault(SimulatorFault(kind: .stalledBody, latencyMilliseconds: 30_000))
+            try await Task.sleep(for: .seconds(3))
+            let metrics = String(decoding: bridge.metrics.render(), as: UTF8.self)
+            #expect(Self.counter(metrics, "convobridge_poll_failures_total{source=\"zild-stall\",reason=\"timeout\"}") == 1,
+                    "the stalled attempt failed at its 1 s deadline, not 30 s later")
+            let polls = await bridge.statistics().polls - pollsBefore
+            // 20 conversations every 300 ms for 3 s is about 200 polls; one slot of four held for 1 s costs a few.
+            #expect(polls >= 120, "the others kept being polled while one answer stalled: \(polls) polls in 3 s")
+            let lag = Self.buckets(metrics, "convobridge_poll_lag_seconds", source: "zild-stall")
+            let total = lag.last?.count ?? 0
+            let withinHalfSecond = lag.first { $0.le >= 0.5 }?.count ?? 0
+            #expect(total > 0 && withinHalfSecond == total, "no due poll started more than 0.5 s late: \(lag)")
+        }
+    }
+
+    @Test("Conversations new to a list page are read concurrently, paced with every other request", .timeLimit(.minutes(2)))
+    func concurrentDiscovery() async throws {
+        let harness = try await BridgeHarness()
+        let events = try TopicCollector(harness)
+        for index in 0..<120 {
+            _ = try harness.world.create(id: "new-\(index)")
+            _ = try harness.world.assign("new-\(index)", operator: "Agent \(index % 7)", team: nil)
+        }
+        var configuration = harness.configuration()
+        configuration.sources[0].http = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 100, maxConcurrentRequests: 16, requestTimeout: .seconds(5))
+        configuration.sources[0].discovery?.interval = .seconds(30)
+        // Every answer 300 ms late: read one at a time, 120 new conversations would take 36 s.
+        harness.world.addFault(SimulatorFault(kind: .latency, count: 200, latencyMilliseconds: 300))
+        let started = ContinuousClock.now
+        try await harness.withBridge(configuration) { bridge in
+            try await events.waitUntil(timeout: .seconds(60), "every listed conversation discovered") { records in
+                Set(records.filter { $0.header("ce_type") == "conversation.discovered" }.compactMap(\.keyString)).count == 120
+            }
+            let elapsed = ContinuousClock.now - started
+            #expect(elapsed < .seconds(15), "120 reads of 300 ms with 16 in flight: \(elapsed)")
+            let metrics = String(decoding: bridge.metrics.render(), as: UTF8.self)
+            #expect(Self.counter(metrics, "convobridge_discovered_total{source=\"jelou-demo\"}") == 120)
+        }
+        // The discovered event carries what Get Conversation read (the operator's name is on both endpoints, the
+        // bot only on Get Conversation), stamped with that request's answer time.
+        for record in events.records where record.header("ce_type") == "conversation.discovered" {
+            let event = try JSONParser.parse(record.value ?? [])
+            #expect(event["after"]?["bot"]?["name"] == .string("Asistente"), "\(record.keyString ?? "")")
+            #expect(event["after"]?["assignee"]?["name"]?.stringValue?.hasPrefix("Agent ") == true, "the list row's fields are kept")
+        }
+    }
+}
