@@ -20,7 +20,9 @@ Scenarios: kill9 (kill -9 three times at random moments, restart), broker-outage
 broker-errors (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, _TRANSPORT on produce and metadata requests),
 platform (429 storm with Retry-After, 500s, latency spikes, malformed JSON, HTML error pages, truncated and oversized
 bodies, credentials refused for 6 s), disk-full (the store on a 16 MiB tmpfs, filled for 8 s, with store.min_free_space 2MiB; needs root),
-bad-config (every file in Tests/Fixtures/bad-configs refused, naming its key).
+scale (300 Jelou conversations through Advisor discovery and 300 Zild from configured ids, open_interval 1 s, 15 % bad
+answers and 3 × kill -9, judged per transition, stale discovered snapshots included, and by poll lag p99 <= 2 s),
+scale-clean (500 + 500 conversations, no fault), bad-config (every file in Tests/Fixtures/bad-configs refused, naming its key).
 
 Usage: scripts/fault-suite.sh [--runs K] [--seed S] [--only NAME[,NAME...]] [--markdown]
 """
@@ -422,6 +424,216 @@ disk_full.setup = disk_full_setup
 disk_full.teardown = disk_full_teardown
 
 
+# MARK: Scale: two platforms, hundreds of conversations, a share of bad answers and kill -9, judged per transition.
+
+SCALE_SOURCES = ("jelou-scale", "zild-scale")
+CLOSE_REASONS = ["closed_by_operator", "closed_by_user"]
+LATER_REASONS = ["expired", "closed_by_bot"]  # Zild ids 3 and 4: always a different id from the close's 1 or 2
+BAD_ANSWERS = [{"kind": "rate_limit", "retry_after": 1}, {"kind": "server_error"}, {"kind": "truncated_body"},
+               {"kind": "html_error"}]
+
+
+def status_after(kind, previous):
+    return {"created": "open", "closed": "closed", "reopened": "open"}.get(kind, previous)
+
+
+def scale(options, rng, population, fault_rate, kills, duration):
+    """300 Jelou conversations found through Advisor discovery and 300 Zild conversations from configured ids (by
+    default), open_interval 1 s, every answer bad with probability `fault_rate` (429 with Retry-After: 1, 500,
+    truncated JSON, HTML 502) from the bridge's first request on, and `kills` × kill -9 with restarts. Every
+    conversation takes a step every 8 s from the moment the bridge starts (discovery included), so every transition
+    lasts 8 s, and conversations change while they are being discovered.
+
+    Judged: every transition after a conversation's discovered event delivered in order (a step within the second
+    before that event's observed_at counts as seen if the discovered state already shows it); no discovered event
+    whose state is not the platform's state at some instant of the second before its observed_at (a stale
+    snapshot, counted as invented); no other invented transition; no gap; duplicates only byte-identical; poll lag p99.
+    """
+    work = tempfile.mkdtemp(prefix="convobridge-faults-scale-")
+    run = Run(work, population, 0, rng)
+    notes = []
+    try:
+        run.start_environment()  # creates `population` Jelou-shaped open conversations f-001…
+        jelou_ids = run.ids
+        for conversation_id in jelou_ids:  # Advisor lists attended conversations only
+            http("POST", f"{run.simulator}/_sim/conversations/{conversation_id}/assign", {"operator": "Ana Torres"})
+        zild = [json.loads(http("POST", run.simulator + "/_sim/conversations", {"id": f"z-{n:03d}"}))
+                for n in range(1, population + 1)]
+        zild_numbers = {created["conversation_id"]: created["conversation_number"] for created in zild}
+        with open(f"{work}/token", "w") as handle:
+            handle.write("sim-bearer-token")
+        with open(f"{work}/client-secret", "w") as handle:
+            handle.write("sim-client-secret")
+        zild_ids = "".join(f"      - {number}\n" for number in zild_numbers.values())
+        http_settings = "{requests_per_second: 1000, burst: 100, max_concurrent: 16, timeout: 5s}"
+        schedule = "{open_interval: 1s, closed_interval: 1s, closed_grace: 1h, jitter: 0.1, not_found_recheck: 1s, vanish_after: 3}"
+        with open(f"{work}/bridge.yaml", "w") as handle:
+            handle.write(f"""store: {{path: {work}/bridge.sqlite}}
+kafka: {{bootstrap_servers: "{run.bootstrap}"}}
+server: {{listen: "127.0.0.1:0"}}
+relay: {{drain_deadline: 5s}}
+sources:
+  - name: jelou-scale
+    base_url: {run.simulator}/jelouapi
+    project_id: sim-project
+    auth: {{api_key_file: {work}/api-key, client_id: sim-client, client_secret_file: {work}/client-secret}}
+    advisor: {{api_base_url: {run.simulator}, interval: 2s, lookback: 2h, overlap: 1m, page_size: 100}}
+    schedule: {schedule}
+    http: {http_settings}
+  - name: zild-scale
+    platform: zild
+    base_url: {run.simulator}/zild
+    auth: {{token_file: {work}/token}}
+    schedule: {schedule}
+    http: {http_settings}
+    conversations:
+{zild_ids}""")
+        http("POST", run.simulator + "/_sim/fault-rate", {"rate": fault_rate, "kinds": BAD_ANSWERS, "seed": rng.randrange(1 << 30)})
+        run.start_bridge()
+        started = time.time()
+        samples = []
+
+        def workload():
+            everyone = jelou_ids + list(zild_numbers)
+            step_of = {conversation_id: 0 for conversation_id in everyone}
+            gap = 8.0 / len(everyone)
+            index = 0
+            while time.time() - started < duration:
+                tick = time.time()
+                conversation_id = everyone[index % len(everyone)]
+                index += 1
+                step = step_of[conversation_id] % 3
+                step_of[conversation_id] += 1
+                base = f"{run.simulator}/_sim/conversations/{conversation_id}"
+                if step == 0:
+                    http("POST", base + "/close", {"reason": rng.choice(CLOSE_REASONS)})
+                elif step == 1:
+                    http("POST", base + "/ended-reason", {"reason": rng.choice(LATER_REASONS)})
+                else:
+                    http("POST", base + "/reopen", {})
+                time.sleep(max(0.0, gap - (time.time() - tick)))
+
+        worker = threading.Thread(target=workload)
+        worker.start()
+        try:
+            for segment in range(kills):
+                at = started + duration * (segment + rng.uniform(0.3, 0.8)) / (kills + 0.5)
+                time.sleep(max(0.0, at - time.time()))
+                samples.append(run.metrics())
+                run.bridge.send_signal(signal.SIGKILL)
+                run.bridge.wait(timeout=10)
+                time.sleep(rng.uniform(0.2, 1.5))
+                run.start_bridge()
+        finally:
+            worker.join()
+        http("POST", run.simulator + "/_sim/fault-rate", {"rate": 0})
+        time.sleep(4)
+        samples.append(run.metrics())
+        run.settle()
+        result = account_scale(run, jelou_ids, zild_numbers)
+        lag = {}
+        for source in SCALE_SOURCES:
+            buckets = {}
+            for values in samples:
+                for key, value in values.items():
+                    if key.startswith("convobridge_poll_lag_seconds_bucket{") and f'source="{source}"' in key:
+                        le = key.split('le="')[1].split('"')[0]
+                        buckets[le] = buckets.get(le, 0) + value
+            ordered = sorted(((float("inf") if le == "+Inf" else float(le)), count) for le, count in buckets.items())
+            total = ordered[-1][1] if ordered else 0
+            lag[source] = next((le for le, count in ordered if count >= 0.99 * total), float("nan")) if total else float("nan")
+        polls = {source: int(sum(metric_sum(values, "convobridge_http_requests_total", source=source) for values in samples))
+                 for source in SCALE_SOURCES}
+        failures = int(sum(metric_sum(values, "convobridge_poll_failures_total") for values in samples))
+        notes.append("poll lag p99 " + ", ".join(f"{source} <= {lag[source]:g} s" for source in SCALE_SOURCES))
+        notes.append(f"requests {polls}, failed attempts {failures}, stale discovered {result['stale_discovered']}")
+        result["lag_ok"] = all(value <= 2 for value in lag.values())
+        result.update(faults=f"{population} + {population} conversations, {fault_rate:.0%} bad answers, {kills} × kill -9",
+                      message=result["lag_ok"], notes=notes)
+        return result, work
+    except Failure as failure:
+        return {"error": str(failure)}, work
+    finally:
+        run.stop()
+
+
+def account_scale(run, jelou_ids, zild_numbers):
+    consumed = subprocess.run(["kcat", "-b", run.bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
+                               "-f", "%k\t%h\t%s\n"], capture_output=True, text=True, timeout=300)
+    if consumed.returncode != 0:
+        raise Failure("kcat could not read conversation-events: " + consumed.stderr.strip())
+    by_key, seen = {}, {}
+    duplicates = conflicting = 0
+    for line in consumed.stdout.splitlines():
+        parts = line.split("\t", 2)
+        if len(parts) != 3:
+            continue
+        key, header_text, value = parts
+        headers = dict(pair.split("=", 1) for pair in header_text.split(",") if "=" in pair)
+        event_id = headers.get("ce_id", "")
+        if event_id in seen:
+            duplicates += 1
+            conflicting += seen[event_id] != value
+            continue
+        seen[event_id] = value
+        by_key.setdefault(key, []).append((int(headers.get("ce_sequence", "0")), headers.get("ce_type"), event_id, value))
+    gaps = sum(1 for key, events in by_key.items()
+               if [event[2] for event in sorted(events)] != [f"{key}/{n}" for n in range(1, len(events) + 1)])
+    changes = json.loads(http("GET", run.simulator + "/_sim/changes"))
+    def seconds(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    keys = {conversation_id: f"jelou-scale/{conversation_id}" for conversation_id in jelou_ids}
+    keys.update({conversation_id: f"zild-scale/{number}" for conversation_id, number in zild_numbers.items()})
+    totals = {"expected": 0, "delivered": 0, "lost": 0, "invented": 0, "stale_discovered": 0, "undiscovered": 0}
+    for conversation_id, key in keys.items():
+        events = sorted(by_key.get(key, []))
+        timeline = [(seconds(change["at"]), change["kind"]) for change in changes if change["conversation_id"] == conversation_id]
+        discovered = [event for event in events if event[1] == "conversation.discovered"]
+        if not discovered:
+            totals["undiscovered"] += 1
+            continue
+        data = json.loads(discovered[0][3])
+        observed = seconds(data["observed_at"])
+        shown = data["after"]["status"]
+
+        def status_at(instant):
+            status = None
+            for at, kind in timeline:
+                if at > instant:
+                    break
+                status = status_after(kind, status)
+            return status
+        candidates = {status_at(observed)} | {status_after(kind, status_at(at - 1e-3)) for at, kind in timeline
+                                              if observed - 1.0 <= at <= observed}
+        if shown not in candidates:
+            totals["stale_discovered"] += 1
+        # Steps after the answer are news; one within the second before it is news unless the snapshot shows it.
+        expected = []
+        for at, kind in timeline:
+            if kind not in EVENTS_OF_STEP:
+                continue
+            if at > observed or (at > observed - 1.0 and status_at(observed) != shown):
+                expected += EVENTS_OF_STEP[kind]
+        delivered = [event[1] for event in events if event[1] in TRACKED]
+        matched, position = 0, 0
+        for wanted in expected:
+            while position < len(delivered) and delivered[position] != wanted:
+                position += 1
+            if position == len(delivered):
+                break
+            matched += 1
+            position += 1
+        totals["expected"] += len(expected)
+        totals["delivered"] += matched
+        totals["invented"] += len(delivered) - matched
+    totals["lost"] = totals["expected"] - totals["delivered"]
+    totals["invented"] += totals["stale_discovered"]
+    totals.update(duplicated=duplicates, conflicting=conflicting, gaps=gaps)
+    if totals["undiscovered"]:
+        raise Failure(f"{totals['undiscovered']} conversations never discovered")
+    return totals
+
+
 def bad_configs():
     directory = "Tests/Fixtures/bad-configs"
     files = sorted(f for f in os.listdir(directory) if f.endswith(".yaml"))
@@ -453,8 +665,9 @@ def main():
     parser.add_argument("--gap", type=float, default=0.4)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--scale-population", type=int, default=300, help="conversations per platform in the scale scenarios")
     options = parser.parse_args()
-    wanted = [name for name in options.only.split(",") if name] or list(SCENARIOS) + ["bad-config"]
+    wanted = [name for name in options.only.split(",") if name] or list(SCENARIOS) + ["scale", "scale-clean", "bad-config"]
     rng = random.Random(options.seed)
     print(f"fault suite: seed {options.seed} (--seed replays the same random moments), binary {BINARY}", file=sys.stderr)
     rows = []
@@ -466,6 +679,34 @@ def main():
             for problem in problems:
                 print("  bad-config:", problem, file=sys.stderr)
             failed |= named != files
+            continue
+        if name in ("scale", "scale-clean"):
+            # scale: 15 % bad answers and 3 × kill -9; scale-clean: more conversations, no fault.
+            population = options.scale_population if name == "scale" else max(options.scale_population, 500)
+            totals = {"expected": 0, "delivered": 0, "lost": 0, "duplicated": 0, "invented": 0}
+            verdicts, faults = [], ""
+            for attempt in range(options.runs):
+                print(f"[{datetime.now():%H:%M:%S}] {name}: run {attempt + 1} of {options.runs}", file=sys.stderr, flush=True)
+                result, work = scale(options, rng, population, 0.15 if name == "scale" else 0.0, 3 if name == "scale" else 0, 70)
+                if "error" in result:
+                    failed = True
+                    verdicts.append("FAILED: " + result["error"])
+                    print(f"  {name}: {result['error']} (files in {work})", file=sys.stderr)
+                    continue
+                for key in totals:
+                    totals[key] += result[key]
+                faults = result["faults"]
+                ok = (result["lost"] == 0 and result["invented"] == 0 and result["conflicting"] == 0 and result["gaps"] == 0
+                      and result["message"])
+                failed |= not ok
+                verdicts.append(("ok: " if ok else "FAILED: ") + "; ".join(result["notes"]))
+                print(f"  {name}: {json.dumps(result)}", file=sys.stderr)
+                if ok:
+                    shutil.rmtree(work, ignore_errors=True)
+                else:
+                    print(f"  files kept in {work}", file=sys.stderr)
+            rows.append((name, options.runs, faults, totals["expected"], totals["delivered"], totals["lost"], totals["duplicated"],
+                         totals["invented"], " / ".join(verdicts)))
             continue
         scenario = SCENARIOS[name]
         if name == "disk-full" and os.geteuid() != 0:

@@ -21,6 +21,7 @@ public struct SimulatorChange: Sendable, Hashable {
             "number": .integer(number),
             "at": .string(at.rfc3339),
             "conversation_id": .string(conversationID),
+            "conversation_number": .integer(Int64(conversation.number)),
             "kind": .string(kind.rawValue),
             "state": .string(conversation.state),
             "ended_reason": .optional(conversation.endedReason),

@@ -80,6 +80,22 @@ struct SimulatorControlRoutes: Sendable {
                 return SimulatorResponses.json(.badRequest, .object(["error": .string("\(error)")]))
             }
         }
+        // {"rate": 0.15, "kinds": [{"kind": "rate_limit", "retry_after": 1}, {"kind": "server_error"}…], "seed": 1}
+        group.post("fault-rate") { request, _ in
+            do {
+                let json = try await body(request)
+                let kinds = try (json["kinds"]?.arrayValue ?? []).map { try SimulatorFault(json: $0) }
+                let rate = json["rate"]?.doubleValue ?? 0
+                guard rate.isFinite, (0...1).contains(rate) else {
+                    return SimulatorResponses.json(.badRequest, .object(["error": .string("rate must be within 0...1")]))
+                }
+                world.setRandomFaults(rate: rate, kinds: kinds, seed: UInt64(json["seed"]?.int64Value ?? 1))
+                logger.info("random faults", metadata: ["rate": "\(rate)", "kinds": "\(kinds.map(\.kind.rawValue))"])
+                return SimulatorResponses.json(.ok, .object(["status": .string("set")]))
+            } catch {
+                return SimulatorResponses.json(.badRequest, .object(["error": .string("\(error)")]))
+            }
+        }
         group.delete("faults") { _, _ in
             world.clearFaults()
             return SimulatorResponses.json(.ok, .object(["status": .string("cleared")]))

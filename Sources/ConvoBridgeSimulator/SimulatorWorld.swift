@@ -16,6 +16,8 @@ public final class SimulatorWorld: Sendable {
         var order: [String] = []
         var changes: [SimulatorChange] = []
         var faults: [SimulatorFault] = []
+        /// Besides the queued faults: each request draws one of these kinds with probability `rate`.
+        var randomFaults: (rate: Double, kinds: [SimulatorFault], generator: SplitMix64)?
         var random: SplitMix64
         var nextConversation = 1
     }
@@ -177,9 +179,22 @@ public final class SimulatorWorld: Sendable {
     }
 
     /// The fault the next platform request must show, if any (each fault serves `count` requests, in order).
+    /// From now on, each request is answered with one of `kinds` (picked at random) with probability `rate`;
+    /// a rate of 0 stops it. Queued faults come first.
+    public func setRandomFaults(rate: Double, kinds: [SimulatorFault], seed: UInt64) {
+        state.withLock { state in
+            state.randomFaults = rate > 0 && !kinds.isEmpty ? (min(rate, 1), kinds, SplitMix64(seed: seed)) : nil
+        }
+    }
+
     func takeFault() -> SimulatorFault? {
         state.withLock { state in
-            guard var fault = state.faults.first else { return nil }
+            guard var fault = state.faults.first else {
+                guard var random = state.randomFaults else { return nil }
+                defer { state.randomFaults = random }
+                guard Double.random(in: 0..<1, using: &random.generator) < random.rate else { return nil }
+                return random.kinds.randomElement(using: &random.generator)
+            }
             fault.count -= 1
             if fault.count == 0 { state.faults.removeFirst() } else { state.faults[0] = fault }
             return fault

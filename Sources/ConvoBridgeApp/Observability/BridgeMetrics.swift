@@ -13,6 +13,7 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     private let endReasons = Mutex<Set<String>>([])
     /// Per scrape-time gauge, the label sets set at the last scrape, to zero those that disappeared since.
     private let scrapedLabels = Mutex<[String: Set<[String]>]>([:])
+    private let attemptSeries = Mutex<[AttemptKey: (Counter, DurationHistogram)]>([:])
 
     static let durationBuckets: [Double] = [60, 300, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200]
     static let replyBuckets: [Double] = [5, 15, 30, 60, 120, 300, 600, 1800, 3600]
@@ -115,12 +116,27 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     // MARK: Operations
 
     public func attemptFinished(source: String, operation: String, status: Int?, latency: Duration) {
-        registry.makeCounter(descriptor: name("http_requests", "total", "Requests to platforms, by source, operation and status code (error: no response)."),
-                             labels: [("source", source), ("operation", operation), ("code", status.map(String.init) ?? "error")]).increment()
-        registry.makeDurationHistogram(descriptor: name("http_request_duration", "seconds", "Platform request latency, by source and operation."),
-                                       labels: [("source", source), ("operation", operation)], buckets: Self.latencyBuckets)
-            .record(latency)
+        let key = AttemptKey(source: source, operation: operation, status: status)
+        // Looked up once per label set, not once per request (thousands a second).
+        let series = attemptSeries.withLock { $0[key] } ?? {
+            let made = (
+                registry.makeCounter(descriptor: name("http_requests", "total", "Requests to platforms, by source, operation and status code (error: no response)."),
+                                     labels: [("source", source), ("operation", operation), ("code", status.map(String.init) ?? "error")]),
+                registry.makeDurationHistogram(descriptor: name("http_request_duration", "seconds", "Platform request latency, by source and operation."),
+                                               labels: [("source", source), ("operation", operation)], buckets: Self.latencyBuckets)
+            )
+            attemptSeries.withLock { $0[key] = made }
+            return made
+        }()
+        series.0.increment()
+        series.1.record(latency)
         if status == 429 { rateLimitedCounter(source).increment() }
+    }
+
+    private struct AttemptKey: Hashable {
+        var source: String
+        var operation: String
+        var status: Int?
     }
 
     private func rateLimitedCounter(_ source: String) -> Counter {

@@ -46,6 +46,7 @@ final class SourcePoller: Service, Sendable {
     let counters = Mutex(PollerStatistics())
     let engine = Mutex(PollEngineState())
     let lags = Mutex(RecentLags())
+    let inFlightPolls = InFlightPolls()
     /// Wakes the dispatcher: a conversation became due early (webhook, operator, discovery) or a worker is free.
     let wake = WakeSignal()
     /// The longest the dispatcher sleeps without looking again (a wall clock that moves, a lost wake-up).
@@ -90,6 +91,7 @@ final class SourcePoller: Service, Sendable {
         try await untilGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.dispatchLoop() }
+                group.addTask { try await self.deadlineLoop() }
                 group.addTask { try await self.flushLoop() }
                 if let lister = self.lister, let discovery = self.settings.discovery {
                     group.addTask { try await self.discoveryLoop(lister, discovery) }
@@ -161,8 +163,9 @@ final class SourcePoller: Service, Sendable {
     /// the source its turn, most overdue first.
     private func dispatchLoop() async throws {
         let maxInFlight = http.policy.maxConcurrentRequests
+        let timeout = http.policy.requestTimeout
         var lastBacklogCheck = ContinuousClock.now - .seconds(1)
-        try await withThrowingDiscardingTaskGroup { workers in
+        do {
             while !Task.isCancelled {
                 await waitWhilePaused()
                 try await spaceGate.waitUntilWritable("polling", logger: logger)
@@ -172,8 +175,8 @@ final class SourcePoller: Service, Sendable {
                     lastBacklogCheck = .now
                 }
                 let now = time.wallClock
-                let (earliest, inFlight) = engine.withLock { ($0.scheduler.earliestDue(), $0.scheduler.inFlightCount) }
-                if inFlight >= maxInFlight {
+                let (earliest, polling) = engine.withLock { ($0.scheduler.earliestDue(), $0.scheduler.inFlightCount) }
+                if polling >= maxInFlight {
                     await wake.wait(timeout: tick, clock: ContinuousClock())
                     continue
                 }
@@ -188,11 +191,24 @@ final class SourcePoller: Service, Sendable {
                 let lag = Duration.milliseconds(max(0, startedAt.millisecondsSinceEpoch - dueAt.millisecondsSinceEpoch))
                 sourceMetrics.pollLag.record(lag)
                 lags.withLock { $0.record(lag) }
-                workers.addTask {
-                    await SourceHTTPClient.$turnTaken.withValue(true) { await self.poll(id) }
+                inFlightPolls.start(deadline: .now + timeout) { token in
+                    await SourceHTTPClient.$caller.withValue(.init(turnTaken: true, watchesDeadline: true)) { await self.poll(id, token: token) }
+                    self.inFlightPolls.finished(token)
                     self.wake.signal()
                 }
             }
+        } catch {
+            await inFlightPolls.cancelAllAndWait()
+            throw error
+        }
+        await inFlightPolls.cancelAllAndWait()
+    }
+
+    /// Cancels polls whose request passed its deadline (`http.timeout`, from connect to the last body byte).
+    private func deadlineLoop() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: .milliseconds(50))
+            inFlightPolls.cancelOverdue(now: .now)
         }
     }
 

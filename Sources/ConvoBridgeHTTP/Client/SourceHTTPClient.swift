@@ -27,9 +27,20 @@ public final class SourceHTTPClient: Sendable {
     private let permits: AsyncSemaphore
     private let observer: (any SourceHTTPObserver)?
 
-    /// Set by a caller that already waited for this request's turn (``waitForTurn()``), so the request is not
-    /// paced twice: the poll engine takes the turn before it picks which conversation to poll.
-    @TaskLocal public static var turnTaken = false
+    /// What the caller already does for this request: the poll engine takes the turn before it picks which
+    /// conversation to poll (``waitForTurn()``), so the request is not paced twice, and it cancels a poll whose
+    /// request passes its deadline itself (one watcher for all its polls), so no timer is set per request.
+    public struct Caller: Sendable {
+        public var turnTaken: Bool
+        public var watchesDeadline: Bool
+
+        public init(turnTaken: Bool = false, watchesDeadline: Bool = false) {
+            self.turnTaken = turnTaken
+            self.watchesDeadline = watchesDeadline
+        }
+    }
+
+    @TaskLocal public static var caller = Caller()
 
     public init(
         sourceName: String,
@@ -82,12 +93,15 @@ public final class SourceHTTPClient: Sendable {
     public func send(_ request: SourceRequest) async throws -> SourceResponse {
         try Task.checkCancellation()
         try admitThroughBreaker()
-        if !Self.turnTaken { try await waitForTurn() }
+        let caller = Self.caller
+        if !caller.turnTaken { try await waitForTurn() }
         counters.withLock { $0.requests += 1 }
         let started = ContinuousClock.now
         let response: SourceResponse
         do {
-            response = try await permits.withPermit { try await performWithinDeadline(request) }
+            response = try await permits.withPermit {
+                caller.watchesDeadline ? try await perform(request) : try await performWithinDeadline(request)
+            }
         } catch let error as CancellationError {
             throw error
         } catch {
