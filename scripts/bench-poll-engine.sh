@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The poll engine against wrk (the ceiling) and a 50-line Python poller, on one static nginx endpoint, in one run.
-# Usage: scripts/bench-poll-engine.sh [N=10000] [INTERVAL=1] [DURATION=20]
+# Usage: scripts/bench-poll-engine.sh [N=10000] [INTERVAL=0.25] [DURATION=20]
 # Needs nginx and wrk (apt-get install nginx-light wrk) and, for the Python poller, aiohttp and confluent-kafka (pip).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -12,7 +12,7 @@ unchanged answer). In turn, each for DURATION seconds against the same nginx:
 Reports snapshots/s for each, the ratios the poll engine is judged by (bridge / Python >= 3, bridge / wrk >= 0.25),
 the bridge's CPU seconds per 1,000 unchanged polls (target <= 0.1) and its poll lag p99, as a Markdown table.
 
-Usage: scripts/bench-poll-engine.sh [N] [INTERVAL] [DURATION]   (builds the release binary first)
+Usage: scripts/bench-poll-engine.sh [N=10000] [INTERVAL=0.25] [DURATION=20]   (builds the release binary first)
 """
 import json
 import os
@@ -94,7 +94,7 @@ def cpu_seconds(pid):
 
 def main():
     population = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    interval = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
+    interval = float(sys.argv[2]) if len(sys.argv) > 2 else 0.25
     duration = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
     if not shutil.which("nginx") or not shutil.which("wrk"):
         sys.exit("needs nginx and wrk: apt-get install nginx-light wrk")

@@ -87,6 +87,7 @@ struct OperationsCommandsTests {
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("outbox:"))
         #expect(status.stdout.split(separator: "\n").contains { $0.hasPrefix("jelou-ops") && $0.contains(" yes ") && $0.contains("closed") })
+        #expect(status.stdout.contains("LAG P99") && status.stdout.contains("IN FLIGHT"), "\(status.stdout)")
         let refused = try await ChildProcess.run(binary, ["status", "--url", admin], environment: ["CONVOBRIDGE_ADMIN_TOKEN": "wrong-token"])
         #expect(refused.status == 1 && refused.stderr.contains("refused the admin token"))
 

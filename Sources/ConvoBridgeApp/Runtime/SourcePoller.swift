@@ -47,6 +47,8 @@ final class SourcePoller: Service, Sendable {
     let engine = Mutex(PollEngineState())
     let lags = Mutex(RecentLags())
     let inFlightPolls = InFlightPolls()
+    /// A worker each: the dispatcher waits here for a free one, without a timer (a poll's end releases it).
+    private let workers: AsyncSemaphore
     /// Wakes the dispatcher: a conversation became due early (webhook, operator, discovery) or a worker is free.
     let wake = WakeSignal()
     /// The longest the dispatcher sleeps without looking again (a wall clock that moves, a lost wake-up).
@@ -63,6 +65,7 @@ final class SourcePoller: Service, Sendable {
         self.sourceMetrics = metrics.sourceMetrics(settings.name)
         self.startedAt = time.wallClock
         self.http = http
+        self.workers = AsyncSemaphore(permits: http.policy.maxConcurrentRequests)
         let clients = PlatformClients(source: settings, http: http, redactor: redactor)
         self.reader = clients.reader
         self.lister = clients.lister
@@ -162,7 +165,6 @@ final class SourcePoller: Service, Sendable {
     /// Hands due conversations to workers: at most `max_concurrent` in flight, each started when the pacer gives
     /// the source its turn, most overdue first.
     private func dispatchLoop() async throws {
-        let maxInFlight = http.policy.maxConcurrentRequests
         let timeout = http.policy.requestTimeout
         var lastBacklogCheck = ContinuousClock.now - .seconds(1)
         do {
@@ -175,26 +177,31 @@ final class SourcePoller: Service, Sendable {
                     lastBacklogCheck = .now
                 }
                 let now = time.wallClock
-                let (earliest, polling) = engine.withLock { ($0.scheduler.earliestDue(), $0.scheduler.inFlightCount) }
-                if polling >= maxInFlight {
-                    await wake.wait(timeout: tick, clock: ContinuousClock())
-                    continue
-                }
+                let earliest = engine.withLock { $0.scheduler.earliestDue() }
                 guard let earliest, earliest <= now else {
                     let untilDue = earliest.map { Duration.milliseconds($0.millisecondsSinceEpoch - now.millisecondsSinceEpoch) } ?? tick
                     await wake.wait(timeout: min(tick, untilDue), clock: ContinuousClock())
                     continue
                 }
-                try await http.waitForTurn()
+                try await workers.acquire()
+                do {
+                    try await http.waitForTurn()
+                } catch {
+                    workers.release()
+                    throw error
+                }
                 let startedAt = time.wallClock
-                guard case .poll(let id, let dueAt) = engine.withLock({ $0.scheduler.next(now: startedAt) }) else { continue }
+                guard case .poll(let id, let dueAt) = engine.withLock({ $0.scheduler.next(now: startedAt) }) else {
+                    workers.release()
+                    continue
+                }
                 let lag = Duration.milliseconds(max(0, startedAt.millisecondsSinceEpoch - dueAt.millisecondsSinceEpoch))
                 sourceMetrics.pollLag.record(lag)
                 lags.withLock { $0.record(lag) }
                 inFlightPolls.start(deadline: .now + timeout) { token in
                     await SourceHTTPClient.$caller.withValue(.init(turnTaken: true, watchesDeadline: true)) { await self.poll(id, token: token) }
                     self.inFlightPolls.finished(token)
-                    self.wake.signal()
+                    self.workers.release()
                 }
             }
         } catch {

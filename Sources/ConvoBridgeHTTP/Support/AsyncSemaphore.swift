@@ -1,8 +1,8 @@
 import Synchronization
 
-/// Caps how many requests of one source are in flight. Waiters are served in arrival order; a cancelled waiter
+/// Caps how many requests (or polls) of one source are in flight. Waiters are served in arrival order; a cancelled waiter
 /// leaves the queue without taking a permit.
-final class AsyncSemaphore: Sendable {
+public final class AsyncSemaphore: Sendable {
     private struct State {
         var available: Int
         var nextID = 0
@@ -11,11 +11,11 @@ final class AsyncSemaphore: Sendable {
 
     private let state: Mutex<State>
 
-    init(permits: Int) {
+    public init(permits: Int) {
         state = Mutex(State(available: max(1, permits)))
     }
 
-    func acquire() async throws {
+    public func acquire() async throws {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -40,7 +40,7 @@ final class AsyncSemaphore: Sendable {
         }
     }
 
-    func release() {
+    public func release() {
         let next = state.withLock { state in
             if state.waiters.isEmpty {
                 state.available += 1
@@ -51,7 +51,7 @@ final class AsyncSemaphore: Sendable {
         next?.resume()
     }
 
-    func withPermit<Result>(_ body: () async throws -> Result) async throws -> Result {
+    public func withPermit<Result>(_ body: () async throws -> Result) async throws -> Result {
         try await acquire()
         defer { release() }
         return try await body()

@@ -45,7 +45,7 @@ struct StatusCommand: AsyncParsableCommand {
         if let outbox {
             lines.append("outbox: \(outbox["depth"]?.scalarText ?? "?") pending, oldest \(outbox["oldest_age_seconds"]?.scalarText ?? "?") s")
         }
-        lines.append("SOURCE               READY  CIRCUIT  PAUSED  WATCHED  RETIRED  VANISHED  LAST SUCCESS")
+        lines.append("SOURCE               READY  CIRCUIT  PAUSED  WATCHED  RETIRED  VANISHED  IN FLIGHT  DUE  LAG P99  LAST SUCCESS")
         for member in readiness["sources"]?.objectValue?.members ?? [] {
             let health = member.value
             let counts = sources?[member.key]
@@ -55,7 +55,9 @@ struct StatusCommand: AsyncParsableCommand {
                 column(health["circuit_open"]?.boolValue == true ? "open" : "closed", 7),
                 column(counts?["paused"]?.boolValue.map { $0 ? "yes" : "no" } ?? "-", 6),
                 column(counts?["watched"]?.scalarText ?? "-", 7), column(counts?["retired"]?.scalarText ?? "-", 7),
-                column(counts?["vanished"]?.scalarText ?? "-", 8), health["last_success"]?.stringValue ?? "never",
+                column(counts?["vanished"]?.scalarText ?? "-", 8), column(counts?["in_flight"]?.scalarText ?? "-", 9),
+                column(counts?["due_now"]?.scalarText ?? "-", 4),
+                column(counts?["poll_lag_p99_seconds"]?.scalarText.map { "\($0) s" } ?? "-", 7), health["last_success"]?.stringValue ?? "never",
             ].joined(separator: " "))
         }
         if sources == nil { lines.append("(set CONVOBRIDGE_ADMIN_TOKEN or --token-file for the watch counts and the outbox)") }
