@@ -70,6 +70,8 @@ class Run:
         self.notes = []
         self.store_dir = work
         self.min_free_space = "64MiB"
+        # librdkafka's mock cluster keeps about 5 MiB per partition: a large run needs more partitions to keep it all.
+        self.partitions = 6
 
     def start(self, arguments, stdin=None, stdout=None, stderr=None):
         process = subprocess.Popen([BINARY] + arguments, stdin=stdin, stdout=stdout or subprocess.DEVNULL,
@@ -78,7 +80,8 @@ class Run:
         return process
 
     def start_environment(self):
-        self.kafka = self.start(["kafka-dev", "--bootstrap-file", f"{self.work}/bootstrap", "--log-level", "notice"],
+        self.kafka = self.start(["kafka-dev", "--bootstrap-file", f"{self.work}/bootstrap", "--log-level", "notice",
+                                 "--topic", f"conversation-events:{self.partitions}", "--topic", f"conversation-state:{self.partitions}"],
                                 stdin=subprocess.PIPE, stderr=open(f"{self.work}/kafka.log", "w"))
         self.bootstrap = wait_for_file(f"{self.work}/bootstrap")
         with open(f"{self.work}/simulator.url", "w") as url_file:
@@ -451,6 +454,7 @@ def scale(options, rng, population, fault_rate, kills, duration):
     """
     work = tempfile.mkdtemp(prefix="convobridge-faults-scale-")
     run = Run(work, population, 0, rng)
+    run.partitions = 64
     notes = []
     try:
         run.start_environment()  # creates `population` Jelou-shaped open conversations f-001…
@@ -585,6 +589,7 @@ def account_scale(run, jelou_ids, zild_numbers):
     keys = {conversation_id: f"jelou-scale/{conversation_id}" for conversation_id in jelou_ids}
     keys.update({conversation_id: f"zild-scale/{number}" for conversation_id, number in zild_numbers.items()})
     totals = {"expected": 0, "delivered": 0, "lost": 0, "invented": 0, "stale_discovered": 0, "undiscovered": 0}
+    details = []
     for conversation_id, key in keys.items():
         events = sorted(by_key.get(key, []))
         timeline = [(seconds(change["at"]), change["kind"]) for change in changes if change["conversation_id"] == conversation_id]
@@ -626,6 +631,13 @@ def account_scale(run, jelou_ids, zild_numbers):
         totals["expected"] += len(expected)
         totals["delivered"] += matched
         totals["invented"] += len(delivered) - matched
+        if (matched < len(expected) or len(delivered) > matched or shown not in candidates) and len(details) < 12:
+            details.append(f"{key}: discovered {shown} at {data['observed_at']}; steps "
+                           + ", ".join(f"{kind}@{datetime.utcfromtimestamp(at):%H:%M:%S.%f}"[:-3] for at, kind in timeline)
+                           + "; events " + ", ".join(f"{event[1].replace('conversation.', '')}@"
+                                                       f"{json.loads(event[3]).get('observed_at', '?')[11:23]}" for event in events))
+    for line in details:
+        print("    " + line, file=sys.stderr)
     totals["lost"] = totals["expected"] - totals["delivered"]
     totals["invented"] += totals["stale_discovered"]
     totals.update(duplicated=duplicates, conflicting=conflicting, gaps=gaps)

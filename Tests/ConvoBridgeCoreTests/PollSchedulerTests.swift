@@ -128,6 +128,22 @@ struct PollSchedulerTests {
         #expect(schedule.nextAttemptAfterFailure(failures: 5, retry: retry, now: t0, using: &random) == at(10_000))
         #expect(schedule.nextAttemptAfterFailure(failures: 60, retry: retry, now: t0, using: &random) == at(300_000))
     }
+
+    @Test("While a source's failures are sporadic, a conversation that failed many times in a row keeps its schedule")
+    func sporadicFailures() {
+        let schedule = PollSchedule(openInterval: .seconds(1), closedInterval: .seconds(2), failureBackoff: .seconds(5), jitter: 0)
+        let retry = RetryPolicy(maxAttempts: 4)
+        var random = SplitMix64(seed: 3)
+        #expect(schedule.nextAttemptAfterFailure(failures: 9, retry: retry, sporadic: true, now: t0, using: &random) == at(1000))
+        #expect(schedule.nextAttemptAfterFailure(failures: 9, retry: retry, sporadic: true, facts: PollFacts(isClosed: true, closedSince: t0),
+                                                 now: t0, using: &random) == at(2000))
+        #expect(schedule.nextAttemptAfterFailure(failures: 9, retry: retry, sporadic: false, now: t0, using: &random) == at(160_000))
+        var rate = FailureRate(weight: 0.1)
+        for index in 0..<100 { rate.record(failed: index % 7 == 0) }
+        #expect(rate.isSporadic, "one failure in seven: \(rate.value)")
+        for _ in 0..<30 { rate.record(failed: true) }
+        #expect(!rate.isSporadic, "most requests failing: \(rate.value)")
+    }
 }
 
 @Suite("Source-wide pacing: the token bucket, slowed for the whole source by 429s")

@@ -152,6 +152,7 @@ extension SourcePoller {
     }
 
     private func succeeded(at time: Timestamp) {
+        failureRate.withLock { $0.record(failed: false) }
         lastSuccess.withLock { $0 = max($0 ?? time, time) }
         sourceMetrics.lastSuccess.set(to: Double(time.millisecondsSinceEpoch) / 1000)
     }
@@ -163,6 +164,7 @@ extension SourcePoller {
 
     /// Counts a request that gave no observation, for statistics, metrics and readiness.
     func countFailure(_ error: any Error) {
+        failureRate.withLock { $0.record(failed: true) }
         let kind = (error as? SourceError)?.kind ?? "other"
         counters.withLock { $0.failures[kind, default: 0] += 1 }
         lastFailure.withLock { $0 = time.wallClock }
@@ -174,12 +176,14 @@ extension SourcePoller {
     private func failed(_ conversationID: String, _ error: any Error, counted: Bool = true) {
         if counted { countFailure(error) }
         let now = time.wallClock
+        let sporadic = failureRate.withLock { $0.isSporadic }
         let (failures, retryAt) = engine.withLock { engine -> (Int, Timestamp) in
             var memo = engine.memos[conversationID] ?? PollEngineState.Memo()
             memo.consecutiveFailures += 1
             engine.memos[conversationID] = memo
             var retryAt = random.withLock {
-                settings.schedule.nextAttemptAfterFailure(failures: memo.consecutiveFailures, retry: http.policy.retry, now: now, using: &$0)
+                settings.schedule.nextAttemptAfterFailure(failures: memo.consecutiveFailures, retry: http.policy.retry, sporadic: sporadic,
+                                                          facts: memo.facts, now: now, using: &$0)
             }
             let source = error as? SourceError
             if let retryAfter = source?.retryAfter { retryAt = max(retryAt, now.adding(milliseconds: retryAfter.wholeMilliseconds)) }

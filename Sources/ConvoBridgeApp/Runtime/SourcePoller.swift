@@ -46,6 +46,8 @@ final class SourcePoller: Service, Sendable {
     let counters = Mutex(PollerStatistics())
     let engine = Mutex(PollEngineState())
     let lags = Mutex(RecentLags())
+    /// Whether failures are sporadic (a bad answer among good ones) or the platform fails most requests.
+    let failureRate = Mutex(FailureRate())
     let inFlightPolls = InFlightPolls()
     /// A worker each: the dispatcher waits here for a free one, without a timer (a poll's end releases it).
     private let workers: AsyncSemaphore
@@ -120,11 +122,14 @@ final class SourcePoller: Service, Sendable {
             try await group.waitForAll()
         }
         let scheduled = try await store.scheduledConversations(source: source)
+        let loadedAt = time.wallClock
         engine.withLock { engine in
             for conversation in scheduled {
                 engine.memos[conversation.conversationID] = PollEngineState.Memo(
                     facts: conversation.facts, hasSnapshot: conversation.hasSnapshot, consecutiveFailures: conversation.consecutiveFailures)
-                engine.scheduler.own(conversation.conversationID, dueAt: conversation.nextPollAt)
+                // Overdue at start (the process was down, or its schedule was saved a few seconds before it stopped):
+                // due now. The poll lag measures how late this process starts due polls, not the downtime.
+                engine.scheduler.own(conversation.conversationID, dueAt: conversation.nextPollAt.map { max($0, loadedAt) })
             }
         }
         logger.info("schedule loaded", metadata: ["conversations": "\(scheduled.count)",

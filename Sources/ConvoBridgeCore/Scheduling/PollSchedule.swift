@@ -46,12 +46,16 @@ public struct PollSchedule: Sendable, Hashable {
 
     /// The next attempt after `failures` consecutive failed attempts (1 for the first): the first
     /// `retry.maxAttempts - 1` come quickly, on the retry policy's jittered backoff (a bad answer among good ones
-    /// costs a fraction of a second, and no worker waits for it); after those, the failure backoff.
-    public func nextAttemptAfterFailure(failures: Int, retry: RetryPolicy, now: Timestamp,
-                                        using generator: inout some RandomNumberGenerator) -> Timestamp {
+    /// costs a fraction of a second, and no worker waits for it). After those, while failures are `sporadic` (most of
+    /// the source's answers are good: this conversation was unlucky, several times in a row), it keeps its regular
+    /// schedule, so a run of bad luck never hides a transition for longer than a few intervals; when they are not
+    /// (the platform fails most requests), the exponential failure backoff, to leave it alone.
+    public func nextAttemptAfterFailure(failures: Int, retry: RetryPolicy, sporadic: Bool = false, facts: PollFacts = PollFacts(),
+                                        now: Timestamp, using generator: inout some RandomNumberGenerator) -> Timestamp {
         if let delay = retry.delay(beforeRetry: failures, retryAfter: nil, using: &generator) {
             return now.adding(milliseconds: delay.wholeMilliseconds)
         }
+        if sporadic, let regular = nextPoll(of: facts, now: now, using: &generator) { return regular }
         return nextPollAfterFailure(failures: failures - retry.maxAttempts + 1, now: now, using: &generator)
     }
 

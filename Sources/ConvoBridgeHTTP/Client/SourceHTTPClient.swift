@@ -115,11 +115,16 @@ public final class SourceHTTPClient: Sendable {
         let retryAfter = response.headers["retry-after"].flatMap { RetryAfter.delay(from: $0, now: time.wallClock) }
         let now = time.elapsed
         if response.status == 429 || (response.status == 503 && retryAfter != nil) {
-            let window = pacer.withLock { $0.rateLimited(retryAfter: retryAfter, backoff: policy.retry, now: now) }
+            let (wasSlowed, window) = pacer.withLock { pacer in
+                (pacer.isSlowed(now: now), pacer.rateLimited(retryAfter: retryAfter, backoff: policy.retry, now: now))
+            }
             if response.status == 429 { counters.withLock { $0.rateLimitedResponses += 1 } }
-            logger.notice("the platform asks to slow down; source slowed", metadata: [
-                "status": "\(response.status)", "window_ms": "\(window.wholeMilliseconds)", "operation": "\(request.operation)",
-            ])
+            // Said once when the source slows down, not for every 429 of a storm (they are counted in the metrics).
+            if !wasSlowed {
+                logger.notice("the platform asks to slow down; source slowed to half its rate", metadata: [
+                    "status": "\(response.status)", "window_ms": "\(window.wholeMilliseconds)", "operation": "\(request.operation)",
+                ])
+            }
         } else {
             pacer.withLock { $0.accepted() }
         }
