@@ -92,6 +92,13 @@ struct AdminAPITests {
             let removed = try await Self.call(.DELETE, base + "/sources/jelou-a/conversations/w-1")
             #expect(removed.status == 200)
             #expect(try await bridge.store.watchList(source: "jelou-a").first?.nextPollAt == nil, "no longer polled")
+            // An id the store does not know: 404, and no row is made for it.
+            let unknown = try await Self.call(.DELETE, base + "/sources/jelou-a/conversations/never-seen")
+            #expect(unknown.status == 404)
+            #expect(try await bridge.store.watchList(source: "jelou-a").map(\.conversationID) == ["w-1"])
+            // Path ids are percent-decoded, as the CLI encodes them.
+            let encoded = try await Self.call(.POST, base + "/sources/jelou-a/conversations/a%20b%2Fc/poll")
+            #expect(encoded.status == 200 && encoded.body["conversation_id"] == .string("a b/c"), "\(encoded.body)")
             let outbox = try await Self.call(.GET, base + "/outbox")
             #expect(outbox.body["depth"]?.int64Value != nil)
         }
