@@ -47,6 +47,30 @@ def http(method, url, body=None, timeout=30):
         return response.read().decode()
 
 
+def bridge_url_from_log(path, timeout=120):
+    """The URL a `convobridge run --log-format json` logged it listens on, or None after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with open(path) as handle:
+            for line in handle:
+                if "HTTP server listening" in line:
+                    return json.loads(line)["url"]
+        time.sleep(0.1)
+    return None
+
+
+def stop_processes(processes):
+    """SIGTERM, newest first; SIGKILL what has not stopped 30 s later."""
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def metrics(url):
     values = {}
     for line in http("GET", url + "/metrics").splitlines():
@@ -127,14 +151,7 @@ sources:
         bridge_log = open(f"{work}/bridge.log", "w")
         bridge = start(["run", "--config", f"{work}/bridge.yaml", "--log-format", "json", "--log-level", "notice"],
                        stderr=bridge_log)
-        deadline = time.time() + 120
-        bridge_url = None
-        while bridge_url is None and time.time() < deadline:
-            with open(f"{work}/bridge.log") as handle:
-                for line in handle:
-                    if "HTTP server listening" in line:
-                        bridge_url = json.loads(line)["url"]
-            time.sleep(0.1)
+        bridge_url = bridge_url_from_log(f"{work}/bridge.log")
         if bridge_url is None:
             sys.exit("the bridge did not start; see " + f"{work}/bridge.log")
 
@@ -233,14 +250,7 @@ sources:
         }
         print(json.dumps(report, indent=2))
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
         subprocess.run(["rm", "-rf", work])
 
 

@@ -211,32 +211,7 @@ sources:
 
     def account(self):
         """Matches the simulator's steps against what Kafka holds."""
-        consumed = subprocess.run(["kcat", "-b", self.bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
-                                   "-f", "%k\t%h\t%s\n"], capture_output=True, text=True, timeout=300)
-        if consumed.returncode != 0:
-            raise Failure("kcat could not read conversation-events: " + consumed.stderr.strip())
-        by_key = {}
-        duplicates = conflicting = 0
-        seen = {}
-        for line in consumed.stdout.splitlines():
-            parts = line.split("\t", 2)
-            if len(parts) != 3:
-                continue
-            key, header_text, value = parts
-            headers = dict(pair.split("=", 1) for pair in header_text.split(",") if "=" in pair)
-            event_id = headers.get("ce_id", "")
-            if event_id in seen:
-                duplicates += 1
-                if seen[event_id] != value:
-                    conflicting += 1
-                continue
-            seen[event_id] = value
-            by_key.setdefault(key, []).append((int(headers.get("ce_sequence", "0")), headers.get("ce_type"), event_id))
-        gaps = 0
-        for key, events in by_key.items():
-            events.sort()
-            if [event[2] for event in events] != [f"{key}/{n}" for n in range(1, len(events) + 1)]:
-                gaps += 1
+        by_key, duplicates, conflicting, gaps = read_events(self.bootstrap)
         changes = json.loads(http("GET", self.simulator + "/_sim/changes"))
         expected_total = matched_total = invented_total = 0
         for conversation_id in self.ids:
@@ -245,20 +220,53 @@ sources:
                         and change["kind"] in EVENTS_OF_STEP and change["number"] > self.first_step_number
                         for event in EVENTS_OF_STEP[change["kind"]]]
             delivered = [event[1] for event in by_key.get(key, []) if event[1] in TRACKED]
-            matched = 0
-            position = 0
-            for wanted in expected:
-                while position < len(delivered) and delivered[position] != wanted:
-                    position += 1
-                if position == len(delivered):
-                    break
-                matched += 1
-                position += 1
+            matched = matched_in_order(expected, delivered)
             expected_total += len(expected)
             matched_total += matched
             invented_total += len(delivered) - matched
         return {"expected": expected_total, "delivered": matched_total, "lost": expected_total - matched_total,
                 "duplicated": duplicates, "conflicting": conflicting, "invented": invented_total, "gaps": gaps}
+
+
+def matched_in_order(expected, delivered):
+    """How many of the expected event types the delivered ones show, in order (each delivered event used once)."""
+    matched = position = 0
+    for wanted in expected:
+        while position < len(delivered) and delivered[position] != wanted:
+            position += 1
+        if position == len(delivered):
+            break
+        matched += 1
+        position += 1
+    return matched
+
+
+def read_events(bootstrap):
+    """Every record of conversation-events, by key, in sequence order, as (sequence, type, ce_id, value); the
+    duplicates (a ce_id read again), those among them that differ from the first, and the keys whose ids have a gap."""
+    consumed = subprocess.run(["kcat", "-b", bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
+                               "-f", "%k\t%h\t%s\n"], capture_output=True, text=True, timeout=300)
+    if consumed.returncode != 0:
+        raise Failure("kcat could not read conversation-events: " + consumed.stderr.strip())
+    by_key, seen = {}, {}
+    duplicates = conflicting = 0
+    for line in consumed.stdout.splitlines():
+        parts = line.split("\t", 2)
+        if len(parts) != 3:
+            continue
+        key, header_text, value = parts
+        headers = dict(pair.split("=", 1) for pair in header_text.split(",") if "=" in pair)
+        event_id = headers.get("ce_id", "")
+        if event_id in seen:
+            duplicates += 1
+            conflicting += seen[event_id] != value
+            continue
+        seen[event_id] = value
+        by_key.setdefault(key, []).append((int(headers.get("ce_sequence", "0")), headers.get("ce_type"), event_id, value))
+    for events in by_key.values():
+        events.sort()
+    gaps = sum(1 for key, events in by_key.items() if [event[2] for event in events] != [f"{key}/{n}" for n in range(1, len(events) + 1)])
+    return by_key, duplicates, conflicting, gaps
 
 
 def run_scenario(name, scenario, population, gap, duration, rng):
@@ -562,27 +570,7 @@ sources:
 
 
 def account_scale(run, jelou_ids, zild_numbers):
-    consumed = subprocess.run(["kcat", "-b", run.bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
-                               "-f", "%k\t%h\t%s\n"], capture_output=True, text=True, timeout=300)
-    if consumed.returncode != 0:
-        raise Failure("kcat could not read conversation-events: " + consumed.stderr.strip())
-    by_key, seen = {}, {}
-    duplicates = conflicting = 0
-    for line in consumed.stdout.splitlines():
-        parts = line.split("\t", 2)
-        if len(parts) != 3:
-            continue
-        key, header_text, value = parts
-        headers = dict(pair.split("=", 1) for pair in header_text.split(",") if "=" in pair)
-        event_id = headers.get("ce_id", "")
-        if event_id in seen:
-            duplicates += 1
-            conflicting += seen[event_id] != value
-            continue
-        seen[event_id] = value
-        by_key.setdefault(key, []).append((int(headers.get("ce_sequence", "0")), headers.get("ce_type"), event_id, value))
-    gaps = sum(1 for key, events in by_key.items()
-               if [event[2] for event in sorted(events)] != [f"{key}/{n}" for n in range(1, len(events) + 1)])
+    by_key, duplicates, conflicting, gaps = read_events(run.bootstrap)
     changes = json.loads(http("GET", run.simulator + "/_sim/changes"))
     def seconds(text):
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
@@ -620,14 +608,7 @@ def account_scale(run, jelou_ids, zild_numbers):
             if at > observed or (at > observed - 1.0 and status_at(observed) != shown):
                 expected += EVENTS_OF_STEP[kind]
         delivered = [event[1] for event in events if event[1] in TRACKED]
-        matched, position = 0, 0
-        for wanted in expected:
-            while position < len(delivered) and delivered[position] != wanted:
-                position += 1
-            if position == len(delivered):
-                break
-            matched += 1
-            position += 1
+        matched = matched_in_order(expected, delivered)
         totals["expected"] += len(expected)
         totals["delivered"] += matched
         totals["invented"] += len(delivered) - matched
@@ -695,42 +676,29 @@ def main():
         if name in ("scale", "scale-clean"):
             # scale: 15 % bad answers and 3 × kill -9; scale-clean: more conversations, no fault.
             population = options.scale_population if name == "scale" else max(options.scale_population, 500)
-            totals = {"expected": 0, "delivered": 0, "lost": 0, "duplicated": 0, "invented": 0}
-            verdicts, faults = [], ""
-            for attempt in range(options.runs):
-                print(f"[{datetime.now():%H:%M:%S}] {name}: run {attempt + 1} of {options.runs}", file=sys.stderr, flush=True)
-                result, work = scale(options, rng, population, 0.15 if name == "scale" else 0.0, 3 if name == "scale" else 0, 70)
-                if "error" in result:
-                    failed = True
-                    verdicts.append("FAILED: " + result["error"])
-                    print(f"  {name}: {result['error']} (files in {work})", file=sys.stderr)
-                    continue
-                for key in totals:
-                    totals[key] += result[key]
-                faults = result["faults"]
-                ok = (result["lost"] == 0 and result["invented"] == 0 and result["conflicting"] == 0 and result["gaps"] == 0
-                      and result["message"])
-                failed |= not ok
-                verdicts.append(("ok: " if ok else "FAILED: ") + "; ".join(result["notes"]))
-                print(f"  {name}: {json.dumps(result)}", file=sys.stderr)
-                if ok:
-                    shutil.rmtree(work, ignore_errors=True)
-                else:
-                    print(f"  files kept in {work}", file=sys.stderr)
-            rows.append((name, options.runs, faults, totals["expected"], totals["delivered"], totals["lost"], totals["duplicated"],
-                         totals["invented"], " / ".join(verdicts)))
-            continue
-        scenario = SCENARIOS[name]
-        if name == "disk-full" and os.geteuid() != 0:
-            rows.append((name, 0, "skipped: mounting a tmpfs needs root", "-", "-", "-", "-", "-", "-"))
-            continue
+            fault_rate, kills = (0.15, 3) if name == "scale" else (0.0, 0)
+
+            def attempt_once():
+                return scale(options, rng, population, fault_rate, kills, 70)
+            verdict = lambda result, ok: ("ok: " if ok else "FAILED: ") + "; ".join(result["notes"])
+            joiner = " / "
+        else:
+            scenario = SCENARIOS[name]
+            if name == "disk-full" and os.geteuid() != 0:
+                rows.append((name, 0, "skipped: mounting a tmpfs needs root", "-", "-", "-", "-", "-", "-"))
+                continue
+
+            def attempt_once():
+                return run_scenario(name, scenario, options.population, options.gap, getattr(scenario, "duration", options.duration), rng)
+            verdict = lambda result, ok: "ok" if ok else \
+                f"FAILED (conflicting {result['conflicting']}, gaps {result['gaps']}, message {result['message']})"
+            joiner = "; "
         totals = {"expected": 0, "delivered": 0, "lost": 0, "duplicated": 0, "invented": 0}
         faults = ""
         verdicts = []
         for attempt in range(options.runs):
             print(f"[{datetime.now():%H:%M:%S}] {name}: run {attempt + 1} of {options.runs}", file=sys.stderr, flush=True)
-            result, work = run_scenario(name, scenario, options.population, options.gap,
-                                        getattr(scenario, "duration", options.duration), rng)
+            result, work = attempt_once()
             if "error" in result:
                 failed = True
                 verdicts.append("FAILED: " + result["error"])
@@ -741,14 +709,14 @@ def main():
             faults = result["faults"]
             ok = result["lost"] == 0 and result["invented"] == 0 and result["conflicting"] == 0 and result["gaps"] == 0 and result["message"]
             failed |= not ok
-            verdicts.append("ok" if ok else f"FAILED (conflicting {result['conflicting']}, gaps {result['gaps']}, message {result['message']})")
+            verdicts.append(verdict(result, ok))
             print(f"  {name}: {json.dumps(result)}", file=sys.stderr)
             if ok:
                 shutil.rmtree(work, ignore_errors=True)
             else:
                 print(f"  files kept in {work}", file=sys.stderr)
         rows.append((name, options.runs, faults, totals["expected"], totals["delivered"], totals["lost"], totals["duplicated"],
-                     totals["invented"], "; ".join(sorted(set(verdicts)))))
+                     totals["invented"], joiner.join(sorted(set(verdicts)))))
     header = ("scenario", "runs", "faults injected (per run)", "expected", "delivered", "lost", "duplicated", "invented", "checks")
     if options.markdown:
         print("| " + " | ".join(header) + " |")

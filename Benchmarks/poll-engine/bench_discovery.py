@@ -12,7 +12,6 @@ Usage: scripts/bench-discovery.sh [N=1000] [RATE=500]   (builds the release bina
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ import time
 from datetime import datetime
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
-from bench_bridge import http, metric_sum, metrics, wait_for_file  # noqa: E402
+from bench_bridge import bridge_url_from_log, http, metric_sum, metrics, stop_processes, wait_for_file  # noqa: E402
 
 BINARY = os.environ.get("CONVOBRIDGE", ".build/release/convobridge")
 
@@ -66,11 +65,9 @@ sources:
         log = open(f"{work}/bridge.log", "w")
         start(["run", "--config", f"{work}/bridge.yaml", "--log-format", "json", "--log-level", "notice"], stderr=log)
         deadline = time.time() + 120
-        url = None
-        while url is None and time.time() < deadline:
-            with open(f"{work}/bridge.log") as handle:
-                url = next((json.loads(line)["url"] for line in handle if "HTTP server listening" in line), None)
-            time.sleep(0.1)
+        url = bridge_url_from_log(f"{work}/bridge.log")
+        if url is None:
+            sys.exit(f"the bridge did not start; see {work}/bridge.log")
         while metric_sum(metrics(url), "convobridge_transitions_total", type="conversation.discovered") < population:
             if time.time() > deadline:
                 sys.exit("not every conversation was discovered within 2 minutes")
@@ -88,14 +85,7 @@ sources:
               f"{span:.2f} s from the first to the last discovered event (target <= {target:.1f} s from the first page's answer: "
               f"{'met' if span <= target else 'NOT met'})")
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
         shutil.rmtree(work, ignore_errors=True)
 
 

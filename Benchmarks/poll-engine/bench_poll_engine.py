@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
+from bench_bridge import bridge_url_from_log, stop_processes, wait_for_file  # noqa: E402
 BINARY = os.environ.get("CONVOBRIDGE", ".build/release/convobridge")
 PROJECT = "bench"
 PATH_PREFIX = f"/jelouapi/v1/external-support/{PROJECT}/conversations"
@@ -45,16 +46,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for_file(path, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            with open(path) as handle:
-                return handle.read().strip().splitlines()[0]
-        time.sleep(0.05)
-    sys.exit(f"{path} did not appear within {timeout} s")
 
 
 def get(url, timeout=10):
@@ -179,11 +170,7 @@ sources:
         bridge = start([BINARY, "run", "--config", f"{work}/bridge.yaml", "--log-format", "json", "--log-level", "notice"],
                        stderr=bridge_log)
         deadline = time.time() + 120
-        url = None
-        while url is None and time.time() < deadline:
-            with open(f"{work}/bridge.log") as handle:
-                url = next((json.loads(line)["url"] for line in handle if "HTTP server listening" in line), None)
-            time.sleep(0.1)
+        url = bridge_url_from_log(f"{work}/bridge.log")
         if url is None:
             sys.exit(f"the bridge did not start; see {work}/bridge.log")
         # Warm-up: every conversation's first answer is a discovery (a write and an event); then only unchanged ones.
@@ -223,14 +210,7 @@ sources:
               f"ratios {results['bridge'] / results['python']:.2f}x Python (target >= 3), "
               f"{results['bridge'] / results['wrk']:.2f}x wrk (target >= 0.25)")
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
         if os.environ.get("KEEP_BENCH_FILES"):
             print(f"files kept in {work}", file=sys.stderr)
         else:
