@@ -68,6 +68,7 @@ extension SourcePoller {
     /// Returns whether everything was stored.
     private func receive(_ page: ListPage, requestedAt: Timestamp, answeredAt: Timestamp) async -> Bool {
         var toStore: [ObservedConversation] = []
+        var toRead: [String] = []
         var discovered = 0
         engine.withLock { engine in
             for observed in page.conversations.keepingLastOfEachConversation() {
@@ -82,6 +83,7 @@ extension SourcePoller {
                 engine.memos[id, default: PollEngineState.Memo()].pendingListing =
                     PollEngineState.PendingListing(observation: observed, requestedAt: requestedAt, answeredAt: answeredAt)
                 engine.scheduler.schedule(id, noLaterThan: requestedAt)
+                toRead.append(id)
             }
         }
         if discovered > 0 {
@@ -90,6 +92,22 @@ extension SourcePoller {
             wake.signal()
         }
         return await withTaskGroup(of: Bool.self) { group in
+            // Conversations waiting for their full read are on the watch list from now on, so a crash before the read
+            // loses none of them (the window moves on once everything it listed is stored).
+            for id in toRead {
+                group.addTask {
+                    do {
+                        try await self.store.write(source: self.source, conversationID: id, discoveredBy: .discovery, now: answeredAt) { tracked in
+                            ConversationWrite(tracked: tracked, poll: tracked.vanished ? .keep : .noLaterThan(requestedAt))
+                        }
+                        return true
+                    } catch {
+                        self.logger.error("could not store a listed conversation; the window will be asked again",
+                                          metadata: ["conversation_id": "\(id)", "error": "\(error)"])
+                        return false
+                    }
+                }
+            }
             for observed in toStore {
                 group.addTask {
                     do {
