@@ -29,4 +29,18 @@ struct TimestampTests {
         #expect(Timestamp(millisecondsSinceEpoch: 0).rfc3339 == "1970-01-01T00:00:00.000Z")
         #expect(Timestamp(millisecondsSinceEpoch: 1_776_134_278_574).rfc3339 == "2026-04-14T02:37:58.574Z")
     }
+
+    @Test("Any instant formats without trapping; readers refuse what the contract cannot write")
+    func hostileInstants() throws {
+        #expect(Timestamp(millisecondsSinceEpoch: .min).rfc3339 == "0001-01-01T00:00:00.000Z")
+        #expect(Timestamp(millisecondsSinceEpoch: .max).rfc3339 == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp(iso8601: "0001-01-01T00:00:00Z")?.rfc3339 == "0001-01-01T00:00:00.000Z")
+        #expect(Timestamp(iso8601: "9999-12-31T23:59:59.999Z")?.isWithinContractRange == true)
+        #expect(Timestamp(iso8601: "0000-06-01T00:00:00Z") == nil)
+        // A signed Jelou webhook whose timestamp is a huge negative number: refused by field, not trapped.
+        let body = try JSONParser.parse(Array(#"{"event": "conversation.close", "conversation": {"id": "c-1"}, "timestamp": -9223372036854775807}"#.utf8))
+        let error = #expect(throws: PayloadError.self) { try WebhookEventFormat.jelou.nativeEvent(from: body) }
+        #expect(error?.description.contains("timestamp") == true && error?.description.contains("outside the years 0001–9999") == true,
+                "\(String(describing: error))")
+    }
 }

@@ -21,9 +21,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public var description: String { rfc3339 }
 
-    /// `2026-01-15T10:45:02.114Z`
+    /// The contract's range: 0001-01-01T00:00:00.000Z … 9999-12-31T23:59:59.999Z (four-digit years).
+    public static let contractRange: ClosedRange<Int64> = -62_135_596_800_000...253_402_300_799_999
+
+    /// Whether the instant can be written as the contract's RFC 3339 text.
+    public var isWithinContractRange: Bool { Self.contractRange.contains(millisecondsSinceEpoch) }
+
+    /// `2026-01-15T10:45:02.114Z`. An instant outside ``contractRange`` (readers refuse such values; this is the last
+    /// line of defence) is written as the nearest end of the range rather than trapping.
     public var rfc3339: String {
-        var millis = millisecondsSinceEpoch
+        var millis = min(max(millisecondsSinceEpoch, Self.contractRange.lowerBound), Self.contractRange.upperBound)
         var days = millis / 86_400_000
         millis -= days * 86_400_000
         if millis < 0 {
@@ -90,7 +97,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             index += 1
             return true
         }
-        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
+        guard let year = number(4), year >= 1, expect("-"), let month = number(2), expect("-"), let day = number(2),
             (1...12).contains(month), (1...31).contains(day)
         else { return nil }
         var hour: Int64 = 0
@@ -142,6 +149,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         utf8.removeAll()
         let days = Self.days(fromCivilYear: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60
+        // 0001-01-01T00:00+01:00 is still year 0 in UTC: outside the range the contract can write.
+        guard Self.contractRange.contains(seconds * 1000 + millis) else { return nil }
         self.millisecondsSinceEpoch = seconds * 1000 + millis
     }
 

@@ -61,7 +61,14 @@ public struct WebhookEventFormat: Sendable, Hashable {
         guard let conversationID = try Self.firstString(reader, conversationIDPaths) else {
             throw reader.failure("", "no conversation id at \(conversationIDPaths.joined(separator: ", "))")
         }
-        let occurredAt = try timestampPath.flatMap { (path) throws(PayloadError) in try reader.integer(path) }.map(Timestamp.init(millisecondsSinceEpoch:))
+        let occurredAt = try timestampPath.flatMap { (path) throws(PayloadError) -> Timestamp? in
+            guard let milliseconds = try reader.integer(path) else { return nil }
+            let timestamp = Timestamp(millisecondsSinceEpoch: milliseconds)
+            guard timestamp.isWithinContractRange else {
+                throw reader.failure(path, "\(milliseconds) ms is outside the years 0001–9999")
+            }
+            return timestamp
+        }
         return NativeEvent(platform: platform, name: name, conversationID: conversationID, occurredAt: occurredAt, payload: body)
     }
 
