@@ -109,13 +109,14 @@ struct ChatvoltZildPayloadTests {
 
     @Test(".NET time spans", arguments: [
         ("00:05:12", Int64(312_000)), ("1.02:03:04", 93_784_000), ("00:00:01.5", 1500), ("00:00:00.1234567", 123),
-        ("-00:01:00", -60_000), ("23:59:59.999", 86_399_999),
+        ("-00:01:00", -60_000), ("23:59:59.999", 86_399_999), ("10675199.02:48:05.477", 922_337_203_685_477),
     ])
     func timeSpans(text: String, milliseconds: Int64) {
         #expect(DotNetTimeSpan.milliseconds(text) == milliseconds)
     }
 
-    @Test("Not .NET time spans", arguments: ["", "5:12", "00:60:00", "24:00:00", "1:02:03", "00:00:00.12345678", "a.00:00:00", "00:00:0x"])
+    @Test("Not .NET time spans", arguments: ["", "5:12", "00:60:00", "24:00:00", "1:02:03", "00:00:00.12345678", "a.00:00:00", "00:00:0x",
+                                           "999999999999999.00:00:00", "10675200.00:00:00"])
     func notTimeSpans(text: String) {
         #expect(DotNetTimeSpan.milliseconds(text) == nil)
     }

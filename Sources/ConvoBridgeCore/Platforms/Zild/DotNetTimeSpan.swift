@@ -1,5 +1,5 @@
 /// Parses .NET `TimeSpan` text as ASP.NET serializes it: `[-][d.]hh:mm:ss[.fffffff]` (`"00:05:12"`,
-/// `"1.02:03:04.5"`), into milliseconds.
+/// `"1.02:03:04.5"`), into milliseconds. Nil for anything else, more than `TimeSpan.MaxValue`'s days included.
 public enum DotNetTimeSpan {
     public static func milliseconds(_ text: String) -> Int64? {
         var rest = Substring(text)
@@ -10,7 +10,8 @@ public enum DotNetTimeSpan {
         var days: Int64 = 0
         var hoursText = clock[0]
         if let dot = hoursText.firstIndex(of: ".") {
-            guard let parsedDays = Int64(hoursText[..<dot]), parsedDays >= 0 else { return nil }
+            // .NET's own limit is 10,675,199 days (TimeSpan.MaxValue); more would overflow milliseconds below.
+            guard let parsedDays = Int64(hoursText[..<dot]), (0...10_675_199).contains(parsedDays) else { return nil }
             days = parsedDays
             hoursText = hoursText[hoursText.index(after: dot)...]
         }
