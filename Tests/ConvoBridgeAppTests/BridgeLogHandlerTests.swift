@@ -44,6 +44,14 @@ struct BridgeLogHandlerTests {
         #expect(lines.all == ["2025-11-22T06:00:00.123Z info convobridge: polled with [REDACTED] a=[REDACTED] z=last\n"])
     }
 
+    @Test("Human: a control character in a platform value cannot forge a line")
+    func humanControlCharacters() throws {
+        let lines = Lines()
+        let logger = Self.logger(.human, lines)
+        logger.info("assigned to Ana\n2025-11-22T06:00:00.123Z error convobridge: forged", metadata: ["name": "a\r\u{1b}[31mb\tc"])
+        #expect(lines.all == [#"2025-11-22T06:00:00.123Z info convobridge: assigned to Ana\n2025-11-22T06:00:00.123Z error convobridge: forged name=a\r\u{1b}[31mb\tc"# + "\n"])
+    }
+
     @Test("A metadata key cannot replace the standard JSON fields")
     func reservedKeys() throws {
         let lines = Lines()

@@ -30,6 +30,22 @@ public struct BridgeLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// The text with control characters written as escapes (`\n`, `\r`, `\t`, `\u{1b}`…).
+    static func escapingControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where scalar.properties.generalCategory == .control: escaped += "\\u{\(String(scalar.value, radix: 16))}"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
@@ -37,8 +53,10 @@ public struct BridgeLogHandler: LogHandler {
         let message = redactor.redact(event.message.description)
         switch format {
         case .human:
-            var line = "\(now().rfc3339) \(event.level) \(label): \(message)"
-            for (key, value) in fields { line += " \(key)=\(value)" }
+            // Values come from platforms and clients (a user's name, an error body): a newline in one must not make
+            // a line of its own that reads like the bridge's.
+            var line = "\(now().rfc3339) \(event.level) \(label): \(Self.escapingControls(message))"
+            for (key, value) in fields { line += " \(Self.escapingControls(key))=\(Self.escapingControls(value))" }
             write(line + "\n")
         case .json:
             var object: JSONObject = ["ts": .string(now().rfc3339), "level": .string(event.level.rawValue),
