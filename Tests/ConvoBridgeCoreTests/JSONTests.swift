@@ -36,6 +36,18 @@ struct JSONTests {
         }
     }
 
+    @Test("a member name twice is refused, in small and large objects (readers disagree on which value wins)")
+    func duplicateNames() throws {
+        let small = #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(#"{"_id": "a", "state": "x", "_id": "b"}"#.utf8)) }
+        #expect(small?.description == #"invalid JSON at byte 27: duplicate member name "_id""#)
+        let members = (0..<40).map { #""k\#($0)": \#($0)"# }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(("{" + (members + [#""k3": 0"#]).joined(separator: ",") + "}").utf8)) }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(("{" + (members + [#""k39": 0"#]).joined(separator: ",") + "}").utf8)) }
+        let distinct = try JSONParser.parse(Array(("{" + members.joined(separator: ",") + "}").utf8))
+        #expect(distinct.objectValue?.members.count == 40)
+        #expect(try JSONParser.parse(Array(#"{"a": {"x": 1}, "b": {"x": 2}}"#.utf8))["b"]?["x"] == .integer(2), "the same name in different objects is fine")
+    }
+
     @Test("nesting beyond the limit is refused, not a stack overflow")
     func deepNesting() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)

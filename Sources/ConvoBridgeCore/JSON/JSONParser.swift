@@ -84,10 +84,24 @@ public struct JSONParser {
                 index += 1
                 return .object(JSONObject(members))
             }
+            var names: Set<String>?
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+                let keyOffset = index
                 let key = try parseString()
+                // A name twice is ambiguous: most readers keep the last value, some the first. Refused, so no
+                // consumer reads a payload differently from the bridge. Small objects are scanned, large ones hashed.
+                let repeated: Bool
+                if members.count < 16 {
+                    repeated = members.contains { $0.key == key }
+                } else {
+                    if names == nil { names = Set(members.map(\.key)) }
+                    repeated = !names!.insert(key).inserted
+                }
+                if repeated {
+                    throw JSONParseError(offset: keyOffset, reason: "duplicate member name \"\(key.prefix(64))\"")
+                }
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 index += 1
