@@ -135,6 +135,17 @@ struct JelouConversationClientTests {
         }
     }
 
+    @Test("An error body is redacted before it is cut: a key straddling the excerpt's end leaves nothing of itself")
+    func redactedBeforeCut() {
+        let key = "key-0123456789abcdef"
+        for offset in 185...205 {
+            let body = Array((String(repeating: "x", count: offset) + key + " trailing").utf8)
+            let excerpt = SourceResponse(status: 500, headers: [:], body: body).bodyExcerpt(redactedBy: SecretRedactor(secrets: [key]))
+            #expect(!excerpt.contains("key-0123") && !excerpt.contains("0123456789"), "offset \(offset): \(excerpt)")
+            #expect(excerpt.count <= 201)
+        }
+    }
+
     @Test("A body over the size cap is refused, not retried")
     func responseTooLarge() async throws {
         try await Harness.with { harness in

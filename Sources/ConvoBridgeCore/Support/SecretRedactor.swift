@@ -4,9 +4,6 @@
 /// do not control (librdkafka logs, HTTP error bodies) is passed through ``redact(_:)`` before it leaves.
 public struct SecretRedactor: Sendable, Hashable {
     public static let mask = "[REDACTED]"
-    /// Secrets shorter than this are not scrubbed from free text: masking every "a" would destroy the text and
-    /// protect nothing. Such secrets are still never logged on their own.
-    public static let minimumScrubbedLength = 4
 
     public private(set) var secrets: [String]
 
@@ -15,9 +12,10 @@ public struct SecretRedactor: Sendable, Hashable {
         for secret in secrets { register(secret) }
     }
 
-    /// Adds a secret to scrub.
+    /// Adds a secret to scrub, whatever its length: a short secret masks much of the text it appears in, which is
+    /// better than showing part of a credential.
     public mutating func register(_ secret: String) {
-        guard secret.count >= Self.minimumScrubbedLength, !secrets.contains(secret) else { return }
+        guard !secret.isEmpty, !secrets.contains(secret) else { return }
         secrets.append(secret)
         // Longest first, so a secret containing another is masked whole.
         secrets.sort { $0.count > $1.count }
@@ -31,6 +29,9 @@ public struct SecretRedactor: Sendable, Hashable {
         }
         return result
     }
+
+    /// The longest registered secret's length, in UTF-8 bytes (how far past a cut a secret may reach).
+    public var longestSecretBytes: Int { secrets.map(\.utf8.count).max() ?? 0 }
 
     /// Configuration keys whose values are secrets whatever they hold (librdkafka's and ours).
     public static func isSecretKey(_ key: String) -> Bool {

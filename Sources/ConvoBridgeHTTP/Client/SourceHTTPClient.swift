@@ -130,7 +130,7 @@ public final class SourceHTTPClient: Sendable {
         }
         guard RetryPolicy.isRetryable(status: response.status) else { return response }
         counters.withLock { $0.failures += 1 }
-        let detail = redactor.redact(response.bodyExcerpt())
+        let detail = response.bodyExcerpt(redactedBy: redactor)
         if response.status == 429 {
             throw SourceError.rateLimited(detail: detail, retryAfter: retryAfter.map { min($0, policy.retry.maxRetryAfter) })
         }

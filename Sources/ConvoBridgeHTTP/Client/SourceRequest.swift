@@ -1,3 +1,5 @@
+public import ConvoBridgeCore
+
 /// One request to a platform, independent of the HTTP library.
 public struct SourceRequest: Sendable, Hashable {
     public enum Method: String, Sendable, Hashable {
@@ -43,10 +45,12 @@ public struct SourceResponse: Sendable, Hashable {
         self.body = body
     }
 
-    /// The first `limit` bytes of the body as text, for error messages; "empty body" when there is none.
-    public func bodyExcerpt(limit: Int = 200) -> String {
+    /// The body's first `limit` characters as text for error messages ("empty body" when there is none), redacted
+    /// before they are cut, so that a secret straddling the cut cannot leave its first characters behind.
+    public func bodyExcerpt(redactedBy redactor: SecretRedactor, limit: Int = 200) -> String {
         guard !body.isEmpty else { return "empty body" }
-        let text = String(decoding: body.prefix(limit), as: UTF8.self)
-        return body.count > limit ? text + "…" : text
+        let text = redactor.redact(String(decoding: body.prefix(limit + redactor.longestSecretBytes), as: UTF8.self))
+        let cut = text.count > limit || body.count > limit + redactor.longestSecretBytes
+        return cut ? String(text.prefix(limit)) + "…" : text
     }
 }

@@ -14,7 +14,7 @@ extension SourceResponse {
     /// The error to report for a status the endpoint does not expect. `explanation` is the platform's own words
     /// when it sent an error body it documents; otherwise an excerpt of the body. Secrets are redacted.
     func failure(redactor: SecretRedactor, explanation: String? = nil) -> SourceError {
-        let detail = redactor.redact(explanation ?? bodyExcerpt())
+        let detail = explanation.map(redactor.redact) ?? bodyExcerpt(redactedBy: redactor)
         switch status {
         case 401, 403: return .unauthorized(status: status, detail: detail)
         case 429: return .rateLimited(detail: detail, retryAfter: nil)
@@ -50,7 +50,7 @@ extension SourceResponse {
         case 404 where isJSONObject:
             return .notFound
         case 404:
-            throw .httpStatus(404, detail: "not \(platform)'s not-found answer (check base_url): " + redactor.redact(bodyExcerpt()))
+            throw .httpStatus(404, detail: "not \(platform)'s not-found answer (check base_url): " + bodyExcerpt(redactedBy: redactor))
         default:
             throw failure(redactor: redactor, explanation: explanation)
         }

@@ -49,7 +49,7 @@ public struct JelouConversationClient: ConversationReader {
             return .notFound
         case 404:
             throw SourceError.httpStatus(404, detail: "not Jelou's not-found answer (check base_url and project_id): "
-                                         + redactor.redact(response.bodyExcerpt()))
+                                         + response.bodyExcerpt(redactedBy: redactor))
         default:
             throw JelouResponse.failure(response, redactor: redactor)
         }
