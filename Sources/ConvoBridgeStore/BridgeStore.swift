@@ -33,6 +33,11 @@ public final class BridgeStore: Sendable {
         }
         let database: DatabasePool
         do {
+            // The store holds personal data: a new file is readable by its owner only, and SQLite gives the WAL and
+            // shared-memory files the database file's permissions.
+            if !FileManager.default.fileExists(atPath: path) {
+                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
             database = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch {

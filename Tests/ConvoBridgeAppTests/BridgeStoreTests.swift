@@ -146,6 +146,18 @@ struct BridgeStoreTests {
         #expect(try await store.discoveryWindowEnd(source: "s") == Self.t0)
     }
 
+    @Test("A new store's files are readable by their owner only (they hold personal data)")
+    func fileModes() async throws {
+        let path = try Self.temporaryPath()
+        let store = try BridgeStore(path: path)
+        try await store.write(source: "s", conversationID: "c-1", discoveredBy: .poll, now: Self.t0) { ConversationWrite(tracked: $0, poll: .at(Self.t0)) }
+        for file in [path, path + "-wal", path + "-shm"] {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber).intValue
+            #expect(mode & 0o077 == 0, "\(file): \(String(mode, radix: 8))")
+        }
+        try store.close()
+    }
+
     @Test("A store path that cannot be opened is named in the error")
     func badPath() {
         let error = #expect(throws: StoreError.self) { try BridgeStore(path: "/nonexistent-directory/x/store.sqlite") }

@@ -32,7 +32,8 @@ public struct DemoRunner: Sendable {
         try cluster.createTopic(encoder.stateTopic, partitions: 6)
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-demo-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Private to the user who runs the demo (the store holds the simulated conversations' people).
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: directory) }
 
         let simulatorSettings = SimulatorConfiguration(port: 0)
