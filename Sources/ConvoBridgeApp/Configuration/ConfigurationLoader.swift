@@ -177,7 +177,7 @@ public struct ConfigurationLoader: Sendable {
             reader.problem("\(path).platform", "expected one of \(platforms.joined(separator: ", ")), found \(platformText)")
             return nil
         }
-        let common: Set<String> = ["name", "platform", "base_url", "auth", "webhook", "conversations", "schedule", "http"]
+        let common: Set<String> = ["name", "platform", "base_url", "allow_insecure_http", "auth", "webhook", "conversations", "schedule", "http"]
         let specific: Set<String> = switch platform {
         case .jelou: ["project_id", "advisor"]
         case .chatvolt: ["discovery"]
@@ -194,12 +194,13 @@ public struct ConfigurationLoader: Sendable {
         case .chatvolt: baseURL = reader.string("\(path).base_url", default: "https://api.chatvolt.ai")
         case .zild: baseURL = reader.requiredString("\(path).base_url", hint: "your Zild API's address (Zild's docs give none), e.g. https://api.your-tenant.zild.ai")
         }
-        checkURL(reader, "\(path).base_url", baseURL)
+        let allowInsecureHTTP = reader.bool("\(path).allow_insecure_http", default: false)
+        checkURL(reader, "\(path).base_url", baseURL, allowInsecureHTTP: allowInsecureHTTP)
 
         let connection: BridgeConfiguration.Connection?
         var discovery: BridgeConfiguration.Discovery?
         switch platform {
-        case .jelou: (connection, discovery) = decodeJelou(reader, path, baseURL: baseURL)
+        case .jelou: (connection, discovery) = decodeJelou(reader, path, baseURL: baseURL, allowInsecureHTTP: allowInsecureHTTP)
         case .chatvolt: (connection, discovery) = decodeChatvolt(reader, path, baseURL: baseURL)
         case .zild: connection = decodeZild(reader, path, baseURL: baseURL)
         }
@@ -258,9 +259,19 @@ public struct ConfigurationLoader: Sendable {
         )
     }
 
-    static func checkURL(_ reader: ConfigReader, _ path: String, _ url: String) {
-        if !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            reader.problem(path, "expected an http:// or https:// URL, found \(url)")
+    /// An http:// or https:// URL; plain http:// only to a loopback host unless the source says
+    /// `allow_insecure_http: true` (its credentials would cross the network unencrypted).
+    static func checkURL(_ reader: ConfigReader, _ path: String, _ url: String, allowInsecureHTTP: Bool) {
+        guard !url.isEmpty else { return }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            return reader.problem(path, "expected an http:// or https:// URL, found \(url)")
+        }
+        guard url.hasPrefix("http://"), !allowInsecureHTTP else { return }
+        let host = URLComponents(string: url)?.host ?? ""
+        let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if !loopback {
+            reader.problem(path, "http:// would send this source's credentials unencrypted to \(host.isEmpty ? url : host); "
+                + "use https://, or set allow_insecure_http: true on the source for a trusted network")
         }
     }
 
@@ -276,7 +287,8 @@ public struct ConfigurationLoader: Sendable {
         )
     }
 
-    static func decodeJelou(_ reader: ConfigReader, _ path: String, baseURL: String) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
+    static func decodeJelou(_ reader: ConfigReader, _ path: String, baseURL: String,
+                            allowInsecureHTTP: Bool) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
         let projectID = reader.requiredString("\(path).project_id", hint: "the Jelou project id")
         let authPath = "\(path).auth"
         reader.rejectUnknownKeys(authPath, known: ["scheme", "api_key", "api_key_env", "api_key_file", "client_id", "client_secret", "client_secret_env", "client_secret_file"])
@@ -302,7 +314,7 @@ public struct ConfigurationLoader: Sendable {
         reader.rejectUnknownKeys(advisorPath, known: ["enabled", "api_base_url", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
         if reader.node(advisorPath) != nil, reader.bool("\(advisorPath).enabled", default: true) {
             advisorBaseURL = reader.requiredString("\(advisorPath).api_base_url", hint: "e.g. https://api.jelou.ai")
-            checkURL(reader, "\(advisorPath).api_base_url", advisorBaseURL ?? "")
+            checkURL(reader, "\(advisorPath).api_base_url", advisorBaseURL ?? "", allowInsecureHTTP: allowInsecureHTTP)
             if basic == nil {
                 reader.problem("\(authPath).client_id", "Advisor Conversations needs Basic credentials: set client_id and client_secret_env")
             }
