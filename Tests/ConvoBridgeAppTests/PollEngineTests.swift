@@ -40,6 +40,7 @@ struct PollEngineTests {
                 records.count(where: { $0.header("ce_type") == "conversation.discovered" }) == 20
             }
             let pollsBefore = await bridge.statistics().polls
+            let lagBefore = Self.buckets(String(decoding: bridge.metrics.render(), as: UTF8.self), "convobridge_poll_lag_seconds", source: "zild-stall")
             // The next answer sends its headers and half its body, then nothing for 30 s.
             harness.world.addFault(SimulatorFault(kind: .stalledBody, latencyMilliseconds: 30_000))
             try await Task.sleep(for: .seconds(4))
@@ -50,10 +51,13 @@ struct PollEngineTests {
             let polls = await bridge.statistics().polls - pollsBefore
             // 20 conversations every 300 ms for 4 s is about 260 polls; one slot of four held for 2 s costs a few.
             #expect(polls >= 120, "the others kept being polled while one answer stalled: \(polls) polls in 4 s")
+            // The polls started while the answer stalled: behind a batch that waits for it, they would all start up to
+            // 30 s late; here they start on time (within the 2 s deadline, with room for a loaded test machine).
             let lag = Self.buckets(metrics, "convobridge_poll_lag_seconds", source: "zild-stall")
-            let total = lag.last?.count ?? 0
-            let withinASecond = lag.first { $0.le >= 1 }?.count ?? 0
-            #expect(total > 0 && withinASecond >= total * 0.99, "due polls kept starting on time (p99 within 1 s): \(lag)")
+            func count(_ buckets: [(le: Double, count: Double)], within limit: Double) -> Double { buckets.first { $0.le >= limit }?.count ?? 0 }
+            let started = (lag.last?.count ?? 0) - (lagBefore.last?.count ?? 0)
+            let onTime = count(lag, within: 2) - count(lagBefore, within: 2)
+            #expect(started > 0 && onTime >= started * 0.95, "\(onTime) of \(started) polls during the stall started within 2 s of their due time")
         }
     }
 
