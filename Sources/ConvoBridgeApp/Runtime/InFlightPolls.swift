@@ -48,15 +48,17 @@ final class InFlightPolls: Sendable {
     /// Cancels the polls whose request is past its deadline; returns how many.
     @discardableResult
     func cancelOverdue(now: ContinuousClock.Instant) -> Int {
-        state.withLock { state in
-            var cancelled = 0
+        let overdue = state.withLock { state in
+            var overdue: [Task<Void, Never>] = []
             for (token, entry) in state.entries where !entry.timedOut && (entry.deadline.map { $0 <= now } ?? false) {
                 state.entries[token]?.timedOut = true
-                entry.task.cancel()
-                cancelled += 1
+                overdue.append(entry.task)
             }
-            return cancelled
+            return overdue
         }
+        // Outside the lock: cancelling runs the tasks' cancellation handlers on this thread.
+        for task in overdue { task.cancel() }
+        return overdue.count
     }
 
     /// Cancels every poll and waits for them to end (shutdown).
