@@ -89,6 +89,27 @@ struct BridgeEndToEndTests {
         #expect(native["native"]?["event_type"] == .string("message"), "the payload unchanged under data.native")
     }
 
+    @Test("Webhook event names are bounded in the metrics: 60 distinct names make at most 50 series and other")
+    func boundedEventTypes() async throws {
+        let harness = try await BridgeHarness()
+        try harness.world.create(id: "c-names")
+        try await harness.withBridge { bridge in
+            let port = try #require(await bridge.serverPort())
+            for index in 0..<60 {
+                var request = HTTPClientRequest(url: harness.simulatorURL + "/_sim/webhooks")
+                request.method = .POST
+                request.body = .bytes(Array(#"{"event":"custom.e\#(index)","conversation_id":"c-names","url":"http://127.0.0.1:\#(port)/webhooks/jelou-demo"}"#.utf8))
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                #expect(String(buffer: try await response.body.collect(upTo: 4096)) == #"{"status":202}"#)
+            }
+            let metrics = String(decoding: bridge.metrics.render(), as: UTF8.self)
+            let series = metrics.split(separator: "\n").filter { $0.hasPrefix("convobridge_transitions_total{") && $0.contains("type=\"jelou.") }
+            let other = metrics.split(separator: "\n").first { $0.hasPrefix("convobridge_transitions_total{") && $0.contains("type=\"other\"") }
+            #expect(series.count <= 50, "\(series.count) series of forwarded event types")
+            #expect(other.map { $0.hasSuffix(" \(60 - series.count)") } == true, "the rest counted as other: \(other ?? "none")")
+        }
+    }
+
     @Test("Malformed and error answers are counted, never advance the snapshot, and the bridge keeps going")
     func badAnswers() async throws {
         let harness = try await BridgeHarness()

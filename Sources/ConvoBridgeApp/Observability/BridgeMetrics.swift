@@ -6,11 +6,16 @@ import Synchronization
 
 /// The bridge's Prometheus metrics, in its own registry (no process-wide state, so several bridges can run in one
 /// test process). Names follow Prometheus conventions: `convobridge_` prefix, `_total` counters, `_seconds` units.
-/// No label carries a conversation id; end reasons are bounded to the first `maxEndReasons` seen, the rest `other`.
+/// No label carries a conversation id. Label values that come from outside are bounded, so no platform or webhook
+/// sender can grow the series without end: end reasons to the first `maxEndReasons` seen, event types and raw states
+/// to the first `maxOutsideValues` of each, the rest `other`.
 public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     private let registry = PrometheusCollectorRegistry()
     static let maxEndReasons = 20
+    static let maxOutsideValues = 50
     private let endReasons = Mutex<Set<String>>([])
+    private let eventTypes = Mutex<Set<String>>([])
+    private let states = Mutex<Set<String>>([])
     /// Per scrape-time gauge, the label sets set at the last scrape, to zero those that disappeared since.
     private let scrapedLabels = Mutex<[String: Set<[String]>]>([:])
     private let attemptSeries = Mutex<[AttemptKey: (Counter, DurationHistogram)]>([:])
@@ -48,7 +53,7 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     /// One event published to the outbox (a transition or a forwarded webhook event).
     func event(_ event: ConversationEvent) {
         registry.makeCounter(descriptor: name("transitions", "total", "Events written for publication, by source and CloudEvents type."),
-                             labels: [("source", event.source), ("type", event.type.rawValue)]).increment()
+                             labels: [("source", event.source), ("type", boundedType(event.type))]).increment()
         guard event.type == .closed, let after = event.after else { return }
         registry.makeCounter(descriptor: name("closes", "total", "Conversations closed, by source and end reason (the first 20 reasons seen; the rest as other)."),
                              labels: [("source", event.source), ("ended_reason", boundedReason(after.endedReason))]).increment()
@@ -66,13 +71,25 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
             .record(Double(milliseconds) / 1000)
     }
 
+    /// The contract's own types always; a forwarded webhook event's `{platform}.{name}` only among the first
+    /// `maxOutsideValues` names seen (a sender can make up any name).
+    private func boundedType(_ type: EventType) -> String {
+        if EventType.derivedInContractOrder.contains(type) { return type.rawValue }
+        return Self.bounded(type.rawValue, in: eventTypes, limit: Self.maxOutsideValues)
+    }
+
     private func boundedReason(_ reason: String?) -> String {
         guard let reason else { return "none" }
-        return endReasons.withLock { seen in
-            if seen.contains(reason) { return reason }
-            guard seen.count < Self.maxEndReasons else { return "other" }
-            seen.insert(reason)
-            return reason
+        return Self.bounded(reason, in: endReasons, limit: Self.maxEndReasons)
+    }
+
+    /// `value` if it is among the first `limit` distinct values seen, else `other`.
+    private static func bounded(_ value: String, in seen: borrowing Mutex<Set<String>>, limit: Int) -> String {
+        seen.withLock { seen in
+            if seen.contains(value) { return value }
+            guard seen.count < limit else { return "other" }
+            seen.insert(value)
+            return value
         }
     }
 
@@ -80,7 +97,8 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     func setConversations(_ counts: [ConversationCount]) {
         setScraped(name("conversations", "", "Conversations tracked now (not vanished), by source, platform, status and state."),
                    labelNames: ["source", "platform", "status", "state"],
-                   counts.map { ([$0.source, $0.platform, $0.status, $0.state], Double($0.count)) })
+                   Self.merging(counts.map { ([$0.source, $0.platform, $0.status, Self.bounded($0.state, in: states, limit: Self.maxOutsideValues)],
+                                              Double($0.count)) }))
     }
 
     /// A source's poll engine schedule now (set at each scrape).
@@ -93,6 +111,17 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         ] {
             registry.makeGauge(descriptor: name(metric, "", help), labels: [("source", source)]).set(to: Double(value))
         }
+    }
+
+    /// Sums the values of label sets that bounding made equal (several states counted as `other`).
+    private static func merging(_ values: [([String], Double)]) -> [([String], Double)] {
+        var sums: [[String]: Double] = [:]
+        var order: [[String]] = []
+        for (labels, value) in values {
+            if sums[labels] == nil { order.append(labels) }
+            sums[labels, default: 0] += value
+        }
+        return order.map { ($0, sums[$0]!) }
     }
 
     /// Per source, how long its oldest open conversation has been open (sources with none open read 0).
