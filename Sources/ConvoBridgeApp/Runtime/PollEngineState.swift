@@ -29,10 +29,11 @@ struct PollEngineState: Sendable {
     /// Conversations whose stored next poll differs from the scheduler's.
     var dirty: Set<String> = []
 
-    /// Records that `conversationID` is next due at `dueAt` without a row write; saved by the next flush.
-    mutating func finished(_ conversationID: String, nextDueAt: Timestamp?, storedDueAt: Timestamp?? = nil) {
+    /// Records that a poll of `conversationID` ended, next due at `nextDueAt`. Unless the row was just written with
+    /// that due time (`saved`) and nothing asked during the poll changed it, the next flush saves it.
+    mutating func finished(_ conversationID: String, nextDueAt: Timestamp?, saved: Bool = false) {
         scheduler.finished(conversationID, nextDueAt: nextDueAt)
-        if let stored = storedDueAt, stored == scheduler.dueAt(conversationID) { return }
+        if saved, scheduler.dueAt(conversationID) == nextDueAt { return }
         dirty.insert(conversationID)
     }
 

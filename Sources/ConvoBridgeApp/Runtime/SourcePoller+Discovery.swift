@@ -87,7 +87,6 @@ extension SourcePoller {
             }
         }
         if discovered > 0 {
-            counters.withLock { $0.discovered += discovered }
             sourceMetrics.discovered.increment(by: Int64(discovered))
             wake.signal()
         }

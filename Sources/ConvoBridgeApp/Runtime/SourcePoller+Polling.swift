@@ -64,10 +64,7 @@ extension SourcePoller {
             engine.memos[conversationID]?.consecutiveFailures = 0
             engine.finished(conversationID, nextDueAt: next)
         }
-        counters.withLock {
-            $0.polls += 1
-            $0.unchanged += 1
-        }
+        counters.withLock { $0.polls += 1 }
         succeeded(at: answeredAt)
     }
 
@@ -126,7 +123,7 @@ extension SourcePoller {
             }
             engine.memos[conversationID] = memo
             if fromPoll {
-                engine.finished(conversationID, nextDueAt: written.tracked.vanished ? nil : next, storedDueAt: .some(next))
+                engine.finished(conversationID, nextDueAt: written.tracked.vanished ? nil : next, saved: true)
             } else if case .at(let at) = written.poll, !written.tracked.vanished {
                 engine.scheduler.own(conversationID, dueAt: at)
             }

@@ -326,12 +326,8 @@ struct ScheduleCounts: Sendable, Hashable {
 /// What a source's poller has done since start.
 struct PollerStatistics: Sendable, Hashable {
     var polls = 0
-    /// Answers identical to the last one applied (no store access).
-    var unchanged = 0
     var events = 0
     var discoveries = 0
-    /// Conversations first seen in a list page.
-    var discovered = 0
     var backlogPauses = 0
     var failures: [String: Int] = [:]
 }
