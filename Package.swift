@@ -205,6 +205,8 @@ let package = Package(
                 "ConvoBridgeStore",
                 "ConvoBridgeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // To damage a store the way a disk or a hand edit would.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -12,6 +12,9 @@ import Synchronization
 ///   polling lag), and no librdkafka thread ever calls into Swift.
 /// - ``publish(_:)`` enqueues a batch in order and returns, per record, its persistence status and offset.
 /// - A full librdkafka queue is back-pressure: `publish` waits for deliveries, it never drops or fails.
+/// - A record Kafka refuses for good (too large, invalid) is reported ``DeliveryReport/Status/refused``; the later
+///   records of its key in the same call are not sent. A cancelled `publish` returns at once; what Kafka has not
+///   answered yet is reported not (or possibly) persisted.
 /// - A fatal producer error is logged, the old producer is drained and a new one created; every record gets
 ///   exactly one report.
 /// - Graceful shutdown keeps serving the event queue until everything queued is delivered or
@@ -99,6 +102,8 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
             return id
         }
         var index = 0
+        /// Keys of records librdkafka did not take: their later records in this call are not sent either.
+        var refusedKeys: Set<[UInt8]> = []
         var topics = RDKafkaClient.TopicCache()
         var lastClient: RDKafkaClient?
         while index < records.count {
@@ -121,6 +126,10 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                 continue
             case .wait(let seen):
                 await waitForProgress(since: seen)
+                if Task.isCancelled {
+                    failUnsent(batch: batchID, from: index, count: records.count, reason: "publish cancelled")
+                    index = records.count
+                }
                 continue
             case .enqueue(let current, let seen):
                 client = current
@@ -132,14 +141,22 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
             var refused = 0
             let chunkStart = index
             while index < chunkEnd {
+                if !refusedKeys.isEmpty, let key = records[index].key, refusedKeys.contains(key) {
+                    // Sending it would put it in its partition before the record that failed ahead of it.
+                    refused += 1
+                    resolve(batch: batchID, index: index, report: DeliveryReport(status: .notPersisted, error: "an earlier record of its key was not accepted"))
+                    index += 1
+                    continue
+                }
                 let result = client.produce(records[index], opaque: Self.opaque(batch: batchID, index: index), topics: &topics)
                 if case .enqueued = result {
                     index += 1
                     continue
                 }
-                if case .failed(let reason) = result {
+                if case .failed(let reason, let permanent) = result {
                     refused += 1
-                    resolve(batch: batchID, index: index, report: DeliveryReport(status: .notPersisted, error: reason))
+                    if let key = records[index].key { refusedKeys.insert(key) }
+                    resolve(batch: batchID, index: index, report: DeliveryReport(status: permanent ? .refused : .notPersisted, error: reason))
                     index += 1
                     continue
                 }
@@ -152,19 +169,38 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                 state.statistics.failed += UInt64(refused)
                 if case .queueFull = blocked { state.statistics.queueFullWaits += 1 }
             }
-            if blocked != nil { await waitForProgress(since: progress) }
-        }
-        return await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> [DeliveryReport]? in
-                if state.batches[batchID]!.remaining == 0 {
-                    return state.batches.removeValue(forKey: batchID)!.completedReports
+            if blocked != nil {
+                await waitForProgress(since: progress)
+                if Task.isCancelled {
+                    // Not handed to librdkafka: never sent.
+                    failUnsent(batch: batchID, from: index, count: records.count, reason: "publish cancelled")
+                    index = records.count
                 }
-                state.batches[batchID]!.continuation = continuation
-                return nil
             }
-            if let ready { continuation.resume(returning: ready) }
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state -> [DeliveryReport]? in
+                    guard var batch = state.batches[batchID] else { preconditionFailure("a batch is removed only by its caller") }
+                    if batch.remaining == 0 || batch.abandoned {
+                        state.batches.removeValue(forKey: batchID)
+                        return batch.completedReports(unreported: Self.cancelledReport)
+                    }
+                    batch.continuation = continuation
+                    state.batches[batchID] = batch
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            // The caller stops waiting; records still in librdkafka may yet be delivered, so they are reported as
+            // possibly persisted: the caller keeps them and publishes them again (same bytes, same `ce_id`).
+            let completion = state.withLock { state in state.abandon(batch: batchID, unreported: Self.cancelledReport) }
+            completion?.resume()
         }
     }
+
+    private static let cancelledReport = DeliveryReport(status: .possiblyPersisted, error: "publish cancelled before Kafka answered")
 
     /// Counters since creation.
     public var statistics: KafkaPublisherStatistics {
@@ -240,14 +276,25 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         client.wake()
     }
 
+    /// Waits until capacity may have freed up, the publisher stops accepting records, or the task is cancelled.
     private func waitForProgress(since progress: UInt64) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.progress != progress || !state.acceptsRecords { return true }
-                state.waiters.append(continuation)
-                return false
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    // Checked under the lock the cancellation handler takes, so a cancellation is never missed.
+                    if state.progress != progress || !state.acceptsRecords || Task.isCancelled { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            // Waking every waiter is harmless: each one checks again why it waits.
+            let waiters = state.withLock { state in
+                defer { state.waiters.removeAll() }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
         }
     }
 
@@ -424,7 +471,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                 switch rd_kafka_message_status(message) {
                 case RD_KAFKA_MSG_STATUS_PERSISTED: status = .persisted
                 case RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED: status = .possiblyPersisted
-                default: status = .notPersisted
+                default: status = RDKafkaClient.refusesRecordForGood(error) ? .refused : .notPersisted
                 }
                 report = DeliveryReport(
                     status: status,
@@ -504,7 +551,12 @@ extension KafkaPublisher {
             remaining = count
         }
 
+        /// Set when the caller stopped waiting before every report arrived; later reports are ignored.
+        var abandoned = false
+
         var completedReports: [DeliveryReport] { reports.map { $0! } }
+
+        func completedReports(unreported: DeliveryReport) -> [DeliveryReport] { reports.map { $0 ?? unreported } }
 
         /// Stores a report in place; returns how many are still missing, or nil when this one was already known.
         mutating func store(_ report: DeliveryReport, at index: Int) -> Int? {
@@ -564,6 +616,19 @@ extension KafkaPublisher {
                 }
             }
             return completions
+        }
+
+        /// The caller of `batch` was cancelled: completes it now with `unreported` for what librdkafka has not
+        /// reported, or marks it so that the caller completes it itself when it has not started waiting yet.
+        mutating func abandon(batch id: UInt, unreported: DeliveryReport) -> Completion? {
+            guard var batch = batches[id] else { return nil }
+            guard let continuation = batch.continuation else {
+                batch.abandoned = true
+                batches[id] = batch
+                return nil
+            }
+            batches.removeValue(forKey: id)
+            return Completion(continuation: continuation, reports: batch.completedReports(unreported: unreported))
         }
 
         /// Stores one report; returns the batch's completion when it was the last one and its caller waits.

@@ -39,6 +39,8 @@ public final class KafkaTopicReader: Sendable {
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
             ("enable.partition.eof", "false"),
+            // librdkafka's own read-ahead (64 MiB by default) is what a consumer that waits leaves buffered.
+            ("queued.max.messages.kbytes", "4096"),
             ("log_level", "3"),
         ]
         all.append(contentsOf: properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
@@ -63,15 +65,25 @@ public final class KafkaTopicReader: Sendable {
         }
     }
 
-    /// Every record from the start position on, until the stream's consumer stops iterating.
-    public func records() -> AsyncThrowingStream<ConsumedRecord, any Error> {
+    /// Every record from the start position on, until the consumer stops iterating. Reading waits while
+    /// `bufferLimit` records are read but not yet taken (a consumer that cannot keep up, e.g. while the store's disk
+    /// is full, holds back the reader instead of the whole topic piling up in memory).
+    public func records(bufferLimit: Int = 1000) -> Records {
         let (stream, continuation) = AsyncThrowingStream<ConsumedRecord, any Error>.makeStream()
         let stopped = Atomic<Bool>(false)
+        let buffer = Records.Buffer()
         continuation.onTermination = { _ in stopped.store(true, ordering: .relaxed) }
+        let batch = max(1, min(500, bufferLimit))
         BlockingWork.start(name: "convobridge-kafka-tail") { [self] in
             do {
                 while !stopped.load(ordering: .relaxed) {
-                    for record in try poll(maxRecords: 500, timeout: .milliseconds(200)) {
+                    if buffer.count.load(ordering: .relaxed) + batch > bufferLimit {
+                        // On this reader's own thread, never a cooperative one.
+                        BlockingWork.pause(milliseconds: 10)
+                        continue
+                    }
+                    for record in try poll(maxRecords: batch, timeout: .milliseconds(200)) {
+                        buffer.count.add(1, ordering: .relaxed)
                         continuation.yield(record)
                     }
                 }
@@ -80,7 +92,37 @@ public final class KafkaTopicReader: Sendable {
                 continuation.finish(throwing: error)
             }
         }
-        return stream
+        return Records(stream: stream, buffer: buffer)
+    }
+
+    /// The records of ``records(bufferLimit:)``, counted out as they are taken.
+    public struct Records: AsyncSequence, Sendable {
+        public typealias Element = ConsumedRecord
+
+        final class Buffer: Sendable {
+            let count = Atomic<Int>(0)
+        }
+
+        let stream: AsyncThrowingStream<ConsumedRecord, any Error>
+        let buffer: Buffer
+
+        /// Records read from Kafka that the consumer has not taken yet.
+        public var buffered: Int { buffer.count.load(ordering: .relaxed) }
+
+        public func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(base: stream.makeAsyncIterator(), buffer: buffer)
+        }
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            var base: AsyncThrowingStream<ConsumedRecord, any Error>.AsyncIterator
+            let buffer: Buffer
+
+            public mutating func next() async throws -> ConsumedRecord? {
+                let record = try await base.next()
+                if record != nil { buffer.count.subtract(1, ordering: .relaxed) }
+                return record
+            }
+        }
     }
 
     /// One blocking poll pass: assigns partitions first if needed, then returns what arrives within `timeout`.

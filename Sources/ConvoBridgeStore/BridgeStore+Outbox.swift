@@ -3,19 +3,48 @@ import Foundation
 import GRDB
 
 extension BridgeStore {
-    /// The oldest `limit` outbox entries, in the order they were written.
-    public func pendingOutbox(limit: Int) async throws -> [OutboxEntry] {
+    /// The oldest `limit` outbox rows after id `after`, in the order they were written, without the rows of keys
+    /// that have a record in quarantine (they wait behind it). A row that cannot be read comes back in
+    /// ``OutboxPage/unreadable`` instead of failing the page.
+    public func pendingOutbox(after: Int64 = 0, limit: Int) async throws -> OutboxPage {
         try await reading("read outbox") { db in
-            try Row.fetchAll(db, sql: "SELECT id, topic, record_key, value, headers FROM outbox ORDER BY id LIMIT ?", arguments: [limit])
-                .map { row in
-                    let key: Data? = row["record_key"]
-                    let value: Data? = row["value"]
-                    let headers: Data = row["headers"]
-                    return OutboxEntry(id: row["id"], record: OutboundRecord(
-                        topic: row["topic"], key: key.map { Array($0) }, value: value.map { Array($0) },
-                        headers: try Self.decodeHeaders(Array(headers))))
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, topic, record_key, value, headers FROM outbox
+                WHERE id > ? AND (record_key IS NULL OR record_key NOT IN (SELECT record_key FROM outbox_quarantine WHERE record_key IS NOT NULL))
+                ORDER BY id LIMIT ?
+                """, arguments: [after, limit])
+            var page = OutboxPage(lastID: rows.last.map { $0["id"] })
+            for row in rows {
+                switch Self.outboxEntry(row) {
+                case .success(let entry): page.entries.append(entry)
+                case .failure(let problem): page.unreadable.append(problem)
                 }
+            }
+            return page
         }
+    }
+
+    /// One outbox row as a record; never traps on a value of the wrong type (a damaged or hand-edited store).
+    static func outboxEntry(_ row: Row) -> Result<OutboxEntry, UnreadableOutboxRow> {
+        let id: Int64 = row["id"]
+        let keyValue: DatabaseValue = row["record_key"]
+        let key = Data.fromDatabaseValue(keyValue).map { Array($0) }
+        func unreadable(_ reason: String) -> Result<OutboxEntry, UnreadableOutboxRow> {
+            .failure(UnreadableOutboxRow(id: id, key: key, reason: reason))
+        }
+        guard keyValue.isNull || key != nil else { return unreadable("record_key is not bytes") }
+        guard let topic = String.fromDatabaseValue(row["topic"]), !topic.isEmpty else { return unreadable("topic is missing or not text") }
+        let valueColumn: DatabaseValue = row["value"]
+        let value = Data.fromDatabaseValue(valueColumn).map { Array($0) }
+        guard valueColumn.isNull || value != nil else { return unreadable("value is not bytes") }
+        guard let headerBytes = Data.fromDatabaseValue(row["headers"]) else { return unreadable("headers are missing") }
+        let headers: [OutboundRecord.Header]
+        do {
+            headers = try Self.decodeHeaders(Array(headerBytes))
+        } catch {
+            return unreadable("headers are not the JSON the bridge writes: \(error)")
+        }
+        return .success(OutboxEntry(id: id, record: OutboundRecord(topic: topic, key: key, value: value, headers: headers)))
     }
 
     /// Removes entries Kafka acknowledged.

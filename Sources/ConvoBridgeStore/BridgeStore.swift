@@ -6,8 +6,9 @@ import Synchronization
 /// The bridge's durable state in one SQLite file (WAL, `synchronous=FULL`): each conversation's last snapshot,
 /// sequence and schedule (`BridgeStore+Conversations`), each source's discovery cursor and topic positions
 /// (`BridgeStore+Positions`), and the outbox of encoded records not yet acknowledged by Kafka
-/// (`BridgeStore+Outbox`). A snapshot and the events it causes are written in one transaction, so a crash leaves
-/// either both or neither; writes that arrive together share that transaction (``GroupCommit``).
+/// (`BridgeStore+Outbox`) with the records quarantined from it (`BridgeStore+Quarantine`). A snapshot and the
+/// events it causes are written in one transaction, so a crash leaves either both or neither; writes that arrive
+/// together share that transaction (``GroupCommit``).
 ///
 /// Every call that touches SQLite is async and runs on GRDB's queues, never on Swift's cooperative threads.
 public final class BridgeStore: Sendable {
@@ -104,6 +105,23 @@ public final class BridgeStore: Sendable {
         }
         migrator.registerMigration("v4: a row to probe for free space") { db in
             try db.execute(sql: "CREATE TABLE store_probe (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL)")
+        }
+        migrator.registerMigration("v5: quarantined outbox records") { db in
+            // Columns untyped like the outbox's own values may turn out to be: a row that could not be read is
+            // moved as it is.
+            try db.execute(sql: """
+                CREATE TABLE outbox_quarantine (
+                    id INTEGER PRIMARY KEY,
+                    topic,
+                    record_key,
+                    value,
+                    headers,
+                    created_at,
+                    reason TEXT NOT NULL,
+                    quarantined_at INTEGER NOT NULL
+                );
+                CREATE INDEX outbox_quarantine_key ON outbox_quarantine (record_key);
+                """)
         }
         return migrator
     }

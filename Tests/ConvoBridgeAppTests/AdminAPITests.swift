@@ -53,6 +53,38 @@ struct AdminAPITests {
         }
     }
 
+    @Test("Quarantine: listed, retried into its old place, dropped; the records behind it follow")
+    func quarantine() async throws {
+        let harness = try await BridgeHarness()
+        let events = try TopicCollector(harness)
+        try await harness.withBridge(Self.configuration(harness)) { bridge in
+            let base = "http://127.0.0.1:\(try #require(await bridge.serverPort()))/admin"
+            let records = [OutboxQuarantineTests.record("jelou-a/q", 1, bytes: 1_200_000), OutboxQuarantineTests.record("jelou-a/q", 2)]
+            try await OutboxQuarantineTests.append(records, to: bridge.store, conversation: "q")
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await bridge.store.quarantineCount() < 1 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+
+            let listed = try await Self.call(.GET, base + "/quarantine")
+            #expect(listed.status == 200)
+            let entry = try #require(listed.body.arrayValue?.first)
+            #expect(entry["key"] == .string("jelou-a/q") && (entry["size_bytes"]?.int64Value ?? 0) > 1_200_000)
+            #expect(entry["reason"]?.stringValue?.contains("refused it for good") == true)
+            let id = try #require(entry["id"]?.int64Value)
+            #expect(try await Self.call(.GET, base + "/outbox").body["quarantined"] == .integer(1))
+
+            #expect(try await Self.call(.POST, base + "/quarantine/retry", body: #"{"ids":"all"}"#).status == 400)
+            #expect(try await Self.call(.POST, base + "/quarantine/drop", token: "wrong", body: #"{"all":true}"#).status == 401)
+            // Retried, it is refused again (still too large) and comes back to the quarantine.
+            #expect(try await Self.call(.POST, base + "/quarantine/retry", body: #"{"ids":[\#(id)]}"#).body["records"] == .integer(1))
+            while try await bridge.store.quarantineCount() < 1 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(try await bridge.store.quarantinedRecords().map(\.id) == [id], "back in its place, refused again")
+
+            #expect(try await Self.call(.POST, base + "/quarantine/drop", body: #"{"ids":[\#(id)]}"#).body["records"] == .integer(1))
+            try await events.waitUntil("the record that waited behind it") { $0.contains { $0.header("ce_id") == "jelou-a/q/2" } }
+            #expect(try await Self.call(.GET, base + "/quarantine").body == .array([]))
+        }
+    }
+
     @Test("A watch added through the API is polled; re-poll works; pause stops that source only")
     func watchPollPause() async throws {
         let harness = try await BridgeHarness()

@@ -36,7 +36,7 @@ struct BridgeStoreTests {
         let store = try BridgeStore(path: path)
         let tracked = try #require(try await store.conversation(source: "s", conversationID: "c-1"))
         #expect(tracked.snapshot == snapshot && tracked.lastSequence == 2 && tracked.closedSince == Self.t0)
-        #expect(try await store.pendingOutbox(limit: 10).map(\.record) == [Self.record(1), Self.record(2)], "byte for byte, in order")
+        #expect(try await store.pendingOutbox(limit: 10).entries.map(\.record) == [Self.record(1), Self.record(2)], "byte for byte, in order")
         let schedule = try await store.scheduledConversations(source: "s")
         #expect(schedule == [ScheduledConversation(conversationID: "c-1", nextPollAt: Self.t0.adding(milliseconds: 5000), hasSnapshot: true,
                                                    facts: PollFacts(isClosed: true, closedSince: Self.t0), consecutiveFailures: 0)])
@@ -137,11 +137,11 @@ struct BridgeStoreTests {
                 }
             }
         }
-        let entries = try await store.pendingOutbox(limit: 100)
+        let entries = try await store.pendingOutbox(limit: 100).entries
         #expect(entries.map { $0.record.header("ce_id") } == ["s/a/1", "s/b/1", "s/a/2", "s/b/2", "s/a/3", "s/b/3"])
         try await store.removeOutbox(ids: [entries[0].id, entries[2].id])
-        #expect(try await store.pendingOutbox(limit: 100).map { $0.record.header("ce_id") } == ["s/b/1", "s/b/2", "s/a/3", "s/b/3"])
-        #expect(try await store.pendingOutbox(limit: 2).count == 2)
+        #expect(try await store.pendingOutbox(limit: 100).entries.map { $0.record.header("ce_id") } == ["s/b/1", "s/b/2", "s/a/3", "s/b/3"])
+        #expect(try await store.pendingOutbox(limit: 2).entries.count == 2)
         try await store.setDiscoveryWindowEnd(source: "s", Self.t0)
         #expect(try await store.discoveryWindowEnd(source: "s") == Self.t0)
     }

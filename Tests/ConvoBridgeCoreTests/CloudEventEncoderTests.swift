@@ -56,6 +56,44 @@ struct CloudEventEncoderTests {
         #expect(data["raw"] == nil)
     }
 
+    @Test("an oversized event loses raw first, then the snapshots, and says so; the transition stays")
+    func oversizedEventTrimmed() throws {
+        let limit = 4096
+        let encoder = CloudEventEncoder(configuration: .init(maxRecordBytes: limit))
+        var event = Self.event
+        event.raw = .object(["blob": .string(String(repeating: "x", count: 1_500_000))])
+        let rawOnly = encoder.eventRecord(event)
+        #expect(rawOnly.encodedSize <= limit)
+        let data = try JSONParser.parse(try #require(rawOnly.value))
+        #expect(data["raw"] == nil)
+        #expect(data["truncated"] == .array([.string("raw")]))
+        #expect(data["after"]?["ended_reason"] == .string("closed_by_operator"))
+
+        // Snapshots too large on their own: they go as well, the transition is kept.
+        event.after?.attributes = ["notes": .string(String(repeating: "y", count: 10_000))]
+        let trimmed = try JSONParser.parse(try #require(encoder.eventRecord(event).value))
+        #expect(trimmed["truncated"] == .array([.string("raw"), .string("before"), .string("after")]))
+        #expect(trimmed["transition"]?["to"] == .string("closed"))
+        #expect(trimmed["changed_fields"] == .array(event.changedFields.map(JSONValue.string)))
+        #expect(trimmed["sequence"] == .integer(3))
+
+        // Under the limit nothing changes.
+        let small = try JSONParser.parse(try #require(CloudEventEncoder().eventRecord(Self.event).value))
+        #expect(small["truncated"] == nil && small["raw"] != nil)
+    }
+
+    @Test("an oversized state record loses the snapshot's attributes and says so")
+    func oversizedStateTrimmed() throws {
+        let encoder = CloudEventEncoder(configuration: .init(maxRecordBytes: 4096))
+        var snapshot = Self.after
+        snapshot.attributes = ["notes": .string(String(repeating: "y", count: 2_000_000))]
+        let record = encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: snapshot)
+        #expect(record.encodedSize <= 4096)
+        let value = try JSONParser.parse(try #require(record.value))
+        #expect(value["truncated"] == .array([.string("attributes")]))
+        #expect(value["status"] == .string("closed"))
+    }
+
     @Test("structured mode: the whole event in the value, content-type application/cloudevents+json")
     func structured() throws {
         let encoder = CloudEventEncoder(configuration: .init(eventsTopic: "ev", contentMode: .structured))

@@ -43,3 +43,47 @@ struct KafkaPublisherShutdownTests {
         #expect(reports.allSatisfy { $0.status != .persisted && $0.error != nil })
     }
 }
+
+@Suite("Publisher cancellation")
+struct KafkaPublisherCancellationTests {
+    @Test("a cancelled publish with the broker down returns at once; nothing is reported persisted")
+    func cancelledWhileWaitingForReports() async throws {
+        let harness = try PublisherHarness()
+        let records = PublisherHarness.events(keys: 5, perKey: 20)
+        let (reports, waited) = try await harness.withPublisher { publisher, _ in
+            _ = try await publisher.publish(Array(records.prefix(1)))
+            try harness.cluster.setBrokerDown(1)
+            let publishing = Task { try await publisher.publish(Array(records.dropFirst())) }
+            #expect(try await PublisherHarness.waitUntil { publisher.statistics.enqueued == UInt64(records.count) })
+            let cancelledAt = ContinuousClock.now
+            publishing.cancel()
+            let reports = try await publishing.value
+            let waited = ContinuousClock.now - cancelledAt
+            try harness.cluster.setBrokerUp(1)
+            return (reports, waited)
+        }
+        #expect(reports.count == records.count - 1)
+        #expect(reports.allSatisfy { $0.status == .possiblyPersisted && $0.error != nil })
+        #expect(waited < .seconds(2), "publish waited \(waited) after cancellation (the message timeout is minutes)")
+    }
+
+    @Test("a cancelled publish waiting for queue space returns; what it never enqueued is not persisted")
+    func cancelledWhileQueueFull() async throws {
+        let harness = try PublisherHarness()
+        let records = PublisherHarness.events(keys: 10, perKey: 10)
+        let configuration = harness.configuration(properties: ["queue.buffering.max.messages": "10"])
+        let reports = try await harness.withPublisher(configuration) { publisher, _ in
+            _ = try await publisher.publish(Array(records.prefix(1)))
+            try harness.cluster.setBrokerDown(1)
+            let publishing = Task { try await publisher.publish(Array(records.dropFirst())) }
+            #expect(try await PublisherHarness.waitUntil { publisher.statistics.queueFullWaits > 0 })
+            publishing.cancel()
+            let reports = try await publishing.value
+            try harness.cluster.setBrokerUp(1)
+            return reports
+        }
+        #expect(reports.count == records.count - 1)
+        #expect(reports.allSatisfy { $0.status != .persisted })
+        #expect(reports.contains { $0.status == .notPersisted && $0.error == "publish cancelled" })
+    }
+}

@@ -18,11 +18,16 @@ import Logging
 /// | `POST /admin/sources/{source}/conversations/{id}/poll` | poll it now |
 /// | `POST /admin/sources/{source}/poll` | poll every watched conversation of the source now |
 /// | `POST /admin/sources/{source}/pause`, `…/resume` | stop / restart polling and discovery of that source |
-/// | `GET /admin/outbox` | records waiting for Kafka and the age of the oldest |
+/// | `GET /admin/outbox` | records waiting for Kafka, the age of the oldest, and how many are quarantined |
+/// | `GET /admin/quarantine` | the quarantined records (Kafka refused them for good, or their row was unreadable) |
+/// | `POST /admin/quarantine/retry` `{"ids": […]}` or `{"all": true}` | put them back in the outbox, in their place |
+/// | `POST /admin/quarantine/drop` `{"ids": […]}` or `{"all": true}` | delete them (their keys' sequences then skip them) |
 struct AdminAPI: Sendable {
     let token: String
     let store: BridgeStore
     let pollers: [String: SourcePoller]
+    /// Wakes the relay after a retry or a drop: the records waiting behind the quarantined ones can go.
+    let relayWake: WakeSignal
     let now: @Sendable () -> Timestamp
     let logger: Logger
 
@@ -60,8 +65,8 @@ struct AdminAPI: Sendable {
             }
         }
         admin.post("sources/:source/conversations") { request, context in
-            let body = try await request.body.collect(upTo: 16 * 1024)
-            return try await authorized(request) {
+            try await authorized(request) {
+                let body = try await request.body.collect(upTo: 16 * 1024)
                 let poller = try poller(context)
                 guard let json = try? JSONParser.parse(Array(buffer: body)), let id = json["id"]?.stringValue, !id.isEmpty else {
                     throw AdminError(status: .badRequest, message: #"expected {"id": "<conversation id>"}"#)
@@ -110,13 +115,50 @@ struct AdminAPI: Sendable {
                 }
             }
         }
+        addQuarantineRoutes(to: admin)
         admin.get("outbox") { request, _ in
             try await authorized(request) {
                 let oldest = try await store.oldestOutboxTime()
                 return .object([
                     "depth": .integer(try await store.outboxCount()),
+                    "quarantined": .integer(try await store.quarantineCount()),
                     "oldest_age_seconds": .number(String(Double(oldest.map { now().millisecondsSinceEpoch - $0.millisecondsSinceEpoch } ?? 0) / 1000)),
                 ])
+            }
+        }
+    }
+
+    private func addQuarantineRoutes(to admin: RouterGroup<BasicRequestContext>) {
+        admin.get("quarantine") { request, _ in
+            try await authorized(request) {
+                .array(try await store.quarantinedRecords().map { record in
+                    .object([
+                        "id": .integer(record.id), "key": .optional(record.key), "topic": .optional(record.topic),
+                        "size_bytes": .integer(Int64(record.sizeBytes)), "reason": .string(record.reason),
+                        "written_at": .string(record.writtenAt.rfc3339), "quarantined_at": .string(record.quarantinedAt.rfc3339),
+                    ])
+                })
+            }
+        }
+        for action in ["retry", "drop"] {
+            admin.post("quarantine/\(action)") { request, _ in
+                try await authorized(request) {
+                    let body = try await request.body.collect(upTo: 64 * 1024)
+                    let json = try? JSONParser.parse(Array(buffer: body))
+                    let ids: [Int64]?
+                    if json?["all"]?.boolValue == true {
+                        ids = nil
+                    } else if let list = json?["ids"]?.arrayValue, !list.isEmpty, list.allSatisfy({ $0.int64Value != nil }) {
+                        ids = list.compactMap(\.int64Value)
+                    } else {
+                        throw AdminError(status: .badRequest, message: #"expected {"ids": [<quarantined record id>, …]} or {"all": true}"#)
+                    }
+                    let count = action == "retry" ? try await store.retryQuarantined(ids: ids) : try await store.dropQuarantined(ids: ids)
+                    relayWake.signal()
+                    logger.notice(action == "retry" ? "quarantined records put back in the outbox by an operator" : "quarantined records dropped by an operator",
+                                  metadata: ["records": "\(count)", "ids": "\(ids.map { "\($0)" } ?? "all")"])
+                    return .object(["status": .string(action == "retry" ? "retrying" : "dropped"), "records": .integer(Int64(count))])
+                }
             }
         }
     }

@@ -88,7 +88,8 @@ public struct ConfigurationLoader: Sendable {
         let minimumFree = reader.byteSize("store.min_free_space", default: BridgeConfiguration.defaultStoreMinimumFreeBytes)
 
         reader.rejectUnknownKeys("kafka", known: ["bootstrap_servers", "client_id", "events_topic", "state_topic", "content_mode",
-                                                  "include_raw", "message_timeout", "shutdown_deadline", "properties", "secret_properties_env"])
+                                                  "include_raw", "max_record_bytes", "message_timeout", "shutdown_deadline", "properties",
+                                                  "secret_properties_env"])
         let bootstrap = reader.requiredString("kafka.bootstrap_servers", hint: "the brokers as host:port[,host:port], or \"embedded\" for an in-memory cluster")
         var properties: [String: String] = [:]
         for member in reader.node("kafka.properties")?.objectValue?.members ?? [] {
@@ -127,7 +128,9 @@ public struct ConfigurationLoader: Sendable {
                 eventsTopic: reader.string("kafka.events_topic", default: "conversation-events"),
                 stateTopic: reader.string("kafka.state_topic", default: "conversation-state"),
                 contentMode: contentMode ?? .binary,
-                includeRaw: reader.bool("kafka.include_raw", default: true)
+                includeRaw: reader.bool("kafka.include_raw", default: true),
+                maxRecordBytes: reader.int("kafka.max_record_bytes", default: CloudEventEncoder.Configuration.defaultMaxRecordBytes,
+                                           range: 4096...(1 << 30))
             )
         )
 

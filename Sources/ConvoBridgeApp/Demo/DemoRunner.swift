@@ -53,7 +53,8 @@ public struct DemoRunner: Sendable {
         let ticker = SimulatorTicker(world: world, steps: advanceSteps, every: advanceEvery, logger: quiet)
         output("ConvoBridge demo: \(population) simulated Jelou conversations at \(simulatorURL), Kafka at \(cluster.bootstrapServers). Ctrl-C stops.")
         output("time          " + "type".padding(toLength: 37, withPad: " ", startingAt: 0) + "  key (source/conversation)  #seq  transition")
-        try await Bridge.run(services: [ticker] + bridge.services + [tail], gracefulShutdownSignals: [.sigint, .sigterm], logger: logger) {
+        try await Bridge.run(services: [ticker] + bridge.services + [tail], gracefulShutdownSignals: [.sigint, .sigterm],
+                             maximumShutdown: bridge.maximumShutdown, logger: logger) {
             try await bridge.close()
         }
         output(await tail.summary())

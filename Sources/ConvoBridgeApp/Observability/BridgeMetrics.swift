@@ -35,6 +35,8 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         // A counter is exported from its creation, at 0.
         _ = publishedCounter()
         _ = deliveryErrorCounter()
+        quarantined(0)
+        setQuarantine(depth: 0)
         setOutbox(depth: 0, oldestAge: nil)
         setStoreDiskFull(false)
         for source in sources {
@@ -228,6 +230,17 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         registry.makeGauge(descriptor: name("outbox_events", "", "Records waiting in the outbox for Kafka."), labels: []).set(to: Double(depth))
         registry.makeGauge(descriptor: name("outbox_oldest_age", "seconds", "Age of the oldest record waiting in the outbox (0 when empty)."), labels: [])
             .set(to: oldestAge.map { Double($0.wholeMilliseconds) / 1000 } ?? 0)
+    }
+
+    /// Records moved out of the outbox into the quarantine (refused by Kafka for good, or unreadable).
+    func quarantined(_ count: Int) {
+        registry.makeCounter(descriptor: name("outbox_quarantined", "total", "Records moved to the quarantine: Kafka refused them for good or their outbox row could not be read."),
+                             labels: []).increment(by: Int64(count))
+    }
+
+    func setQuarantine(depth: Int) {
+        registry.makeGauge(descriptor: name("quarantine_records", "", "Records in the quarantine; their conversations' later records wait behind them (admin API: /admin/quarantine)."),
+                           labels: []).set(to: Double(depth))
     }
 
     func setStoreDiskFull(_ full: Bool) {

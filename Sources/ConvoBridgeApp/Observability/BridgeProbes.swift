@@ -20,6 +20,7 @@ struct BridgeProbes: Sendable {
         let depth = (try? await store.outboxCount()) ?? 0
         let oldest = (try? await store.oldestOutboxTime()) ?? nil
         metrics.setOutbox(depth: depth, oldestAge: oldest.map { .milliseconds(max(0, time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch)) })
+        if let quarantined = try? await store.quarantineCount() { metrics.setQuarantine(depth: quarantined) }
         metrics.setStoreDiskFull(store.isDiskFull)
         for poller in pollers {
             _ = poller.health(now: time)

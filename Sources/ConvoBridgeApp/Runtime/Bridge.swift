@@ -33,7 +33,7 @@ public final class Bridge: Sendable {
         self.metrics = metrics
         let relay = OutboxRelay(store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
                                 drainDeadline: configuration.relay.drainDeadline, spaceGate: StoreSpaceGate(store: store, time: time),
-                                metrics: metrics, logger: logger)
+                                metrics: metrics, now: { time.wallClock }, logger: logger)
         // Enough connections per platform host for every request a source may have in flight.
         let http = SharedHTTPClient(maxConnectionsPerHost: max(8, configuration.sources.map(\.http.maxConcurrentRequests).max() ?? 0))
         self.store = store
@@ -68,7 +68,7 @@ public final class Bridge: Sendable {
                                       probes: BridgeProbes(store: store, publisher: publisher, pollers: pollers, metrics: metrics,
                                                            now: { time.wallClock }),
                                       admin: settings.adminToken.map { token in
-                                          AdminAPI(token: token, store: store, pollers: Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) }),
+                                          AdminAPI(token: token, store: store, pollers: Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) }), relayWake: relayWake,
                                                    now: { time.wallClock }, logger: logger)
                                       },
                                       logger: logger)
@@ -97,16 +97,32 @@ public final class Bridge: Sendable {
 
     /// Runs until SIGINT/SIGTERM (or cancellation), then shuts down gracefully and closes the HTTP client.
     public func run(gracefulShutdownSignals: [UnixSignal] = [.sigint, .sigterm]) async throws {
-        try await Self.run(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger) {
+        try await Self.run(services: services, gracefulShutdownSignals: gracefulShutdownSignals, maximumShutdown: maximumShutdown,
+                           logger: logger) {
             try await self.close()
         }
     }
 
+    /// The longest a graceful shutdown may take before the services are cancelled: the relay's drain deadline, the
+    /// publisher's shutdown deadline, and room for the purge and the rest (pollers end their polls at their request
+    /// deadline). With the defaults 20 s + 30 s + 15 s = 65 s, under the 75 s `deploy/` gives before SIGKILL.
+    public var maximumShutdown: Duration {
+        configuration.relay.drainDeadline + configuration.kafka.publisher.shutdownDeadline + Self.shutdownSlack
+    }
+
+    static let shutdownSlack: Duration = .seconds(15)
+    /// After the graceful part, how long cancelled services have to end before the group gives up on them.
+    static let cancellationLimit: Duration = .seconds(5)
+
     /// Runs `services` (the bridge's, with any others around them) in one group until a signal or cancellation,
-    /// then runs `cleanup` whatever happened.
-    public static func run(services: [any Service], gracefulShutdownSignals: [UnixSignal], logger: Logger,
-                           cleanup: @Sendable () async throws -> Void) async throws {
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+    /// then runs `cleanup` whatever happened. A graceful shutdown longer than `maximumShutdown` is cut short by
+    /// cancellation.
+    public static func run(services: [any Service], gracefulShutdownSignals: [UnixSignal], maximumShutdown: Duration,
+                           logger: Logger, cleanup: @Sendable () async throws -> Void) async throws {
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
+        configuration.maximumGracefulShutdownDuration = maximumShutdown
+        configuration.maximumCancellationDuration = cancellationLimit
+        let group = ServiceGroup(configuration: configuration)
         do {
             try await group.run()
         } catch {

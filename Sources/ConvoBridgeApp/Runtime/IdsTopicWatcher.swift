@@ -49,14 +49,22 @@ final class IdsTopicWatcher: Service, Sendable {
         }
     }
 
-    /// Consumes a record, waiting while the store's disk is full: the record is retried, never skipped.
+    /// Consumes a record, waiting while the store's disk is full or the store fails: the record is retried, never
+    /// skipped, and the reader behind it waits (its buffer is bounded).
     private func consumeWhenWritable(_ record: ConsumedRecord) async throws {
+        var failures = 0
         while true {
             try await poller.spaceGate.waitUntilWritable("reading \(topic)", logger: logger)
             do {
                 return try await consume(record)
             } catch let error as StoreError where error.isDiskFull {
                 continue
+            } catch let error as StoreError {
+                failures += 1
+                let delay = min(Duration.milliseconds(250) * (1 << min(failures, 7)), .seconds(30))
+                logger.error("could not record an id from the topic; retrying", metadata: ["offset": "\(record.offset)", "error": "\(error)",
+                                                                                          "retry_in": "\(delay)"])
+                try await Task.sleep(for: delay)
             }
         }
     }

@@ -142,7 +142,15 @@ final class SourcePoller: Service, Sendable {
     func waitForBacklog() async throws {
         var paused = false
         while true {
-            let backlog = try await store.outboxCount()
+            let backlog: Int
+            do {
+                backlog = try await store.outboxCount()
+            } catch let error as StoreError {
+                // Polls could not be stored either: wait for the store rather than end the service.
+                logger.error("cannot count the outbox; polling waits for the store", metadata: ["error": "\(error)"])
+                try await time.sleep(for: .seconds(1))
+                continue
+            }
             guard backlog > maxBacklog else {
                 if paused { logger.notice("polling resumed", metadata: ["outbox": "\(backlog)"]) }
                 return

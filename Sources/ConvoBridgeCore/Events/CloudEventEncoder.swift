@@ -9,19 +9,37 @@ public struct CloudEventEncoder: Sendable {
         public var contentMode: EventContentMode
         /// Whether events carry the platform payload under `data.raw`.
         public var includeRaw: Bool
+        /// The largest record (key, value and headers) the encoder writes. A larger event is trimmed (see
+        /// ``CloudEventEncoder/trimmableFields``) so that its transition is still delivered: Kafka would refuse it
+        /// for good, and the conversation's later events wait behind it.
+        public var maxRecordBytes: Int
+
+        /// Under the producer's and the broker's default `message.max.bytes` (1,000,000 and 1,048,588 bytes),
+        /// with room for the record's framing.
+        public static let defaultMaxRecordBytes = 950_000
 
         public init(
             eventsTopic: String = "conversation-events",
             stateTopic: String = "conversation-state",
             contentMode: EventContentMode = .binary,
-            includeRaw: Bool = true
+            includeRaw: Bool = true,
+            maxRecordBytes: Int = Configuration.defaultMaxRecordBytes
         ) {
             self.eventsTopic = eventsTopic
             self.stateTopic = stateTopic
             self.contentMode = contentMode
             self.includeRaw = includeRaw
+            self.maxRecordBytes = maxRecordBytes
         }
     }
+
+    /// What an oversized event loses, in this order, until it fits: the platform payload, a forwarded event's
+    /// payload, then the snapshots. What was removed is listed in `data.truncated`; the transition, the changed
+    /// fields, the sequence and the times always stay.
+    public static let trimmableFields = ["raw", "native", "before", "after"]
+
+    /// What an oversized state record loses: the snapshot's platform extras, listed in its `truncated`.
+    public static let trimmableStateFields = ["attributes"]
 
     public static let specVersion = "1.0"
 
@@ -54,6 +72,28 @@ public struct CloudEventEncoder: Sendable {
     }
 
     private func eventRecord(_ event: ConversationEvent, data: JSONValue) -> OutboundRecord {
+        Self.trimmed(encode: { eventRecord(event, encoding: $0) }, data, fields: Self.trimmableFields, limit: configuration.maxRecordBytes)
+    }
+
+    /// `encode(value)`, or, when that is over `limit`, `encode` of `value` without the first of `fields` it has,
+    /// then the next, until it fits or none is left; the removed ones listed under `truncated`.
+    private static func trimmed(encode: (JSONValue) -> OutboundRecord, _ value: JSONValue, fields: [String], limit: Int) -> OutboundRecord {
+        var record = encode(value)
+        guard record.encodedSize > limit, case .object(let object) = value else { return record }
+        var members = object.members
+        var removed: [String] = []
+        for field in fields where members.contains(where: { $0.key == field }) {
+            members.removeAll { $0.key == field }
+            removed.append(field)
+            var trimmed = JSONObject(members)
+            trimmed.append("truncated", .array(removed.map(JSONValue.string)))
+            record = encode(.object(trimmed))
+            if record.encodedSize <= limit { break }
+        }
+        return record
+    }
+
+    private func eventRecord(_ event: ConversationEvent, encoding data: JSONValue) -> OutboundRecord {
         let key = event.key
         switch configuration.contentMode {
         case .binary:
@@ -106,6 +146,11 @@ public struct CloudEventEncoder: Sendable {
     }
 
     private func stateRecord(source: String, conversationID: String, value: JSONValue) -> OutboundRecord {
+        Self.trimmed(encode: { stateRecord(source: source, conversationID: conversationID, encoding: $0) }, value,
+                     fields: Self.trimmableStateFields, limit: configuration.maxRecordBytes)
+    }
+
+    private func stateRecord(source: String, conversationID: String, encoding value: JSONValue) -> OutboundRecord {
         OutboundRecord(
             topic: configuration.stateTopic,
             key: Array(ConversationEvent.key(source: source, conversationID: conversationID).utf8),

@@ -31,6 +31,11 @@ public struct OutboundRecord: Sendable, Hashable {
 
     /// The first header named `name`, as UTF-8 text.
     public func header(_ name: String) -> String? { headers.text(of: name) }
+
+    /// The bytes Kafka counts against `message.max.bytes`, without the record's framing: key, value, headers.
+    public var encodedSize: Int {
+        (key?.count ?? 0) + (value?.count ?? 0) + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+    }
 }
 
 extension Array where Element == OutboundRecord.Header {

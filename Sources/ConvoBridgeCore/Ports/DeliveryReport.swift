@@ -9,6 +9,8 @@ public struct DeliveryReport: Sendable, Hashable {
         case possiblyPersisted = "possibly_persisted"
         /// Never stored; safe to publish again.
         case notPersisted = "not_persisted"
+        /// Refused for good (larger than the broker accepts, or invalid): the same bytes will never be stored.
+        case refused
     }
 
     public var status: Status

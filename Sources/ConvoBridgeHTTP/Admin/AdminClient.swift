@@ -27,6 +27,22 @@ public struct AdminClient: Sendable {
 
     public func outbox() async throws(AdminClientError) -> JSONValue { try await admin(.GET, "/admin/outbox") }
 
+    public func quarantine() async throws(AdminClientError) -> JSONValue { try await admin(.GET, "/admin/quarantine") }
+
+    /// `POST /admin/quarantine/retry` or `…/drop` for `ids`, or every quarantined record when nil.
+    public func quarantine(_ action: QuarantineAction, ids: [Int64]?) async throws(AdminClientError) -> JSONValue {
+        let body: JSONValue = ids.map { .object(["ids": .array($0.map { .integer($0) })]) } ?? .object(["all": .bool(true)])
+        return try await admin(.POST, "/admin/quarantine/\(action.rawValue)", body: body)
+    }
+
+    /// What to do with quarantined records.
+    public enum QuarantineAction: String, Sendable {
+        /// Back into the outbox at their old place, published again.
+        case retry
+        /// Deleted for good.
+        case drop
+    }
+
     public func watchList(source: String) async throws(AdminClientError) -> JSONValue {
         try await admin(.GET, "/admin/sources/\(Self.escape(source))/conversations")
     }

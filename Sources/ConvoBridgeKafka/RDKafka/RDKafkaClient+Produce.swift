@@ -9,8 +9,9 @@ extension RDKafkaClient {
         case queueFull
         /// The client has raised a fatal error: it must be recreated before anything more is produced.
         case fatal
-        /// Refused for a reason waiting will not fix (e.g. larger than `message.max.bytes`).
-        case failed(String)
+        /// Not enqueued; `permanent` when the record itself is the reason (e.g. larger than `message.max.bytes`),
+        /// so that sending the same bytes again cannot succeed.
+        case failed(String, permanent: Bool)
     }
 
     /// Remembers the last topic handle used, so a run of records for one topic looks it up once.
@@ -25,7 +26,7 @@ extension RDKafkaClient {
             topics = TopicCache(name: record.topic, handle: topic(record.topic))
         }
         guard let topic = topics.handle else {
-            return .failed("librdkafka refused the topic name '\(record.topic)'")
+            return .failed("librdkafka refused the topic name '\(record.topic)'", permanent: false)
         }
         var headers: OpaquePointer?
         if !record.headers.isEmpty {
@@ -50,7 +51,17 @@ extension RDKafkaClient {
         switch rd_kafka_error_code(error) {
         case RD_KAFKA_RESP_ERR__QUEUE_FULL: return .queueFull
         case RD_KAFKA_RESP_ERR__FATAL: return .fatal
-        default: return .failed(RDKafkaConfig.string(rd_kafka_error_string(error)))
+        case let code: return .failed(RDKafkaConfig.string(rd_kafka_error_string(error)), permanent: Self.refusesRecordForGood(code))
+        }
+    }
+
+    /// Errors that are about the record itself: publishing the same bytes again is refused again.
+    static func refusesRecordForGood(_ code: rd_kafka_resp_err_t) -> Bool {
+        switch code {
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE, RD_KAFKA_RESP_ERR_INVALID_RECORD:
+            return true
+        default:
+            return false
         }
     }
 

@@ -20,4 +20,9 @@ enum BlockingWork {
         thread.name = name
         thread.start()
     }
+
+    /// Pauses the calling thread, which must be one of these threads.
+    static func pause(milliseconds: Int) {
+        Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
+    }
 }

@@ -64,13 +64,9 @@ struct WatchCommand: AsyncParsableCommand {
             }
             Console.printLine("CONVERSATION                          STATUS    STATE         SEQUENCE  NEXT POLL")
             for entry in list.arrayValue ?? [] {
-                func column(_ value: JSONValue?, _ width: Int) -> String {
-                    let text = value?.scalarText ?? "-"
-                    return text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
-                }
                 let vanished = entry["vanished"]?.boolValue == true
-                Console.printLine([column(entry["conversation_id"], 37), column(entry["status"], 9), column(entry["state"], 13),
-                                   column(entry["last_sequence"], 9),
+                Console.printLine([Console.column(entry["conversation_id"], 37), Console.column(entry["status"], 9), Console.column(entry["state"], 13),
+                                   Console.column(entry["last_sequence"], 9),
                                    vanished ? "vanished" : (entry["next_poll_at"]?.stringValue ?? "not polled (removed or retired)")].joined(separator: " "))
             }
         }
