@@ -17,6 +17,8 @@ let package = Package(
         // For the fuzzers (Fuzz/) and the benchmarks (Benchmarks/), which are packages of their own.
         .library(name: "ConvoBridgeServer", targets: ["ConvoBridgeServer"]),
         .library(name: "ConvoBridgeApp", targets: ["ConvoBridgeApp"]),
+        // The fuzzers' way through the core (WholePayloadPath); never linked into the executable.
+        .library(name: "ConvoBridgeTestSupport", targets: ["ConvoBridgeTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Already in the graph through Hummingbird; named for the HTTP parts its channel handlers see.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // Already in the graph through async-http-client; named to switch its per-request spans off.
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
@@ -87,6 +91,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -210,6 +215,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // Raw TCP clients that misbehave on purpose (slow, idle).
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

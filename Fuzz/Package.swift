@@ -19,10 +19,15 @@ let package = Package(
         // libFuzzer's driver entry point, and its glue.
         .target(name: "CLibFuzzer"),
         .target(name: "FuzzDriver", dependencies: ["CLibFuzzer"], swiftSettings: swiftSettings),
-        // The JSON parser, every platform's payload and webhook readers, the time parsers.
+        // The JSON parser, every platform's payload and webhook readers, then the merge, diff and encoding of what
+        // they read; the time, time-span and Retry-After parsers.
         .executableTarget(
             name: "FuzzDecoders",
-            dependencies: ["FuzzDriver", .product(name: "ConvoBridgeCore", package: "convobridge")],
+            dependencies: [
+                "FuzzDriver",
+                .product(name: "ConvoBridgeCore", package: "convobridge"),
+                .product(name: "ConvoBridgeTestSupport", package: "convobridge"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The webhook checks (HMAC-SHA256 signature, shared-secret header) and what follows an accepted body.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing with libFuzzer and AddressSanitizer (the Fuzz/ package), one fuzzer after the other:
-#   decoders       the JSON parser, every platform's payload and webhook readers, the time parsers
+#   decoders       the JSON parser, every platform's payload and webhook readers, then merge, diff and encoding of what
+#                  they read (events and state record); the time, time-span and Retry-After parsers
 #   webhooks       the HMAC-SHA256 and shared-secret checks, and the reading of an accepted body
 #   configuration  `convobridge run --config`: YAML, environment overrides, validation
 # Each runs for SECONDS (default 60) from its seeds plus the corpus it grew before (.build/fuzz/NAME/corpus). A crash,

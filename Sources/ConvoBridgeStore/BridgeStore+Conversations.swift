@@ -13,18 +13,21 @@ extension BridgeStore {
     ///   stored in the same transaction, so after a crash the record is either applied and passed, or neither.
     @discardableResult
     public func write(source: String, conversationID: String, discoveredBy: DiscoveredBy, now: Timestamp, position: TopicPosition? = nil,
+                      delivery: WebhookDelivery? = nil,
                       _ body: @escaping @Sendable (TrackedConversation) throws -> ConversationWrite) async throws -> ConversationWrite {
-        try await write(source: source, conversationID: conversationID, discoveredBy: discoveredBy, now: now, position: position) { tracked in
+        try await write(source: source, conversationID: conversationID, discoveredBy: discoveredBy, now: now, position: position,
+                        delivery: delivery) { tracked in
             (try body(tracked), ())
         }.write
     }
 
     /// The same, with a value of the caller's that `body` computed beside the write (what it applied, say).
     public func write<Detail: Sendable>(source: String, conversationID: String, discoveredBy: DiscoveredBy, now: Timestamp,
-                                        position: TopicPosition? = nil,
+                                        position: TopicPosition? = nil, delivery: WebhookDelivery? = nil,
                                         _ body: @escaping @Sendable (TrackedConversation) throws -> (ConversationWrite, Detail)) async throws
         -> (write: ConversationWrite, detail: Detail) {
         try await writing("write \(source)/\(conversationID)") { db in
+            if let delivery { try Self.remember(delivery, source: source, db) }
             if let position { try Self.store(position, source: source, db) }
             let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?"),
                                        arguments: [source, conversationID])

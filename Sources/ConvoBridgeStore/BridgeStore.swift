@@ -123,6 +123,17 @@ public final class BridgeStore: Sendable {
                 CREATE INDEX outbox_quarantine_key ON outbox_quarantine (record_key);
                 """)
         }
+        migrator.registerMigration("v6: webhook deliveries seen") { db in
+            try db.execute(sql: """
+                CREATE TABLE webhook_seen (
+                    source TEXT NOT NULL,
+                    digest BLOB NOT NULL,
+                    seen_at INTEGER NOT NULL,
+                    PRIMARY KEY (source, digest)
+                ) WITHOUT ROWID;
+                CREATE INDEX webhook_seen_age ON webhook_seen (seen_at);
+                """)
+        }
         return migrator
     }
 
@@ -199,8 +210,8 @@ public final class BridgeStore: Sendable {
         }
     }
 
-    private func storeError(_ operation: String, _ error: any Error) -> StoreError {
-        if let error = error as? StoreError { return error }
+    private func storeError(_ operation: String, _ error: any Error) -> any Error {
+        if error is StoreError || error is DuplicateDelivery { return error }
         return StoreError(path: path, operation: operation, underlying: "\(error)", isDiskFull: (error as? DatabaseError)?.resultCode == .SQLITE_FULL)
     }
 

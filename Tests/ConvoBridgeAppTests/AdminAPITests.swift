@@ -12,7 +12,7 @@ import Testing
 
 @Suite("Admin API over HTTP", .serialized)
 struct AdminAPITests {
-    static let token = "admin-token-0123456789"
+    static let token = "admin-token-0123456789abcdef0123456789"
 
     static func call(_ method: HTTPMethod, _ url: String, token: String? = Self.token, body: String? = nil) async throws -> (status: Int, body: JSONValue) {
         var request = HTTPClientRequest(url: url)
@@ -46,7 +46,7 @@ struct AdminAPITests {
             let base = "http://127.0.0.1:\(try #require(await bridge.serverPort()))/admin"
             #expect(try await Self.call(.GET, base + "/sources", token: nil).status == 401)
             #expect(try await Self.call(.GET, base + "/sources", token: "wrong").status == 401)
-            #expect(try await Self.call(.POST, base + "/sources/jelou-a/conversations", token: "admin-token-012345678", body: #"{"id":"x"}"#).status == 401)
+            #expect(try await Self.call(.POST, base + "/sources/jelou-a/conversations", token: "admin-token-0123456789abcdef012345678", body: #"{"id":"x"}"#).status == 401)
             #expect(try await bridge.store.watchList(source: "jelou-a").isEmpty, "the refused request added nothing")
             #expect(try await Self.call(.GET, base + "/sources").status == 200)
             #expect(try await Self.call(.GET, base + "/sources/nope/conversations").status == 404)
@@ -129,8 +129,12 @@ struct AdminAPITests {
             #expect(unknown.status == 404)
             #expect(try await bridge.store.watchList(source: "jelou-a").map(\.conversationID) == ["w-1"])
             // Path ids are percent-decoded, as the CLI encodes them.
-            let encoded = try await Self.call(.POST, base + "/sources/jelou-a/conversations/a%20b%2Fc/poll")
-            #expect(encoded.status == 200 && encoded.body["conversation_id"] == .string("a b/c"), "\(encoded.body)")
+            let encoded = try await Self.call(.POST, base + "/sources/jelou-a/conversations/a%3Ab.c/poll")
+            #expect(encoded.status == 200 && encoded.body["conversation_id"] == .string("a:b.c"), "\(encoded.body)")
+            // An id no Jelou conversation can have is refused before anything is stored.
+            let invalid = try await Self.call(.POST, base + "/sources/jelou-a/conversations/a%20b%2Fc/poll")
+            #expect(invalid.status == 400 && invalid.body["error"]?.stringValue?.contains("Jelou conversation ids") == true, "\(invalid.body)")
+            #expect(try await bridge.store.conversation(source: "jelou-a", conversationID: "a b/c") == nil)
             let outbox = try await Self.call(.GET, base + "/outbox")
             #expect(outbox.body["depth"]?.int64Value != nil)
         }

@@ -3,6 +3,7 @@ import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
+import ConvoBridgeSigning
 import ConvoBridgeSimulator
 import ConvoBridgeStore
 import Foundation
@@ -87,6 +88,40 @@ struct BridgeEndToEndTests {
         Self.checkContract(events.records, key: "jelou-demo/c-web")
         let native = try JSONParser.parse(events.events(of: "c-web")[0].value ?? [])
         #expect(native["native"]?["event_type"] == .string("message"), "the payload unchanged under data.native")
+    }
+
+    @Test("A signed webhook replayed 50 times is one event and one poll; the store remembers the body, not the replays")
+    func replayFlood() async throws {
+        let harness = try await BridgeHarness()
+        let events = try TopicCollector(harness)
+        try harness.world.create(id: "c-replay")
+        try harness.world.create(id: "c-other")
+        var configuration = harness.configuration()
+        configuration.sources[0].discovery = nil
+        configuration.sources[0].conversationIDs = ["c-other"]
+        try await harness.withBridge(configuration) { bridge in
+            let port = try #require(await bridge.serverPort())
+            let body = Array(#"{"event":"message","timestamp":\#(Timestamp.now().millisecondsSinceEpoch),"conversation_id":"c-replay"}"#.utf8)
+            let signature = WebhookSignature(secret: harness.simulator.configuration.signingSecret).sign(body)
+            var statuses: [UInt] = []
+            for _ in 0..<50 {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/jelou-demo")
+                request.method = .POST
+                request.headers.add(name: "X-Jelou-Signature", value: signature)
+                request.body = .bytes(body)
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                _ = try await response.body.collect(upTo: 4096)
+                statuses.append(response.status.code)
+            }
+            #expect(statuses.first == 202 && statuses.dropFirst().allSatisfy { $0 == 200 }, "\(Set(statuses))")
+            try await events.waitUntil("the forwarded event and the discovery") { $0.filter { $0.keyString == "jelou-demo/c-replay" }.count == 2 }
+            try await events.waitUntil("the other conversation, polled on schedule meanwhile") { $0.contains { $0.keyString == "jelou-demo/c-other" } }
+            #expect(try await bridge.store.rememberedDeliveries() == 1)
+            let text = String(decoding: bridge.metrics.render(), as: UTF8.self)
+            #expect(text.contains(#"convobridge_webhook_duplicates_total{source="jelou-demo"} 49"#))
+        }
+        #expect(events.types(of: "c-replay") == ["jelou.message", "conversation.discovered"], "one event, not fifty")
+        Self.checkContract(events.records, key: "jelou-demo/c-replay")
     }
 
     @Test("Webhook event names are bounded in the metrics: 60 distinct names make at most 50 series and other")

@@ -50,6 +50,9 @@ struct ConfigurationTests {
         #expect(configuration.kafka.publisher.bootstrapServers == "kafka-1:9092,kafka-2:9092")
         #expect(configuration.kafka.publisher.properties == ["compression.type": "zstd", "sasl.password": "kafka-pass-123"])
         #expect(configuration.server?.host == "0.0.0.0" && configuration.server?.port == 8080)
+        #expect(configuration.server?.admin == BridgeConfiguration.Server.defaultAdminAddress,
+                "webhooks on a public address: the admin API and the metrics default to a loopback listener of their own")
+        #expect(configuration.server?.metrics == nil && configuration.server?.limits == BridgeConfiguration.Server.Limits().withDefaultMaxConnections)
         let source = try #require(configuration.sources.first)
         guard case .jelou(let baseURL, let projectID, let credentials, let advisorBaseURL, let advisorCredentials) = source.connection else {
             Issue.record("expected a Jelou connection, got \(source.connection)"); return
@@ -65,6 +68,27 @@ struct ConfigurationTests {
         #expect(source.schedule.closedInterval == .seconds(60), "defaults fill what the file leaves out")
         #expect(source.vanishAfterNotFound == 4)
         #expect(Set(configuration.secrets).isSuperset(of: ["key-123456", "secret-123456", "whsec-123456", "kafka-pass-123"]))
+    }
+
+    @Test("Listeners and server limits: admin and metrics addresses, timeouts, connection cap")
+    func serverListeners() throws {
+        let yaml = Self.valid.replacingOccurrences(of: "  listen: 0.0.0.0:8080", with: """
+              listen: 0.0.0.0:8080
+              admin_listen: 10.0.0.5:9000
+              metrics_listen: 0.0.0.0:9464
+              header_timeout: 5s
+              body_timeout: 20s
+              idle_timeout: 1m
+              max_connections: 100
+            """)
+        #expect(yaml != Self.valid)
+        let server = try #require(try ConfigurationLoader(environment: Self.environment).load(yaml: yaml).server)
+        #expect(server.admin == .init(host: "10.0.0.5", port: 9000) && server.metrics == .init(host: "0.0.0.0", port: 9464))
+        #expect(server.limits.headerTimeout == .seconds(5) && server.limits.bodyTimeout == .seconds(20))
+        #expect(server.limits.idleTimeout == .seconds(60) && server.limits.maxConnections == 100)
+        let local = Self.valid.replacingOccurrences(of: "  listen: 0.0.0.0:8080", with: "  listen: 127.0.0.1:8080")
+        #expect(try ConfigurationLoader(environment: Self.environment).load(yaml: local).server?.admin == nil,
+                "webhooks on loopback: everything on one local listener")
     }
 
     @Test("Environment overrides win over the file")
@@ -166,7 +190,7 @@ struct ConfigurationTests {
     @Test("The example files in config/ load", arguments: ["demo.yaml", "jelou-production.yaml", "chatvolt-production.yaml", "zild-production.yaml"])
     func examples(file: String) throws {
         let path = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-        let environment = Self.environment.merging(["BRIDGE_ADMIN_TOKEN": "admin-token-123", "CHATVOLT_API_KEY": "cv-key-123",
+        let environment = Self.environment.merging(["BRIDGE_ADMIN_TOKEN": "admin-token-0123456789abcdef0123456789", "CHATVOLT_API_KEY": "cv-key-123",
                                                     "CHATVOLT_WEBHOOK_SECRET": "cv-hook-123", "ZILD_JWT": "jwt-123456",
                                                     "ZILD_WEBHOOK_SECRET": "zild-hook-123"]) { $1 }
         let configuration = try ConfigurationLoader(environment: environment)
@@ -252,9 +276,18 @@ struct ConfigurationTests {
         let problems = error?.problems.joined(separator: "\n") ?? ""
         for expected in ["sources[0].advisor: unknown key", "sources[0].discovery.status: expected one of HUMAN_REQUESTED, RESOLVED, UNRESOLVED, found OPEN",
                          "sources[0].discovery.page_size: expected a whole number in 1...100", "sources[1].base_url: missing",
-                         "sources[1].conversations[0]: Zild conversation ids are positive integers, found abc",
+                         "sources[1].conversations[0]: Zild conversation ids are positive integers, found \"abc\"",
                          "sources[1].ended_reasons.x: expected an integer id", "sources[2].platform: expected one of jelou, chatvolt, zild, found intercom"] {
             #expect(problems.contains(expected), "\(expected) in:\n\(problems)")
         }
+    }
+}
+
+extension BridgeConfiguration.Server.Limits {
+    /// The defaults, with the connection cap this process derives from its descriptor limit.
+    var withDefaultMaxConnections: Self {
+        var limits = BridgeConfiguration.Server.Limits()
+        limits.maxConnections = BridgeConfiguration.Server.defaultMaxConnections()
+        return limits
     }
 }

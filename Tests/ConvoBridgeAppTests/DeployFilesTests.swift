@@ -59,14 +59,21 @@ struct DeployFilesTests {
         #expect(referencedKeys == secretKeys, "the example Secret has every key the Deployment reads")
 
         let text = try #require(try Self.yaml("deploy/kubernetes/configmap.yaml")["data"]?["convobridge.yaml"]?.stringValue)
-        let environment = Dictionary(uniqueKeysWithValues: variables.map { ($0, "value-of-\($0)") })
+        let environment = Dictionary(uniqueKeysWithValues: variables.map { ($0, "value-of-\($0)-0123456789abcdef") })
         let configuration = try ConfigurationLoader(environment: environment).load(yaml: text)
         for variable in variables {
             let dropped = environment.filter { $0.key != variable }
             #expect(throws: ConfigurationError.self, "\(variable) is needed") { try ConfigurationLoader(environment: dropped).load(yaml: text) }
         }
-        let port = try #require(configuration.server?.port)
-        #expect(container["ports"]?.arrayValue?.first?["containerPort"]?.scalarText == String(port))
+        let server = try #require(configuration.server)
+        let ports = Dictionary(uniqueKeysWithValues: (container["ports"]?.arrayValue ?? []).compactMap { port in
+            port["name"]?.stringValue.map { ($0, port["containerPort"]?.scalarText ?? "") }
+        })
+        #expect(ports["http"] == String(server.port))
+        let scraped = try Self.yaml("deploy/kubernetes/podmonitor.yaml")["spec"]?["podMetricsEndpoints"]?.arrayValue?.first?["port"]?.stringValue
+        #expect(ports[scraped ?? ""] == server.metrics.map { String($0.port) }, "the PodMonitor scrapes the metrics listener")
+        #expect(server.admin?.isLoopback == true, "the admin API stays on the pod's loopback")
+        #expect(try Self.yaml("deploy/kubernetes/service.yaml")["spec"]?["ports"]?.arrayValue?.map { $0["targetPort"]?.stringValue } == ["http"])
         #expect(container["livenessProbe"]?["httpGet"]?["path"]?.stringValue == "/healthz")
         #expect(container["readinessProbe"]?["httpGet"]?["path"]?.stringValue == "/readyz")
         let mounts = (container["volumeMounts"]?.arrayValue ?? []).compactMap { $0["mountPath"]?.stringValue }

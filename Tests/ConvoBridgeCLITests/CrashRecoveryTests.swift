@@ -6,7 +6,7 @@ import Testing
 /// The built binaries as an operator runs them: `kafka-dev`, `simulate` and `run`, each its own process.
 @Suite("convobridge run, black box: kill -9 and restart", .serialized)
 struct CrashRecoveryTests {
-    static let adminToken = "crash-admin-token-0123"
+    static let adminToken = "crash-admin-token-0123456789abcdef0123"
 
     struct Change {
         var at: String

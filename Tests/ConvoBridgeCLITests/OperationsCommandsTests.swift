@@ -6,7 +6,7 @@ import Testing
 /// are JSON lines.
 @Suite("Operations commands, black box", .serialized)
 struct OperationsCommandsTests {
-    static let adminToken = "admin-token-for-cli-0123"
+    static let adminToken = "admin-token-for-cli-0123456789abcdef01"
     static let apiKey = "sim-api-key"
 
     @Test("check-config prints effective settings with secrets masked and names a bad key; status and watch work through the admin API", .timeLimit(.minutes(2)))

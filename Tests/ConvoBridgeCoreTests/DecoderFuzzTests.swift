@@ -1,4 +1,5 @@
 import ConvoBridgeCore
+import Foundation
 import ConvoBridgeTestSupport
 import Testing
 
@@ -41,6 +42,49 @@ struct DecoderFuzzTests {
         // The mutations must exercise both sides, or the test proves nothing.
         #expect(parsed > 2_000 && parsed < 20_000, "\(parsed) of 20,000 mutated inputs parsed")
         #expect(decoded > 1_000, "\(decoded) decodings succeeded")
+    }
+
+    /// Hostile values the review found trapping the encoders: they stay seeds of the mutations below.
+    static let hostileSeeds: [String] = [
+        JelouFixtures.closedConversation.replacingOccurrences(of: #""startAt":"#, with: #""startAt":"0000-01-01T00:00:00+01:00","_startAt":"#),
+        ZildFixtures.finished.replacingOccurrences(of: #""duration": "00:35:12.5000000""#, with: #""duration": "999999999999999.00:00:00""#),
+        #"{"event":"conversation.close","timestamp":-9223372036854775808,"conversation_id":"c-1"}"#,
+    ]
+
+    @Test("10,000 mutated payloads the whole way: read, merged, diffed, encoded (both modes, trimmed), read back; never a crash")
+    func wholePath() {
+        #expect(Self.hostileSeeds.allSatisfy { !Self.seeds.contains($0) }, "the hostile seeds differ from the plain ones")
+        let seeds = Self.seeds + Self.hostileSeeds
+        var mutator = ByteMutator(seed: 20_261_202)
+        var total = WholePayloadPath.Reached()
+        for iteration in 0..<10_000 {
+            let input = mutator.mutate(Array(seeds[iteration % seeds.count].utf8))
+            WholePayloadPath.run(text: String(decoding: input, as: UTF8.self))
+            guard let json = try? JSONParser.parse(input) else { continue }
+            let reached = WholePayloadPath.run(json)
+            total.observations += reached.observations
+            total.webhookEvents += reached.webhookEvents
+            total.records += reached.records
+        }
+        for seed in Self.hostileSeeds {
+            _ = (try? JSONParser.parse(Array(seed.utf8))).map { WholePayloadPath.run($0) }
+        }
+        #expect(total.observations > 1_000 && total.webhookEvents > 100 && total.records > 1_000, "\(total)")
+    }
+
+    @Test("Retry-After on 20,000 mutated values, seconds and HTTP dates, absurd ones included: a delay within the cap or nil")
+    func retryAfter() {
+        var mutator = ByteMutator(seed: 99)
+        let seeds = ["120", "Wed, 21 Oct 2026 07:28:00 GMT", "Fri, 31 Dec 99999999999999 23:59:59 GMT", "99999999999999999999999", "-5", "1e9"]
+        let now = Timestamp(millisecondsSinceEpoch: 1_768_474_800_000)
+        var parsed = 0
+        for iteration in 0..<20_000 {
+            let text = String(decoding: mutator.mutate(Array(seeds[iteration % seeds.count].utf8)), as: UTF8.self)
+            guard let delay = RetryAfter.delay(from: text, now: now) else { continue }
+            parsed += 1
+            #expect(delay >= .zero && delay <= .seconds(RetryAfter.maximumSeconds), "\(text) → \(delay)")
+        }
+        #expect(parsed > 100)
     }
 
     @Test("Time parsers on 50,000 mutated texts: a value or nil")

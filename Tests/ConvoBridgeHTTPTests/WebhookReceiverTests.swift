@@ -20,19 +20,23 @@ struct WebhookReceiverTests {
         let events = Mutex<[(String, NativeEvent)]>([])
         let failing = Mutex(false)
 
-        func accept(_ event: NativeEvent, source: String) async throws {
+        let digests = Mutex<Set<[UInt8]>>([])
+
+        func accept(_ event: NativeEvent, source: String, bodyDigest: [UInt8]) async throws -> WebhookAcceptance {
             if failing.withLock({ $0 }) { throw CancellationError() }
+            guard digests.withLock({ $0.insert(bodyDigest).inserted }) else { return .duplicate }
             events.withLock { $0.append((source, event)) }
+            return .recorded
         }
 
         var received: [NativeEvent] { events.withLock { $0.map(\.1) } }
     }
 
-    static func withReceiver(_ body: (String, RecordingSink, WebhookReceiver) async throws -> Void) async throws {
+    static func withReceiver(now: Timestamp = Self.now, _ body: (String, RecordingSink, WebhookReceiver) async throws -> Void) async throws {
         let sink = RecordingSink()
         let receiver = WebhookReceiver(
             endpoints: [WebhookEndpoint(source: "jelou-test", verification: .hmacSHA256(header: "X-Jelou-Signature", WebhookSignature(secret: secret)), format: .jelou)],
-            sink: sink, maxBodyBytes: 2048, logger: Logger(label: "receiver") { _ in SwiftLogNoOpLogHandler() }
+            sink: sink, maxBodyBytes: 2048, now: { now }, logger: Logger(label: "receiver") { _ in SwiftLogNoOpLogHandler() }
         )
         let router = Router()
         receiver.addRoutes(to: router)
@@ -54,6 +58,9 @@ struct WebhookReceiverTests {
         _ = try await response.body.collect(upTo: 1 << 16)
         return Int(response.status.code)
     }
+
+    /// The receiver's clock: a second after the sample events' `timestamp`.
+    static let now = Timestamp(millisecondsSinceEpoch: 1_768_474_801_000)
 
     static let close = Array(#"{"event":"conversation.close","timestamp":1768474800000,"project_id":"p-1","conversation_id":"c-1","reason":"closed_by_operator"}"#.utf8)
 
@@ -112,9 +119,50 @@ struct WebhookReceiverTests {
         }
     }
 
+    @Test("Replays: the same body again is answered 200 with nothing recorded; a payload time outside the window and a bad id are refused")
+    func replays() async throws {
+        try await Self.withReceiver { (url: String, sink: RecordingSink, receiver: WebhookReceiver) async throws in
+            let signature = WebhookSignature(secret: Self.secret)
+            #expect(try await Self.post(url, Self.close, signature: signature.sign(Self.close)) == 202)
+            for _ in 0..<5 { #expect(try await Self.post(url, Self.close, signature: signature.sign(Self.close)) == 200) }
+            #expect(sink.received.count == 1, "one event for six deliveries of one body")
+            #expect(receiver.statistics.duplicates == 5)
+
+            func signed(_ json: String) -> (body: [UInt8], signature: String) {
+                let body = Array(json.utf8)
+                return (body, signature.sign(body))
+            }
+            // Signed, but sent ten minutes after its time (or dated ten minutes ahead): a replay, or a clock far off.
+            let stale = signed(#"{"event":"conversation.close","timestamp":1768474200000,"conversation_id":"c-2"}"#)
+            #expect(try await Self.post(url, stale.body, signature: stale.signature) == 400)
+            let future = signed(#"{"event":"conversation.close","timestamp":1768475400000,"conversation_id":"c-2"}"#)
+            #expect(try await Self.post(url, future.body, signature: future.signature) == 400)
+            let absurd = signed(#"{"event":"conversation.close","timestamp":-9223372036854775808,"conversation_id":"c-2"}"#)
+            #expect(try await Self.post(url, absurd.body, signature: absurd.signature) == 400)
+            #expect(receiver.statistics.outsideReplayWindow == 2)
+            for id in [#"not-a-number/../x"#, "c 1", String(repeating: "a", count: 129), "..", "c-1\\n"] {
+                let bad = signed(#"{"event":"message","conversation_id":"\#(id)"}"#)
+                #expect(try await Self.post(url, bad.body, signature: bad.signature) == 400, "\(id)")
+            }
+            #expect(sink.received.count == 1, "nothing of these was recorded")
+        }
+    }
+
+    @Test("Conversation ids per platform: Zild's positive integers, Jelou's and Chatvolt's plain tokens")
+    func conversationIDs() {
+        #expect(ConversationIDRule.problem("42", platform: .zild) == nil)
+        #expect(ConversationIDRule.problem("not-a-number/../x", platform: .zild) != nil)
+        #expect(ConversationIDRule.problem("0", platform: .zild) != nil && ConversationIDRule.problem("99999999999", platform: .zild) != nil)
+        #expect(ConversationIDRule.problem("65a1f0c2e4b0a1b2c3d4e5f6", platform: .jelou) == nil)
+        #expect(ConversationIDRule.problem("clx1y2z3a0000abcd1234", platform: .chatvolt) == nil)
+        #expect(ConversationIDRule.problem("a/b", platform: .jelou)?.contains("a/b") == true)
+        #expect(ConversationIDRule.problem("", platform: .chatvolt) != nil)
+        #expect(ConversationIDRule.problem("x\u{0}y", platform: .jelou)?.contains("\\u0000") == true, "shown escaped")
+    }
+
     @Test("The simulator's signed webhooks are accepted: message and conversation.close")
     func fromSimulator() async throws {
-        try await Self.withReceiver { url, sink, _ in
+        try await Self.withReceiver(now: SimulatorHarness.fixedNow) { url, sink, _ in
             var configuration = SimulatorHarness.configuration
             configuration.signingSecret = Self.secret
             let world = SimulatorWorld(population: 2, seed: 1, now: { SimulatorHarness.fixedNow })

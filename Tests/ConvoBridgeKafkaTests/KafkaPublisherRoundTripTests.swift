@@ -46,19 +46,21 @@ struct KafkaPublisherRoundTripTests {
         #expect(data["sequence"] == .number("1"))
     }
 
-    @Test("a record librdkafka refuses (too large) is reported not persisted; its neighbours are delivered")
+    @Test("a record librdkafka refuses (too large) is reported refused; its key's later records are not sent, other keys are")
     func refusedRecord() async throws {
         let harness = try PublisherHarness()
         var oversized = PublisherHarness.events(keys: 1, perKey: 3)
         oversized[1].value = [UInt8](repeating: 0x20, count: 20_000)
-        let records = oversized
+        let records = oversized + PublisherHarness.events(keys: 2, perKey: 1).suffix(1)
+        #expect(records[3].key != records[0].key)
         let configuration = harness.configuration(properties: ["message.max.bytes": "10000"])
         let (reports, statistics) = try await harness.withPublisher(configuration) { publisher, _ in
             (try await publisher.publish(records), publisher.statistics)
         }
-        #expect(reports.map(\.status) == [.persisted, .notPersisted, .persisted])
-        #expect(reports[1].error?.isEmpty == false)
-        #expect(statistics.enqueued == 2 && statistics.failed == 1 && statistics.inFlight == 0)
+        #expect(reports.map(\.status) == [.persisted, .refused, .notPersisted, .persisted],
+                "the third would land in its partition before the second: held back")
+        #expect(reports[1].error?.isEmpty == false && reports[2].error?.contains("earlier record") == true)
+        #expect(statistics.enqueued == 2 && statistics.failed == 2 && statistics.inFlight == 0)
     }
 
     @Test("tombstones and empty values stay distinct")

@@ -64,7 +64,7 @@ struct KafkaPublisherCancellationTests {
         }
         #expect(reports.count == records.count - 1)
         #expect(reports.allSatisfy { $0.status == .possiblyPersisted && $0.error != nil })
-        #expect(waited < .seconds(2), "publish waited \(waited) after cancellation (the message timeout is minutes)")
+        #expect(waited < .seconds(10), "publish waited \(waited) after cancellation (the message timeout is 15 minutes)")
     }
 
     @Test("a cancelled publish waiting for queue space returns; what it never enqueued is not persisted")

@@ -28,6 +28,8 @@ struct AdminAPI: Sendable {
     let pollers: [String: SourcePoller]
     /// Wakes the relay after a retry or a drop: the records waiting behind the quarantined ones can go.
     let relayWake: WakeSignal
+    let metrics: BridgeMetrics
+    let refusals = AdminTokenRefusals()
     let now: @Sendable () -> Timestamp
     let logger: Logger
 
@@ -193,10 +195,17 @@ struct AdminAPI: Sendable {
         return value
     }
 
-    /// Runs `body` if the bearer token matches, and renders its JSON (or its `AdminError`).
+    /// Runs `body` if the bearer token matches, and renders its JSON (or its `AdminError`). Checked before anything
+    /// of the request's body is read; a refusal is counted, logged (never with the token) and answered late.
     private func authorized(_ request: Request, _ body: () async throws -> JSONValue) async throws -> Response {
         let header = request.headers[.authorization] ?? ""
         guard header.hasPrefix("Bearer "), ConstantTime.equals(header.utf8.dropFirst(7), token.utf8) else {
+            metrics.adminTokenRefused()
+            if let refused = refusals.shouldLog(now: .now) {
+                logger.warning("admin request refused: missing or wrong bearer token",
+                               metadata: ["path": "\(request.uri.path)", "refused_since_last_log": "\(refused)"])
+            }
+            try? await Task.sleep(for: AdminTokenRefusals.delay)
             return Response.json(.unauthorized, .object(["error": .string("missing or wrong bearer token")]),
                              headers: [.wwwAuthenticate: #"Bearer realm="convobridge-admin""#])
         }

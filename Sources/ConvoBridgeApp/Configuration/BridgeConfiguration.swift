@@ -12,18 +12,64 @@ public struct BridgeConfiguration: Sendable {
     }
 
     public struct Server: Sendable {
+        /// A `host:port` to listen on.
+        public struct Address: Sendable, Hashable, CustomStringConvertible {
+            public var host: String
+            public var port: Int
+
+            public init(host: String, port: Int) {
+                self.host = host
+                self.port = port
+            }
+
+            public var description: String { "\(host):\(port)" }
+            public var isLoopback: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.") }
+        }
+
+        /// How long a client may take, and how many may be connected at once, per listener.
+        public struct Limits: Sendable, Hashable {
+            /// A connection with no traffic for this long is closed.
+            public var idleTimeout: Duration = .seconds(60)
+            /// From connecting (or the previous response) to the end of the request head.
+            public var headerTimeout: Duration = .seconds(10)
+            /// From the request head to the end of its body.
+            public var bodyTimeout: Duration = .seconds(30)
+            /// Beyond this many open connections, new ones wait in the kernel's queue.
+            public var maxConnections: Int = 512
+
+            public init() {}
+        }
+
+        /// Webhooks (`POST /webhooks/<source>`), `/healthz` and `/readyz`: the one listener platforms must reach.
         public var host: String
         public var port: Int
+        /// The admin API's own listener (with `/healthz`, `/readyz`); nil: on the webhook listener.
+        public var admin: Address?
+        /// `/metrics`' own listener (with `/healthz`, `/readyz`); nil: on the admin API's listener.
+        public var metrics: Address?
         public var maxBodyBytes: Int
-        /// Enables the admin API (`/admin/…`, `Authorization: Bearer <token>`); nil leaves it off.
+        /// Enables the admin API (`/admin/…`, `Authorization: Bearer <token>`, at least 32 bytes); nil leaves it off.
         public var adminToken: String?
+        public var limits: Limits
 
-        public init(host: String, port: Int, maxBodyBytes: Int = 256 * 1024, adminToken: String? = nil) {
+        public init(host: String, port: Int, admin: Address? = nil, metrics: Address? = nil, maxBodyBytes: Int = 256 * 1024,
+                    adminToken: String? = nil, limits: Limits = Limits()) {
             self.host = host
             self.port = port
+            self.admin = admin
+            self.metrics = metrics
             self.maxBodyBytes = maxBodyBytes
             self.adminToken = adminToken
+            self.limits = limits
         }
+
+        /// Where the admin API and the metrics go when `server.admin_listen` is not set and the webhook listener is
+        /// not on loopback: the admin API is never on a public listener unless configured so.
+        public static let defaultAdminAddress = Address(host: "127.0.0.1", port: 8081)
+        /// The shortest admin token accepted: 32 bytes, e.g. `openssl rand -hex 32` (64).
+        public static let minimumAdminTokenBytes = 32
+
+        public var webhooks: Address { Address(host: host, port: port) }
     }
 
     public struct Relay: Sendable {

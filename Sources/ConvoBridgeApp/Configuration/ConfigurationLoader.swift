@@ -81,6 +81,17 @@ public struct ConfigurationLoader: Sendable {
 
     // MARK: Decoding
 
+    /// A `host:port` setting, or nil (with a problem when present but malformed).
+    static func address(_ reader: ConfigReader, _ path: String) -> BridgeConfiguration.Server.Address? {
+        guard let text = reader.string(path) else { return nil }
+        let pieces = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard pieces.count == 2, let port = Int(pieces[1]), (0...65535).contains(port), !pieces[0].isEmpty else {
+            reader.problem(path, "expected host:port (e.g. 0.0.0.0:8080), found \(text)")
+            return nil
+        }
+        return .init(host: String(pieces[0]), port: port)
+    }
+
     static func decode(_ reader: ConfigReader) -> BridgeConfiguration {
         reader.rejectUnknownKeys("", known: ["store", "kafka", "server", "relay", "sources"])
         reader.rejectUnknownKeys("store", known: ["path", "min_free_space"])
@@ -134,17 +145,29 @@ public struct ConfigurationLoader: Sendable {
             )
         )
 
-        reader.rejectUnknownKeys("server", known: ["listen", "max_body_bytes", "admin_token", "admin_token_env", "admin_token_file"])
+        reader.rejectUnknownKeys("server", known: ["listen", "admin_listen", "metrics_listen", "max_body_bytes", "admin_token", "admin_token_env",
+                                                   "admin_token_file", "idle_timeout", "header_timeout", "body_timeout", "max_connections"])
         var server: BridgeConfiguration.Server?
-        if let listen = reader.string("server.listen") {
-            let pieces = listen.split(separator: ":", omittingEmptySubsequences: false)
-            if pieces.count == 2, let port = Int(pieces[1]), (0...65535).contains(port), !pieces[0].isEmpty {
-                server = .init(host: String(pieces[0]), port: port,
-                               maxBodyBytes: reader.int("server.max_body_bytes", default: 256 * 1024, range: 1024...(16 << 20)),
-                               adminToken: reader.secret("server", key: "admin_token", required: false))
-            } else {
-                reader.problem("server.listen", "expected host:port (e.g. 0.0.0.0:8080), found \(listen)")
+        if let listen = address(reader, "server.listen") {
+            var limits = BridgeConfiguration.Server.Limits()
+            limits.idleTimeout = reader.duration("server.idle_timeout", default: limits.idleTimeout)
+            limits.headerTimeout = reader.duration("server.header_timeout", default: limits.headerTimeout)
+            limits.bodyTimeout = reader.duration("server.body_timeout", default: limits.bodyTimeout)
+            limits.maxConnections = reader.int("server.max_connections", default: BridgeConfiguration.Server.defaultMaxConnections(),
+                                               range: 1...1_000_000)
+            let token = reader.secret("server", key: "admin_token", required: false)
+            if let token, token.utf8.count < BridgeConfiguration.Server.minimumAdminTokenBytes {
+                reader.problem("server.admin_token", "is \(token.utf8.count) bytes; at least \(BridgeConfiguration.Server.minimumAdminTokenBytes) are required (e.g. openssl rand -hex 32)")
             }
+            // Not set: with the webhooks when they are on loopback (a local set-up), else on loopback of its own.
+            let admin = address(reader, "server.admin_listen") ?? (listen.isLoopback ? nil : BridgeConfiguration.Server.defaultAdminAddress)
+            if reader.string("server.admin_listen") == nil && !listen.isLoopback {
+                reader.record("server.admin_listen", "\(BridgeConfiguration.Server.defaultAdminAddress)", origin: .defaultValue)
+            }
+            server = .init(host: listen.host, port: listen.port, admin: admin,
+                           metrics: address(reader, "server.metrics_listen"),
+                           maxBodyBytes: reader.int("server.max_body_bytes", default: 256 * 1024, range: 1024...(16 << 20)),
+                           adminToken: token, limits: limits)
         }
 
         reader.rejectUnknownKeys("relay", known: ["batch_size", "max_backlog", "drain_deadline"])
@@ -219,7 +242,7 @@ public struct ConfigurationLoader: Sendable {
                         reader.problem("\(path).conversations[\(index)]", "expected a conversation id")
                         continue
                     }
-                    if platform == .zild, let problem = ZildConversationPayload.problem(withConversationID: id) {
+                    if let problem = ConversationIDRule.problem(id, platform: platform) {
                         reader.problem("\(path).conversations[\(index)]", problem)
                     }
                     conversationIDs.append(id)
@@ -373,22 +396,30 @@ public struct ConfigurationLoader: Sendable {
         guard reader.node(path) != nil else { return nil }
         let webhookPath = reader.string("\(path).path", default: "/webhooks/\(name)")
         var format = WebhookEventFormat.for(platform)
+        let common = ["path", "conversation_id_path", "remember_for"]
         if platform == .jelou {
-            reader.rejectUnknownKeys(path, known: ["signing_secret", "signing_secret_env", "signing_secret_file", "path", "conversation_id_path"])
+            reader.rejectUnknownKeys(path, known: Set(common + ["signing_secret", "signing_secret_env", "signing_secret_file", "replay_window"]))
         } else {
-            reader.rejectUnknownKeys(path, known: ["secret", "secret_env", "secret_file", "header", "verify", "path", "conversation_id_path"])
+            reader.rejectUnknownKeys(path, known: Set(common + ["secret", "secret_env", "secret_file", "header", "verify"]))
         }
         if let idPath = reader.string("\(path).conversation_id_path") { format = format.withConversationIDPath(idPath) }
+        let rememberFor = reader.duration("\(path).remember_for", default: BridgeConfiguration.Webhook.defaultRememberFor)
+        // Only Jelou's payloads carry their time.
+        let window = platform == .jelou ? reader.duration("\(path).replay_window", default: WebhookEndpoint.defaultReplayWindow) : nil
+        func webhook(_ verification: WebhookVerification, _ secret: String) -> BridgeConfiguration.Webhook {
+            .init(path: webhookPath, verification: verification, format: format, secret: secret,
+                  replayWindow: window.flatMap { $0 > .zero ? $0 : nil }, rememberFor: rememberFor)
+        }
         if platform == .jelou {
             guard let secret = reader.secret(path, key: "signing_secret", required: true) else { return nil }
-            return .init(path: webhookPath, verification: .hmacSHA256(header: "X-Jelou-Signature", WebhookSignature(secret: secret)), format: format, secret: secret)
+            return webhook(.hmacSHA256(header: "X-Jelou-Signature", WebhookSignature(secret: secret)), secret)
         }
         let header = reader.string("\(path).header", default: "X-Webhook-Secret")
         let verify = reader.string("\(path).verify", default: "shared_secret")
         guard let secret = reader.secret(path, key: "secret", required: true) else { return nil }
         switch verify {
-        case "shared_secret": return .init(path: webhookPath, verification: .sharedSecret(header: header, secret: secret), format: format, secret: secret)
-        case "hmac_sha256": return .init(path: webhookPath, verification: .hmacSHA256(header: header, WebhookSignature(secret: secret)), format: format, secret: secret)
+        case "shared_secret": return webhook(.sharedSecret(header: header, secret: secret), secret)
+        case "hmac_sha256": return webhook(.hmacSHA256(header: header, WebhookSignature(secret: secret)), secret)
         default:
             reader.problem("\(path).verify", "expected shared_secret or hmac_sha256, found \(verify)")
             return nil

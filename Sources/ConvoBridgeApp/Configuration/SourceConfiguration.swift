@@ -87,12 +87,22 @@ extension BridgeConfiguration {
         public var format: WebhookEventFormat
         /// Kept for the redactor (the verification does not show it).
         var secret: String
+        /// Where the payload has a time (Jelou): refused when further than this from now; nil accepts any.
+        public var replayWindow: Duration?
+        /// How long a delivered body is remembered: the same body again within it is answered 200 with no new event
+        /// and no poll; zero remembers nothing.
+        public var rememberFor: Duration
 
-        public init(path: String, verification: WebhookVerification, format: WebhookEventFormat, secret: String) {
+        public static let defaultRememberFor: Duration = .seconds(86_400)
+
+        public init(path: String, verification: WebhookVerification, format: WebhookEventFormat, secret: String,
+                    replayWindow: Duration? = WebhookEndpoint.defaultReplayWindow, rememberFor: Duration = Webhook.defaultRememberFor) {
             self.path = path
             self.verification = verification
             self.format = format
             self.secret = secret
+            self.replayWindow = replayWindow
+            self.rememberFor = rememberFor
         }
 
         var secrets: [String] { [secret] }

@@ -232,6 +232,24 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
             .set(to: oldestAge.map { Double($0.wholeMilliseconds) / 1000 } ?? 0)
     }
 
+    /// A webhook body recorded recently, sent again: answered 200, nothing recorded.
+    func webhookDuplicate(source: String) {
+        registry.makeCounter(descriptor: name("webhook_duplicates", "total", "Webhook deliveries whose body was recorded within webhook.remember_for: answered 200, no event, no poll."),
+                             labels: [("source", source)]).increment()
+    }
+
+    /// A connection closed because its client was too slow to send its request head or body.
+    func slowClientClosed(listener: String, phase: String) {
+        registry.makeCounter(descriptor: name("http_slow_clients_closed", "total", "Connections closed because the client took longer than server.header_timeout or server.body_timeout, by listener and phase."),
+                             labels: [("listener", listener), ("phase", phase)]).increment()
+    }
+
+    /// An admin request with a missing or wrong token.
+    func adminTokenRefused() {
+        registry.makeCounter(descriptor: name("admin_auth_failures", "total", "Admin API requests refused for a missing or wrong bearer token."),
+                             labels: []).increment()
+    }
+
     /// Records moved out of the outbox into the quarantine (refused by Kafka for good, or unreadable).
     func quarantined(_ count: Int) {
         registry.makeCounter(descriptor: name("outbox_quarantined", "total", "Records moved to the quarantine: Kafka refused them for good or their outbox row could not be read."),

@@ -1,11 +1,10 @@
 import ConvoBridgeCore
-import ConvoBridgeKafka
 import ConvoBridgeStore
 
 /// What `/metrics`, `/healthz` and `/readyz` read: scrape-time gauges and the readiness checks.
 struct BridgeProbes: Sendable {
     let store: BridgeStore
-    let publisher: KafkaPublisher
+    let readiness: ReadinessCache
     let pollers: [SourcePoller]
     let metrics: BridgeMetrics
     let now: @Sendable () -> Timestamp
@@ -30,17 +29,20 @@ struct BridgeProbes: Sendable {
     }
 
     /// Ready when the store answers and can write (its disk is not full), a Kafka broker answers, and every source
-    /// answered recently with its credentials accepted. The JSON says which check failed.
-    func readiness() async -> (ready: Bool, detail: JSONValue) {
+    /// answered recently with its credentials accepted. The JSON says which check failed. From memory: the store and
+    /// Kafka are checked in the background (``ReadinessCache``).
+    func ready() -> (ready: Bool, detail: JSONValue) {
         let time = now()
-        let storeOK = await store.isReadable()
+        let checks = readiness.checks
+        let storeOK = checks.storeReadable
         let diskFull = store.isDiskFull
         metrics.setStoreDiskFull(diskFull)
-        let kafkaOK = await publisher.isConnected()
+        let kafkaOK = checks.kafkaConnected
         let sources = pollers.map { $0.health(now: time) }
-        let ready = storeOK && !diskFull && kafkaOK && sources.allSatisfy(\.ready)
+        let ready = checks.checked && storeOK && !diskFull && kafkaOK && sources.allSatisfy(\.ready)
         return (ready, .object([
             "ready": .bool(ready),
+            "checked": .bool(checks.checked),
             "store": .bool(storeOK),
             "store_disk_full": .bool(diskFull),
             "kafka": .bool(kafkaOK),

@@ -19,7 +19,8 @@ public final class Bridge: Sendable {
     let pollers: [SourcePoller]
     let idsWatchers: [IdsTopicWatcher]
     let http: SharedHTTPClient
-    let server: BridgeHTTPServer?
+    let servers: [BridgeHTTPServer]
+    let readiness: ReadinessCache
     public let metrics: BridgeMetrics
     private let logger: Logger
 
@@ -58,23 +59,51 @@ public final class Bridge: Sendable {
                                                   now: { time.wallClock }, logger: logger) }
         }
         let endpoints = configuration.sources.compactMap { source in
-            source.webhook.map { WebhookEndpoint(source: source.name, verification: $0.verification, format: $0.format, path: $0.path) }
+            source.webhook.map { WebhookEndpoint(source: source.name, verification: $0.verification, format: $0.format, path: $0.path,
+                                                 replayWindow: $0.replayWindow) }
         }
+        let readiness = ReadinessCache(store: store, publisher: publisher)
+        self.readiness = readiness
         if let settings = configuration.server {
-            let sink = BridgeEventSink(store: store, encoder: encoder, pollers: Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) }),
-                                       relayWake: relayWake, metrics: metrics, now: { time.wallClock })
-            server = BridgeHTTPServer(settings: settings, receiver: WebhookReceiver(endpoints: endpoints, sink: sink,
-                                                                                   maxBodyBytes: settings.maxBodyBytes, logger: logger),
-                                      probes: BridgeProbes(store: store, publisher: publisher, pollers: pollers, metrics: metrics,
-                                                           now: { time.wallClock }),
-                                      admin: settings.adminToken.map { token in
-                                          AdminAPI(token: token, store: store, pollers: Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) }), relayWake: relayWake,
-                                                   now: { time.wallClock }, logger: logger)
-                                      },
-                                      logger: logger)
+            let pollersBySource = Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) })
+            let remember = Dictionary(uniqueKeysWithValues: configuration.sources.compactMap { source in source.webhook.map { (source.name, $0.rememberFor) } })
+            let sink = BridgeEventSink(store: store, encoder: encoder, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
+                                       rememberDeliveries: remember, now: { time.wallClock })
+            let receiver = WebhookReceiver(endpoints: endpoints, sink: sink, maxBodyBytes: settings.maxBodyBytes, now: { time.wallClock },
+                                           logger: logger)
+            let probes = BridgeProbes(store: store, readiness: readiness, pollers: pollers, metrics: metrics, now: { time.wallClock })
+            let admin = settings.adminToken.map { token in
+                AdminAPI(token: token, store: store, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
+                         now: { time.wallClock }, logger: logger)
+            }
+            servers = Self.listeners(settings).map { address, roles in
+                BridgeHTTPServer(address: address, roles: roles, limits: settings.limits, receiver: receiver, probes: probes, admin: admin,
+                                 metrics: metrics, logger: logger)
+            }
         } else {
-            server = nil
+            servers = []
         }
+    }
+
+    /// One listener per distinct address, with what it serves: the admin API on the webhook listener when it has no
+    /// address of its own, the metrics on the admin API's (an ephemeral port 0 is never shared).
+    static func listeners(_ settings: BridgeConfiguration.Server) -> [(address: BridgeConfiguration.Server.Address, roles: Set<BridgeHTTPServer.Role>)] {
+        var listeners: [(address: BridgeConfiguration.Server.Address, roles: Set<BridgeHTTPServer.Role>)] = [(settings.webhooks, [.webhooks])]
+        func place(_ role: BridgeHTTPServer.Role, at address: BridgeConfiguration.Server.Address?, otherwise fallback: Int) -> Int {
+            guard let address else {
+                listeners[fallback].roles.insert(role)
+                return fallback
+            }
+            if address.port != 0, let index = listeners.firstIndex(where: { $0.address == address }) {
+                listeners[index].roles.insert(role)
+                return index
+            }
+            listeners.append((address, [role]))
+            return listeners.count - 1
+        }
+        let admin = place(.admin, at: settings.admin, otherwise: 0)
+        _ = place(.metrics, at: settings.metrics, otherwise: admin)
+        return listeners
     }
 
     /// In start order; a `ServiceGroup` shuts them down in reverse.
@@ -82,14 +111,24 @@ public final class Bridge: Sendable {
         var services: [any Service] = [publisher, relay]
         services.append(contentsOf: pollers)
         services.append(contentsOf: idsWatchers)
-        if let server { services.append(server) }
+        services.append(readiness)
+        services.append(contentsOf: servers)
         return services
     }
 
-    /// The webhook server's port once it listens (nil without a server).
+    /// The webhook listener's port once it listens (nil without a server).
     public func serverPort() async -> Int? {
-        guard let server else { return nil }
-        return await server.port()
+        await servers.first?.port()
+    }
+
+    /// The port of the listener that serves the admin API.
+    public func adminPort() async -> Int? {
+        await servers.first { $0.roles.contains(.admin) }?.port()
+    }
+
+    /// The port of the listener that serves `/metrics`.
+    public func metricsPort() async -> Int? {
+        await servers.first { $0.roles.contains(.metrics) }?.port()
     }
 
     /// The embedded cluster's bootstrap address when the configuration asked for `embedded`.

@@ -11,18 +11,30 @@ struct BridgeEventSink: NativeEventSink {
     let pollers: [String: SourcePoller]
     let relayWake: WakeSignal
     let metrics: BridgeMetrics
+    /// How long each source's delivered bodies are remembered, to recognise one sent again.
+    let rememberDeliveries: [String: Duration]
     let now: @Sendable () -> Timestamp
 
-    func accept(_ event: NativeEvent, source: String) async throws {
+    func accept(_ event: NativeEvent, source: String, bodyDigest: [UInt8]) async throws -> WebhookAcceptance {
         let at = now()
         let tracker = ConversationTracker(encoder: encoder)
         let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: at, raw: nil)
-        let (write, forwarded) = try await store.write(source: source, conversationID: event.conversationID, discoveredBy: .webhook, now: at) { tracked in
-            let result = tracker.forward(event, to: tracked, observation: observation)
-            return (ConversationWrite(tracked: result.tracked, records: result.records, poll: tracked.vanished ? .keep : .noLaterThan(at)), result.events)
+        let delivery = rememberDeliveries[source].flatMap { $0 > .zero ? WebhookDelivery(digest: bodyDigest, receivedAt: at, rememberedFor: $0) : nil }
+        let write: ConversationWrite
+        let forwarded: [ConversationEvent]
+        do {
+            (write, forwarded) = try await store.write(source: source, conversationID: event.conversationID, discoveredBy: .webhook, now: at,
+                                                       delivery: delivery) { tracked in
+                let result = tracker.forward(event, to: tracked, observation: observation)
+                return (ConversationWrite(tracked: result.tracked, records: result.records, poll: tracked.vanished ? .keep : .noLaterThan(at)), result.events)
+            }
+        } catch is DuplicateDelivery {
+            metrics.webhookDuplicate(source: source)
+            return .duplicate
         }
         for event in forwarded { metrics.event(event) }
         relayWake.signal()
         pollers[source]?.scheduled(event.conversationID, by: write)
+        return .recorded
     }
 }

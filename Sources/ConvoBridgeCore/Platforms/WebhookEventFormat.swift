@@ -61,6 +61,7 @@ public struct WebhookEventFormat: Sendable, Hashable {
         guard let conversationID = try Self.firstString(reader, conversationIDPaths) else {
             throw reader.failure("", "no conversation id at \(conversationIDPaths.joined(separator: ", "))")
         }
+        if let problem = ConversationIDRule.problem(conversationID, platform: platform) { throw reader.failure("", problem) }
         let occurredAt = try timestampPath.flatMap { (path) throws(PayloadError) -> Timestamp? in
             guard let milliseconds = try reader.integer(path) else { return nil }
             let timestamp = Timestamp(millisecondsSinceEpoch: milliseconds)

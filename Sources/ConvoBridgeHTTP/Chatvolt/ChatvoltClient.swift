@@ -33,6 +33,10 @@ public struct ChatvoltClient: ConversationReader, ConversationLister {
         "\(baseURL)/conversation/\(conversationID.pathSegmentEncoded)"
     }
 
+    public func problem(withConversationID conversationID: String) -> String? {
+        ConversationIDRule.problem(conversationID, platform: .chatvolt)
+    }
+
     public func fetch(conversationID: String) async throws -> ConversationFetch {
         let response = try await http.send(SourceRequest(operation: "get-conversation", method: .get,
                                                          url: url(conversationID: conversationID), headers: token.headers))

@@ -27,6 +27,10 @@ public struct JelouConversationClient: ConversationReader {
     ///   `CancellationError`.
     public var coverage: Set<SnapshotField> { JelouConversationPayload.coverage }
 
+    public func problem(withConversationID conversationID: String) -> String? {
+        ConversationIDRule.problem(conversationID, platform: .jelou)
+    }
+
     public func fetch(conversationID: String) async throws -> ConversationFetch {
         let request = SourceRequest(operation: "get-conversation", method: .get, url: url(conversationID: conversationID),
                                     headers: credentials.headers)

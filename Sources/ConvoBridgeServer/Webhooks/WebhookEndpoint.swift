@@ -7,13 +7,20 @@ public struct WebhookEndpoint: Sendable {
     public var format: WebhookEventFormat
     /// Defaults to `/webhooks/{source}`.
     public var path: String
+    /// Where the payload carries its own time (Jelou's `timestamp`): one further than this from now is refused as a
+    /// replay (or a clock far off); nil accepts any.
+    public var replayWindow: Duration?
 
     public var platform: Platform { format.platform }
 
-    public init(source: String, verification: WebhookVerification, format: WebhookEventFormat, path: String? = nil) {
+    public static let defaultReplayWindow: Duration = .seconds(300)
+
+    public init(source: String, verification: WebhookVerification, format: WebhookEventFormat, path: String? = nil,
+                replayWindow: Duration? = WebhookEndpoint.defaultReplayWindow) {
         self.source = source
         self.verification = verification
         self.format = format
         self.path = path ?? "/webhooks/\(source)"
+        self.replayWindow = replayWindow
     }
 }

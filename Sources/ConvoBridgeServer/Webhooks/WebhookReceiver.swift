@@ -1,4 +1,5 @@
 public import ConvoBridgeCore
+import ConvoBridgeSigning
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -6,20 +7,24 @@ import HTTPTypes
 import Synchronization
 
 /// Receives the events platforms push. Each request is checked in this order, and a failed check ends it with
-/// nothing recorded: size (413), signature over the exact raw bytes or shared secret (401), JSON and event shape
-/// (400). A valid
-/// event goes to the ``NativeEventSink`` (202), or 503 if the sink cannot record it so the platform may retry.
+/// nothing recorded: size (413), signature over the exact raw bytes or shared secret (401), JSON, event shape and
+/// conversation id (400), payload time within the replay window where the platform sends one (400). A valid event
+/// goes to the ``NativeEventSink`` (202); a body it recorded recently is answered 200 with nothing new recorded; 503
+/// if the sink cannot record it, so the platform may retry.
 public final class WebhookReceiver: Sendable {
     public let endpoints: [WebhookEndpoint]
     public let maxBodyBytes: Int
     private let sink: any NativeEventSink
+    private let now: @Sendable () -> Timestamp
     private let logger: Logger
     private let counters = Mutex(WebhookStatistics())
 
-    public init(endpoints: [WebhookEndpoint], sink: any NativeEventSink, maxBodyBytes: Int = 256 * 1024, logger: Logger) {
+    public init(endpoints: [WebhookEndpoint], sink: any NativeEventSink, maxBodyBytes: Int = 256 * 1024,
+                now: @escaping @Sendable () -> Timestamp, logger: Logger) {
         self.endpoints = endpoints
         self.sink = sink
         self.maxBodyBytes = maxBodyBytes
+        self.now = now
         self.logger = logger
     }
 
@@ -59,10 +64,23 @@ public final class WebhookReceiver: Sendable {
         } catch {
             return reject(.badRequest, "\(error)", endpoint) { $0.malformed += 1 }
         }
+        if let window = endpoint.replayWindow, let occurredAt = event.occurredAt {
+            let skew = Duration.milliseconds(now().millisecondsSinceEpoch.distanceClamped(to: occurredAt.millisecondsSinceEpoch))
+            guard skew.magnitude <= window else {
+                return reject(.badRequest, "timestamp \(occurredAt.rfc3339) is \(skew.wholeSeconds) s from now, outside the replay window of \(window.wholeSeconds) s",
+                              endpoint) { $0.outsideReplayWindow += 1 }
+            }
+        }
+        let acceptance: WebhookAcceptance
         do {
-            try await sink.accept(event, source: endpoint.source)
+            acceptance = try await sink.accept(event, source: endpoint.source, bodyDigest: BodyDigest.sha256(body))
         } catch {
             return reject(.serviceUnavailable, "could not record the event: \(error)", endpoint) { $0.sinkFailures += 1 }
+        }
+        if acceptance == .duplicate {
+            counters.withLock { $0.duplicates += 1 }
+            logger.debug("webhook already recorded", metadata: ["source": "\(endpoint.source)", "event": "\(event.name)"])
+            return .json(.ok, .object(["status": .string("duplicate"), "event": .string(event.name), "conversation_id": .string(event.conversationID)]))
         }
         counters.withLock { $0.accepted += 1 }
         logger.debug("webhook accepted", metadata: ["source": "\(endpoint.source)", "event": "\(event.name)", "conversation_id": "\(event.conversationID)"])
@@ -75,4 +93,17 @@ public final class WebhookReceiver: Sendable {
         logger.warning("webhook rejected", metadata: ["source": "\(endpoint.source)", "status": "\(status.code)", "reason": "\(reason)"])
         return .json(status, .object(["status": .string("rejected"), "error": .string(reason)]))
     }
+}
+
+extension Int64 {
+    /// `other - self`, saturating instead of trapping (both come from outside).
+    fileprivate func distanceClamped(to other: Int64) -> Int64 {
+        let (result, overflow) = other.subtractingReportingOverflow(self)
+        return overflow ? (other > self ? .max : .min) : result
+    }
+}
+
+extension Duration {
+    fileprivate var magnitude: Duration { self < .zero ? .zero - self : self }
+    fileprivate var wholeSeconds: Int64 { components.seconds }
 }

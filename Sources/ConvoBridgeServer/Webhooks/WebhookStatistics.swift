@@ -9,6 +9,10 @@ public struct WebhookStatistics: Sendable, Hashable {
     public var tooLarge = 0
     /// 503: the sink could not record it.
     public var sinkFailures = 0
+    /// 400: its payload time is outside the replay window.
+    public var outsideReplayWindow = 0
+    /// 200: the same body was recorded recently; nothing new recorded.
+    public var duplicates = 0
 
     public init() {}
 }

@@ -20,7 +20,7 @@ public enum ZildConversationPayload {
 
     /// Why `id` cannot be a Zild conversation id (they are positive int32s), or nil.
     public static func problem(withConversationID id: String) -> String? {
-        Int32(id).map { $0 > 0 } == true ? nil : "Zild conversation ids are positive integers, found \(id)"
+        ConversationIDRule.problem(id, platform: .zild)
     }
 
     public static let coverage = Set(SnapshotField.allCases).subtracting([.team, .priority, .userReferenceID])
