@@ -22,7 +22,10 @@ platform (429 storm with Retry-After, 500s, latency spikes, malformed JSON, HTML
 bodies, credentials refused for 6 s), disk-full (the store on a 16 MiB tmpfs, filled for 8 s, with store.min_free_space 2MiB; needs root),
 scale (300 Jelou conversations through Advisor discovery and 300 Zild from configured ids, open_interval 1 s, 15 % bad
 answers and 3 × kill -9, judged per transition, stale discovered snapshots included, and by poll lag p99 <= 2 s),
-scale-clean (500 + 500 conversations, no fault), bad-config (every file in Tests/Fixtures/bad-configs refused, naming its key).
+scale-clean (500 + 500 conversations, no fault), hostile (absurd dates, numbers, sizes, nesting and control characters
+in 8 poison conversations' answers, a huge Retry-After, webhooks with absurd timestamps and ids, a 200-fold replay,
+1,000 event names, a 2 MB body, 400 idle and half-sent connections, wrong admin tokens and ids; the process alive
+after each and the workload's conversations losing nothing), bad-config (every file in Tests/Fixtures/bad-configs refused, naming its key).
 
 Usage: scripts/fault-suite.sh [--runs K] [--seed S] [--only NAME[,NAME...]] [--markdown]
 """
@@ -70,6 +73,10 @@ class Run:
         self.notes = []
         self.store_dir = work
         self.min_free_space = "64MiB"
+        # Conversations outside the workload (the hostile scenario's poison answers), and whether webhooks and the
+        # admin API are on.
+        self.extra_ids = []
+        self.webhooks = False
         # librdkafka's mock cluster keeps about 5 MiB per partition: a large run needs more partitions to keep it all.
         self.partitions = 6
 
@@ -94,11 +101,18 @@ class Run:
             handle.write("sim-api-key")
 
     def write_config(self):
-        conversations = "".join(f"      - {conversation_id}\n" for conversation_id in self.ids)
+        conversations = "".join(f"      - {conversation_id}\n" for conversation_id in self.ids + self.extra_ids)
+        server, webhook = '{listen: "127.0.0.1:0"}', ""
+        if self.webhooks:
+            for name, value in (("signing-secret", WEBHOOK_SECRET), ("admin-token", ADMIN_TOKEN)):
+                with open(f"{self.work}/{name}", "w") as handle:
+                    handle.write(value)
+            server = f'{{listen: "127.0.0.1:0", admin_token_file: {self.work}/admin-token, header_timeout: 2s, body_timeout: 3s}}'
+            webhook = f"\n    webhook: {{signing_secret_file: {self.work}/signing-secret}}"
         with open(f"{self.work}/bridge.yaml", "w") as handle:
             handle.write(f"""store: {{path: {self.store_dir}/bridge.sqlite, min_free_space: {self.min_free_space}}}
 kafka: {{bootstrap_servers: "{self.bootstrap}"}}
-server: {{listen: "127.0.0.1:0"}}
+server: {server}
 relay: {{drain_deadline: 5s}}
 sources:
   - name: {SOURCE}
@@ -108,7 +122,7 @@ sources:
     schedule: {{open_interval: 300ms, closed_interval: 300ms, closed_grace: 1h, jitter: 0.1, not_found_recheck: 1s,
                 failure_backoff: 200ms, max_failure_backoff: 2s, vanish_after: 3}}
     http: {{requests_per_second: 300, burst: 50, max_concurrent: 8, timeout: 5s, max_attempts: 4,
-            auth_failure_threshold: 3, auth_probe_interval: 2s}}
+            auth_failure_threshold: 3, auth_probe_interval: 2s}}{webhook}
     conversations:
 {conversations}""")
 
@@ -435,6 +449,153 @@ disk_full.setup = disk_full_setup
 disk_full.teardown = disk_full_teardown
 
 
+WEBHOOK_SECRET = "sim-signing-secret"  # the simulator's default
+ADMIN_TOKEN = "fault-suite-admin-token-0123456789abcdef"
+POISON = {
+    "startAt: year 0": {"startAt": "0000-01-01T00:00:00+01:00"},
+    "endAt: year 99999": {"state": "closed", "endAt": "99999-01-01T00:00:00Z"},
+    "startAt: -292277022657": {"startAt": "-292277022657-01-27T08:29:52Z"},
+    "priority: 1e400": {"priority": 1e400},
+    "a 20-digit integer": {"attempts": 123456789012345678901234567890},
+    "control characters in names": {"user": {"id": "u-1", "names": "Ana\n2026-01-01 ERROR forged log line\u0000\u001b[31m"}},
+    "a 1.2 MB member (the event is trimmed)": {"notes": "x" * 1_200_000, "state": "closed", "endedReason": "closed_by_operator"},
+    "state: a number": {"state": 12345},
+}
+
+
+def signed_post(url, body):
+    """POSTs `body` (bytes) with Jelou's signature; returns the status."""
+    import hashlib
+    import hmac
+    import urllib.error
+    import urllib.request
+    signature = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(url, data=body, method="POST", headers={"X-Jelou-Signature": signature})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def raw_status(url, method="GET", headers=None, body=None):
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def hostile(run, duration):
+    """Hostile values from every outside path, one after the other, while the workload runs; after each, the
+    bridge must still be alive and answer /healthz. The workload's conversations must lose nothing meanwhile."""
+    import socket
+    started = time.time()
+    tried = alive = 0
+    outcomes = []
+
+    def check(label, ok=True):
+        nonlocal tried, alive
+        tried += 1
+        living = run.bridge.poll() is None and raw_status(run.bridge_url + "/healthz") == 200
+        alive += living
+        outcomes.append((label, living and ok))
+        if not (living and ok):
+            run.notes.append(f"{label}: {'alive' if living else 'DEAD'}, {'as expected' if ok else 'UNEXPECTED'}")
+
+    # Platform answers: one poison conversation per value, polled again and again from now on.
+    for (label, patch), conversation_id in zip(POISON.items(), run.extra_ids):
+        status = raw_status(f"{run.simulator}/_sim/conversations/{conversation_id}/patch", "PUT", {"Content-Type": "application/json"},
+                            json.dumps(patch).encode())
+        time.sleep(1.5)
+        check(f"answer with {label}", status == 200)
+    # Retry-After far beyond any sane value, from a proxy, on one conversation's reads: it waits (capped), no other does.
+    http("POST", run.simulator + "/_sim/faults", {"kind": "rate_limit", "count": 3, "retry_after": 999999999999,
+                                                  "conversation_id": run.extra_ids[-1]})
+    time.sleep(1.5)
+    check("Retry-After: 999999999999")
+
+    webhook_url = run.bridge_url + f"/webhooks/{SOURCE}"
+    now_ms = int(time.time() * 1000)
+    cases = [
+        ("webhook timestamp -2^63", {"event": "conversation.close", "timestamp": -9223372036854775808, "conversation_id": run.ids[0]}, 400),
+        ("webhook timestamp 10 min old", {"event": "conversation.close", "timestamp": now_ms - 600_000, "conversation_id": run.ids[0]}, 400),
+        ("webhook id with a path", {"event": "message", "timestamp": now_ms, "conversation_id": "not-a-number/../x"}, 400),
+        ("webhook id with a newline", {"event": "message", "timestamp": now_ms, "conversation_id": "c-1\nforged"}, 400),
+        ("webhook id of 10,000 bytes", {"event": "message", "timestamp": now_ms, "conversation_id": "a" * 10_000}, 400),
+    ]
+    for label, payload, expected in cases:
+        status = signed_post(webhook_url, json.dumps(payload).encode())
+        check(label, status == expected)
+    # A replay flood: one signed body 200 times.
+    replayed = json.dumps({"event": "message", "timestamp": now_ms, "conversation_id": "hostile-replayed"}).encode()
+    statuses = [signed_post(webhook_url, replayed) for _ in range(200)]
+    check("one webhook replayed 200 times", statuses[0] == 202 and all(status == 200 for status in statuses[1:]))
+    # 1,000 distinct event names.
+    names_ok = all(signed_post(webhook_url, json.dumps({"event": f"custom.e{n}", "timestamp": now_ms, "conversation_id": "hostile-names"}).encode()) == 202
+                   for n in range(1000))
+    check("1,000 distinct webhook event names", names_ok)
+    check("a 2 MB webhook body", signed_post(webhook_url, b'{"pad":"' + b"x" * 2_000_000 + b'"}') == 413)
+
+    # Clients: 300 idle connections and 100 half-sent requests, then the listener must still answer.
+    host, port = run.bridge_url.replace("http://", "").split(":")
+    sockets = []
+    for n in range(400):
+        connection = socket.create_connection((host, int(port)), timeout=5)
+        if n >= 300:
+            connection.sendall(b"POST /webhooks/" + SOURCE.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+        sockets.append(connection)
+    check("400 idle and half-sent connections held open")
+    time.sleep(4)
+    closed = 0
+    for connection in sockets:
+        connection.settimeout(0.5)
+        try:
+            closed += connection.recv(1) == b""
+        except (socket.timeout, OSError):
+            pass
+        connection.close()
+    check(f"slow clients cut off by the server ({closed}/400)", closed >= 390)
+
+    # Admin API: wrong tokens (answered late), ids that cannot be, an unknown id.
+    admin = run.bridge_url + "/admin"
+    wrong = [raw_status(admin + "/sources", headers={"Authorization": "Bearer guess-" + str(n)}) for n in range(5)]
+    check("5 wrong admin tokens", all(status == 401 for status in wrong))
+    bearer = {"Authorization": "Bearer " + ADMIN_TOKEN}
+    check("admin: watch an id with a path", raw_status(admin + f"/sources/{SOURCE}/conversations/a%2F..%2Fb/poll", "POST", bearer) == 400)
+    check("admin: remove an unknown id", raw_status(admin + f"/sources/{SOURCE}/conversations/never-seen", "DELETE", bearer) == 404)
+
+    time.sleep(max(0.0, started + duration - time.time()))
+    # The poison answers cost their own conversations only; none of them is discovered with an absurd value.
+    for conversation_id in run.extra_ids:
+        raw_status(f"{run.simulator}/_sim/conversations/{conversation_id}/patch", "PUT", {"Content-Type": "application/json"}, b"{}")
+    values = run.metrics()
+    invalid = int(metric_sum(values, "convobridge_poll_failures_total", reason="invalid_payload"))
+    duplicates = int(metric_sum(values, "convobridge_webhook_duplicates_total"))
+    # The 1.2 MB answer was delivered, trimmed: its event says what it lost.
+    large = run.extra_ids[list(POISON).index("a 1.2 MB member (the event is trimmed)")]
+    by_key = read_events(run.bootstrap)[0]
+    trimmed = any('"truncated":["raw"]' in event[3] for event in by_key.get(f"{SOURCE}/{large}", []))
+    run.notes.append(f"{alive}/{tried} inputs survived, poll failures invalid_payload {invalid}, webhook duplicates {duplicates}, "
+                     f"1.2 MB answer delivered with data.truncated: {'yes' if trimmed else 'NO'}")
+    ok = alive == tried and all(good for _, good in outcomes) and duplicates == 199 and invalid > 0 and trimmed
+    return f"{tried} hostile inputs, alive after {alive}", ok
+
+
+def hostile_setup(run):
+    run.webhooks = True
+    # One per poison value, and one for the absurd Retry-After.
+    run.extra_ids = [json.loads(http("POST", run.simulator + "/_sim/conversations", {"id": f"poison-{n}"}))["conversation_id"]
+                     for n in range(1, len(POISON) + 2)]
+
+
+hostile.setup = hostile_setup
+hostile.duration = 70
+
+
 # MARK: Scale: two platforms, hundreds of conversations, a share of bad answers and kill -9, judged per transition.
 
 SCALE_SOURCES = ("jelou-scale", "zild-scale")
@@ -646,7 +807,7 @@ def bad_configs():
 
 
 SCENARIOS = {"kill9": kill9, "broker-outage": broker_outage, "broker-errors": broker_errors, "platform": platform,
-             "disk-full": disk_full}
+             "disk-full": disk_full, "hostile": hostile}
 
 
 def main():

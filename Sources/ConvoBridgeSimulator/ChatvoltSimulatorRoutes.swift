@@ -13,7 +13,7 @@ struct ChatvoltSimulatorRoutes: Sendable {
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("chatvolt/conversation/:conversation") { request, context in
-            try await faults.serve { getConversation(request, context) }
+            try await faults.serve(conversationID: context.parameters.get("conversation")) { getConversation(request, context) }
         }
         router.get("chatvolt/conversation") { request, _ in
             try await faults.serve { listConversations(request) }
@@ -38,7 +38,7 @@ struct ChatvoltSimulatorRoutes: Sendable {
         guard let id = context.parameters.get("conversation"), let conversation = world.conversation(id) else {
             return Self.error(.notFound, "No Conversation found")
         }
-        return JSONAnswer(.ok, conversation.chatvoltBody())
+        return JSONAnswer(.ok, world.patched(conversation.chatvoltBody(), conversationID: id))
     }
 
     private func listConversations(_ request: Request) -> JSONAnswer {

@@ -14,8 +14,9 @@ struct FaultInjector {
     /// A 200 body that is not JSON, in the platform's style.
     let malformedBody: [UInt8]
 
-    func serve(_ answer: () -> JSONAnswer) async throws -> Response {
-        guard let fault = world.takeFault() else { return answer().response }
+    /// - Parameter conversationID: the conversation the request is for, nil for a list.
+    func serve(conversationID: String? = nil, _ answer: () -> JSONAnswer) async throws -> Response {
+        guard let fault = world.takeFault(for: conversationID) else { return answer().response }
         logger.debug("serving fault", metadata: ["fault": "\(fault.kind.rawValue)"])
         switch fault.kind {
         case .rateLimit:

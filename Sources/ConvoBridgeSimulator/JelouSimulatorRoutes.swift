@@ -28,7 +28,7 @@ struct JelouSimulatorRoutes: Sendable {
             guard let prefix = context.parameters.get("prefix"), Self.pathPrefixes.contains(prefix) else {
                 return SimulatorResponses.bytes(.notFound, Array("Cannot GET \(request.uri.path)".utf8), contentType: "text/html")
             }
-            return try await withFaults { getConversation(request, context) }
+            return try await withFaults(conversationID: context.parameters.get("conversation")) { getConversation(request, context) }
         }
         router.post("v1/metrics/conversations/attended/external") { request, _ in
             let body = try await request.body.collect(upTo: 64 * 1024)
@@ -45,7 +45,7 @@ struct JelouSimulatorRoutes: Sendable {
               let id = context.parameters.get("conversation"), let conversation = world.conversation(id) else {
             return JSONAnswer.jelouError(.notFound, code: "conversation_not_found", description: "Conversation not found")
         }
-        return JSONAnswer(.ok, conversation.getConversationBody())
+        return JSONAnswer(.ok, world.patched(conversation.getConversationBody(), conversationID: id, under: "data"))
     }
 
     private func advisorConversations(_ request: Request, body: [UInt8]) -> JSONAnswer {
@@ -86,8 +86,9 @@ struct JelouSimulatorRoutes: Sendable {
         ]))
     }
 
-    private func withFaults(_ answer: () -> JSONAnswer) async throws -> Response {
-        try await FaultInjector(world: world, logger: logger, platformError: Self.error, malformedBody: Self.malformedBody).serve(answer)
+    private func withFaults(conversationID: String? = nil, _ answer: () -> JSONAnswer) async throws -> Response {
+        try await FaultInjector(world: world, logger: logger, platformError: Self.error, malformedBody: Self.malformedBody)
+            .serve(conversationID: conversationID, answer)
     }
 
     static func error(_ status: HTTPResponse.Status, _ description: String) -> JSONAnswer {

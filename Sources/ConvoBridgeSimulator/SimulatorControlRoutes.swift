@@ -18,9 +18,10 @@ import NIOCore
 /// | `POST /_sim/conversations/{id}/ended-reason` | `{reason}` | changes the end reason |
 /// | `POST /_sim/conversations/{id}/state` | `{state}` | moves between closed states |
 /// | `DELETE /_sim/conversations/{id}` | | deletes it (404 from then on) |
+/// | `PUT /_sim/conversations/{id}/patch` | `{member: value…}` | merges these into its answers from now on (`{}` stops) |
 /// | `POST /_sim/advance` | `{steps}` | moves random conversations along their script |
 /// | `GET /_sim/changes?after=N` | | the change log |
-/// | `POST /_sim/faults` | `{kind, count?, retry_after?, latency_ms?, body_bytes?}` | injects a fault |
+/// | `POST /_sim/faults` | `{kind, count?, retry_after?, latency_ms?, body_bytes?, conversation_id?}` | injects a fault (for one conversation's reads only, with `conversation_id`) |
 /// | `DELETE /_sim/faults` | | clears faults |
 /// | `POST /_sim/webhooks` | `{event, conversation_id, url?}` | sends a signed webhook |
 struct SimulatorControlRoutes: Sendable {
@@ -59,6 +60,14 @@ struct SimulatorControlRoutes: Sendable {
         }
         group.delete("conversations/:id") { request, context in
             try await change(request) { _ throws(SimulatorError) in try world.delete(try id(context)) }
+        }
+        group.put("conversations/:id/patch") { request, context in
+            let json = try await body(request, upTo: 4 << 20)
+            guard let id = context.parameters.get("id"), let members = json.objectValue else {
+                return SimulatorResponses.json(.badRequest, .object(["error": .string("expected a JSON object of members to merge")]))
+            }
+            world.setPatch(id, members)
+            return SimulatorResponses.json(.ok, .object(["conversation_id": .string(id), "patched": .array(members.keys.map(JSONValue.string))]))
         }
         group.post("advance") { request, _ in
             let json = try await body(request)
@@ -124,8 +133,9 @@ struct SimulatorControlRoutes: Sendable {
         return id
     }
 
-    private func body(_ request: Request) async throws -> JSONValue {
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
+    /// A patch may hold an oversized member on purpose: up to 4 MiB.
+    private func body(_ request: Request, upTo limit: Int = 64 * 1024) async throws -> JSONValue {
+        let buffer = try await request.body.collect(upTo: limit)
         guard buffer.readableBytes > 0 else { return .object([:]) }
         return (try? JSONParser.parse(Array(buffer: buffer))) ?? .object([:])
     }

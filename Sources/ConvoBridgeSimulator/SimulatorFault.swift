@@ -31,16 +31,20 @@ public struct SimulatorFault: Sendable, Hashable {
     public var retryAfterSeconds: Int
     public var latencyMilliseconds: Int
     public var bodyBytes: Int
+    /// Only requests for this conversation take the fault (nil: any request, lists included).
+    public var conversationID: String?
 
-    public init(kind: Kind, count: Int = 1, retryAfterSeconds: Int = 1, latencyMilliseconds: Int = 200, bodyBytes: Int = 8 << 20) {
+    public init(kind: Kind, count: Int = 1, retryAfterSeconds: Int = 1, latencyMilliseconds: Int = 200, bodyBytes: Int = 8 << 20,
+                conversationID: String? = nil) {
         self.kind = kind
+        self.conversationID = conversationID
         self.count = max(1, count)
         self.retryAfterSeconds = retryAfterSeconds
         self.latencyMilliseconds = latencyMilliseconds
         self.bodyBytes = min(max(0, bodyBytes), 256 << 20)
     }
 
-    /// Reads `{kind, count?, retry_after?, latency_ms?, body_bytes?}` from the control API.
+    /// Reads `{kind, count?, retry_after?, latency_ms?, body_bytes?, conversation_id?}` from the control API.
     public init(json: JSONValue) throws(PayloadError) {
         let reader = PayloadReader(context: "simulator fault", root: json)
         let name = try reader.requiredString("kind")
@@ -50,6 +54,7 @@ public struct SimulatorFault: Sendable, Hashable {
         self.init(kind: kind, count: Int(try reader.integer("count") ?? 1),
                   retryAfterSeconds: Int(try reader.integer("retry_after") ?? 1),
                   latencyMilliseconds: Int(try reader.integer("latency_ms") ?? 200),
-                  bodyBytes: Int(try reader.integer("body_bytes") ?? 8 << 20))
+                  bodyBytes: Int(try reader.integer("body_bytes") ?? 8 << 20),
+                  conversationID: try reader.string("conversation_id"))
     }
 }

@@ -20,6 +20,8 @@ public final class SimulatorWorld: Sendable {
         var randomFaults: (rate: Double, kinds: [SimulatorFault], generator: SplitMix64)?
         var random: SplitMix64
         var nextConversation = 1
+        /// Members merged into a conversation's Get Conversation answers (hostile values, for the fault suite).
+        var patches: [String: JSONObject] = [:]
     }
 
     private let state: Mutex<State>
@@ -170,6 +172,26 @@ public final class SimulatorWorld: Sendable {
 
     // MARK: Faults
 
+    /// From now on, `members` are merged into `conversationID`'s Get Conversation answers (into `data` for Jelou, the
+    /// top level elsewhere), replacing what they name; an empty object removes the patch.
+    public func setPatch(_ conversationID: String, _ members: JSONObject) {
+        state.withLock { $0.patches[conversationID] = members.isEmpty ? nil : members }
+    }
+
+    /// `body` with `conversationID`'s patch merged in at `path` (`nil`: the top level).
+    func patched(_ body: JSONValue, conversationID: String, under path: String? = nil) -> JSONValue {
+        guard let patch = state.withLock({ $0.patches[conversationID] }), case .object(var root) = body else { return body }
+        func merge(_ object: JSONObject) -> JSONObject {
+            var merged = JSONObject(object.members.filter { member in !patch.keys.contains(member.key) })
+            for member in patch.members { merged.append(member.key, member.value) }
+            return merged
+        }
+        guard let path else { return .object(merge(root)) }
+        guard case .object(let inner)? = root[path] else { return body }
+        root = JSONObject(root.members.map { $0.key == path ? .init(key: path, value: .object(merge(inner))) : $0 })
+        return .object(root)
+    }
+
     public func addFault(_ fault: SimulatorFault) {
         state.withLock { $0.faults.append(fault) }
     }
@@ -187,16 +209,19 @@ public final class SimulatorWorld: Sendable {
         }
     }
 
-    func takeFault() -> SimulatorFault? {
+    /// - Parameter conversationID: the conversation the request is for (nil for lists): faults scoped to another
+    ///   conversation are passed over.
+    func takeFault(for conversationID: String? = nil) -> SimulatorFault? {
         state.withLock { state in
-            guard var fault = state.faults.first else {
+            guard let index = state.faults.firstIndex(where: { $0.conversationID == nil || $0.conversationID == conversationID }) else {
                 guard var random = state.randomFaults else { return nil }
                 defer { state.randomFaults = random }
                 guard Double.random(in: 0..<1, using: &random.generator) < random.rate else { return nil }
                 return random.kinds.randomElement(using: &random.generator)
             }
+            var fault = state.faults[index]
             fault.count -= 1
-            if fault.count == 0 { state.faults.removeFirst() } else { state.faults[0] = fault }
+            if fault.count == 0 { state.faults.remove(at: index) } else { state.faults[index] = fault }
             return fault
         }
     }

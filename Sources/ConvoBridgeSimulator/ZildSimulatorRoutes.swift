@@ -14,7 +14,8 @@ struct ZildSimulatorRoutes: Sendable {
         router.get("zild/api/Conversation/:conversation") { request, context in
             let faults = FaultInjector(world: world, logger: logger, platformError: Self.problem,
                                        malformedBody: Array(#"{"id": 1, "active": tru"#.utf8))
-            return try await faults.serve { getConversation(request, context) }
+            let number = context.parameters.get("conversation").flatMap { Int($0) }
+            return try await faults.serve(conversationID: number.flatMap { world.conversation(number: $0)?.id }) { getConversation(request, context) }
         }
     }
 
@@ -28,6 +29,6 @@ struct ZildSimulatorRoutes: Sendable {
             return Self.problem(.badRequest, "The value is not valid.")
         }
         guard let conversation = world.conversation(number: Int(number)) else { return Self.problem(.notFound, "Not Found") }
-        return JSONAnswer(.ok, conversation.zildBody())
+        return JSONAnswer(.ok, world.patched(conversation.zildBody(), conversationID: conversation.id))
     }
 }

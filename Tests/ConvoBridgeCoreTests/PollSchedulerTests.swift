@@ -129,7 +129,7 @@ struct PollSchedulerTests {
         #expect(schedule.nextAttemptAfterFailure(failures: 60, retry: retry, now: t0, using: &random) == at(300_000))
     }
 
-    @Test("While a source's failures are sporadic, a conversation that failed many times in a row keeps its schedule")
+    @Test("While a source's failures are sporadic, a conversation that failed several times in a row keeps its schedule; a poisoned one backs off")
     func sporadicFailures() {
         let schedule = PollSchedule(openInterval: .seconds(1), closedInterval: .seconds(2), failureBackoff: .seconds(5), jitter: 0)
         let retry = RetryPolicy(maxAttempts: 4)
@@ -138,6 +138,10 @@ struct PollSchedulerTests {
         #expect(schedule.nextAttemptAfterFailure(failures: 9, retry: retry, sporadic: true, facts: PollFacts(isClosed: true, closedSince: t0),
                                                  now: t0, using: &random) == at(2000))
         #expect(schedule.nextAttemptAfterFailure(failures: 9, retry: retry, sporadic: false, now: t0, using: &random) == at(160_000))
+        // Past eight failures beyond the quick retries it is poisoned, not unlucky: the backoff, sporadic or not.
+        let lastRegular = retry.maxAttempts - 1 + PollSchedule.persistentFailures
+        #expect(schedule.nextAttemptAfterFailure(failures: lastRegular, retry: retry, sporadic: true, now: t0, using: &random) == at(1000))
+        #expect(schedule.nextAttemptAfterFailure(failures: lastRegular + 1, retry: retry, sporadic: true, now: t0, using: &random) == at(300_000))
         var rate = FailureRate(weight: 0.1)
         for index in 0..<100 { rate.record(failed: index % 7 == 0) }
         #expect(rate.isSporadic, "one failure in seven: \(rate.value)")

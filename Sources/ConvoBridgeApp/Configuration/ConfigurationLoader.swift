@@ -266,14 +266,16 @@ public struct ConfigurationLoader: Sendable {
         )
 
         let httpPath = "\(path).http"
-        reader.rejectUnknownKeys(httpPath, known: ["requests_per_second", "burst", "max_concurrent", "timeout", "max_response_bytes", "max_attempts", "auth_failure_threshold", "auth_probe_interval"])
+        reader.rejectUnknownKeys(httpPath, known: ["requests_per_second", "burst", "max_concurrent", "timeout", "max_response_bytes", "max_attempts", "max_retry_after", "auth_failure_threshold",
+                                                   "auth_probe_interval"])
         let http = SourceHTTPPolicy(
             requestsPerSecond: reader.double("\(httpPath).requests_per_second", default: 5, minimum: 0.01),
             burst: reader.int("\(httpPath).burst", default: 10, range: 1...10_000),
             maxConcurrentRequests: reader.int("\(httpPath).max_concurrent", default: 4, range: 1...256),
             requestTimeout: reader.duration("\(httpPath).timeout", default: .seconds(15)),
             maxResponseBytes: reader.int("\(httpPath).max_response_bytes", default: 4 << 20, range: 1024...(256 << 20)),
-            retry: RetryPolicy(maxAttempts: reader.int("\(httpPath).max_attempts", default: 4, range: 1...20)),
+            retry: RetryPolicy(maxAttempts: reader.int("\(httpPath).max_attempts", default: 4, range: 1...20),
+                               maxRetryAfter: reader.duration("\(httpPath).max_retry_after", default: RetryPolicy().maxRetryAfter)),
             authFailureThreshold: reader.int("\(httpPath).auth_failure_threshold", default: 3, range: 1...100),
             authProbeInterval: reader.duration("\(httpPath).auth_probe_interval", default: .seconds(60))
         )

@@ -193,8 +193,10 @@ extension SourcePoller {
             "conversation_id": "\(conversationID)", "error": "\(error)", "failures": "\(failures)",
             "retry_in_ms": "\(retryAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch)",
         ]
-        // A bad answer among good ones is routine (debug); one that keeps failing past the quick retries is news.
-        if failures >= http.policy.retry.maxAttempts {
+        // A bad answer among good ones is routine (debug); one that keeps failing past the quick retries is news,
+        // told when it starts and then at 2, 4, 8… more failures, not at every poll of a poisoned conversation.
+        let past = failures - http.policy.retry.maxAttempts
+        if past >= 0 && past & (past - 1) == 0 {
             logger.warning("poll failed again; the snapshot is unchanged and the conversation will be polled again", metadata: metadata)
         } else {
             logger.debug("poll failed; retrying soon", metadata: metadata)

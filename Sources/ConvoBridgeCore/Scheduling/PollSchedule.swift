@@ -49,15 +49,24 @@ public struct PollSchedule: Sendable, Hashable {
     /// costs a fraction of a second, and no worker waits for it). After those, while failures are `sporadic` (most of
     /// the source's answers are good: this conversation was unlucky, several times in a row), it keeps its regular
     /// schedule, so a run of bad luck never hides a transition for longer than a few intervals; when they are not
-    /// (the platform fails most requests), the exponential failure backoff, to leave it alone.
+    /// (the platform fails most requests), the exponential failure backoff, to leave it alone. A conversation that
+    /// failed ``persistentFailures`` times past the quick retries is not unlucky but poisoned (an answer it cannot
+    /// be read from, every time): it gets the failure backoff whatever the source's rate.
     public func nextAttemptAfterFailure(failures: Int, retry: RetryPolicy, sporadic: Bool = false, facts: PollFacts = PollFacts(),
                                         now: Timestamp, using generator: inout some RandomNumberGenerator) -> Timestamp {
         if let delay = retry.delay(beforeRetry: failures, retryAfter: nil, using: &generator) {
             return now.adding(milliseconds: delay.wholeMilliseconds)
         }
-        if sporadic, let regular = nextPoll(of: facts, now: now, using: &generator) { return regular }
-        return nextPollAfterFailure(failures: failures - retry.maxAttempts + 1, now: now, using: &generator)
+        let pastQuickRetries = failures - retry.maxAttempts + 1
+        if sporadic, pastQuickRetries <= Self.persistentFailures, let regular = nextPoll(of: facts, now: now, using: &generator) {
+            return regular
+        }
+        return nextPollAfterFailure(failures: pastQuickRetries, now: now, using: &generator)
     }
+
+    /// Failures in a row past the quick retries after which a conversation counts as poisoned: at a 15 % share of
+    /// bad answers, eight in a row happen once in four million polls.
+    public static let persistentFailures = 8
 
     /// The next poll after `failures` consecutive failed polls (1 for the first).
     public func nextPollAfterFailure(failures: Int, now: Timestamp, using generator: inout some RandomNumberGenerator) -> Timestamp {
