@@ -39,25 +39,35 @@ struct PollEngineTests {
             try await events.waitUntil("every conversation discovered") { records in
                 records.count(where: { $0.header("ce_type") == "conversation.discovered" }) == 20
             }
-            let pollsBefore = await bridge.statistics().polls
-            let lagBefore = Self.buckets(String(decoding: bridge.metrics.render(), as: UTF8.self), "convobridge_poll_lag_seconds", source: "zild-stall")
+            // The same 4 s measured without a fault first: the machine's load (two cores, the other suites running)
+            // then weighs on both windows alike.
+            func window() async throws -> (polls: Int, lag: [(le: Double, count: Double)], metrics: String) {
+                let polls = await bridge.statistics().polls
+                let lag = Self.buckets(String(decoding: bridge.metrics.render(), as: UTF8.self), "convobridge_poll_lag_seconds", source: "zild-stall")
+                try await Task.sleep(for: .seconds(4))
+                let metrics = String(decoding: bridge.metrics.render(), as: UTF8.self)
+                let lagAfter = Self.buckets(metrics, "convobridge_poll_lag_seconds", source: "zild-stall")
+                return (await bridge.statistics().polls - polls, zip(lag, lagAfter).map { ($1.le, $1.count - $0.count) }, metrics)
+            }
+            func onTimeShare(_ lag: [(le: Double, count: Double)]) -> Double {
+                let started = lag.last?.count ?? 0
+                return started > 0 ? (lag.first { $0.le >= 2 }?.count ?? 0) / started : 0
+            }
+            let calm = try await window()
             // The next answer sends its headers and half its body, then nothing for 30 s.
             harness.world.addFault(SimulatorFault(kind: .stalledBody, latencyMilliseconds: 30_000))
-            try await Task.sleep(for: .seconds(4))
-            let metrics = String(decoding: bridge.metrics.render(), as: UTF8.self)
+            let stalled = try await window()
             // On a loaded machine another answer may pass 2 s too; without a deadline on the body there would be none.
-            #expect(Self.counter(metrics, "convobridge_poll_failures_total{source=\"zild-stall\",reason=\"timeout\"}") >= 1,
+            #expect(Self.counter(stalled.metrics, "convobridge_poll_failures_total{source=\"zild-stall\",reason=\"timeout\"}") >= 1,
                     "the stalled attempt failed at its 2 s deadline, not 30 s later")
-            let polls = await bridge.statistics().polls - pollsBefore
-            // 20 conversations every 300 ms for 4 s is about 260 polls; one slot of four held for 2 s costs a few.
-            #expect(polls >= 120, "the others kept being polled while one answer stalled: \(polls) polls in 4 s")
-            // The polls started while the answer stalled: behind a batch that waits for it, they would all start up to
-            // 30 s late; here they start on time (within the 2 s deadline, with room for a loaded test machine).
-            let lag = Self.buckets(metrics, "convobridge_poll_lag_seconds", source: "zild-stall")
-            func count(_ buckets: [(le: Double, count: Double)], within limit: Double) -> Double { buckets.first { $0.le >= limit }?.count ?? 0 }
-            let started = (lag.last?.count ?? 0) - (lagBefore.last?.count ?? 0)
-            let onTime = count(lag, within: 2) - count(lagBefore, within: 2)
-            #expect(started > 0 && onTime >= started * 0.95, "\(onTime) of \(started) polls during the stall started within 2 s of their due time")
+            // One slot of four held for 2 s costs a few polls; behind a batch that waited for the stalled answer there
+            // would be at most one batch in these 4 s.
+            #expect(calm.polls > 40 && Double(stalled.polls) >= Double(calm.polls) * 0.6,
+                    "the others kept being polled while one answer stalled: \(stalled.polls) polls in 4 s, \(calm.polls) without the stall")
+            // The polls started while the answer stalled started on time (within the 2 s deadline) as often as without
+            // it: behind a batch that waits for it, they would all start up to 30 s late.
+            #expect(onTimeShare(stalled.lag) >= onTimeShare(calm.lag) - 0.1,
+                    "on time during the stall \(onTimeShare(stalled.lag)), without it \(onTimeShare(calm.lag))")
         }
     }
 

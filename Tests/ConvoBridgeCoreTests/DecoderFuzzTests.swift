@@ -51,13 +51,14 @@ struct DecoderFuzzTests {
         #"{"event":"conversation.close","timestamp":-9223372036854775808,"conversation_id":"c-1"}"#,
     ]
 
-    @Test("10,000 mutated payloads the whole way: read, merged, diffed, encoded (both modes, trimmed), read back; never a crash")
+    @Test("5,000 mutated payloads the whole way: read, merged, diffed, encoded (both modes, trimmed), read back; never a crash")
     func wholePath() {
         #expect(Self.hostileSeeds.allSatisfy { !Self.seeds.contains($0) }, "the hostile seeds differ from the plain ones")
         let seeds = Self.seeds + Self.hostileSeeds
         var mutator = ByteMutator(seed: 20_261_202)
         var total = WholePayloadPath.Reached()
-        for iteration in 0..<10_000 {
+        // Fewer than the readers get: each goes through eight encodings (libFuzzer takes this path much further).
+        for iteration in 0..<5_000 {
             let input = mutator.mutate(Array(seeds[iteration % seeds.count].utf8))
             WholePayloadPath.run(text: String(decoding: input, as: UTF8.self))
             guard let json = try? JSONParser.parse(input) else { continue }
@@ -69,7 +70,7 @@ struct DecoderFuzzTests {
         for seed in Self.hostileSeeds {
             _ = (try? JSONParser.parse(Array(seed.utf8))).map { WholePayloadPath.run($0) }
         }
-        #expect(total.observations > 1_000 && total.webhookEvents > 100 && total.records > 1_000, "\(total)")
+        #expect(total.observations > 500 && total.webhookEvents > 50 && total.records > 500, "\(total)")
     }
 
     @Test("Retry-After on 20,000 mutated values, seconds and HTTP dates, absurd ones included: a delay within the cap or nil")

@@ -405,9 +405,10 @@ public struct ConfigurationLoader: Sendable {
             reader.rejectUnknownKeys(path, known: Set(common + ["secret", "secret_env", "secret_file", "header", "verify"]))
         }
         if let idPath = reader.string("\(path).conversation_id_path") { format = format.withConversationIDPath(idPath) }
-        let rememberFor = reader.duration("\(path).remember_for", default: BridgeConfiguration.Webhook.defaultRememberFor)
         // Only Jelou's payloads carry their time.
         let window = platform == .jelou ? reader.duration("\(path).replay_window", default: WebhookEndpoint.defaultReplayWindow) : nil
+        let rememberFor = reader.duration("\(path).remember_for",
+                                          default: BridgeConfiguration.Webhook.defaultRememberFor(replayWindow: window.flatMap { $0 > .zero ? $0 : nil }))
         func webhook(_ verification: WebhookVerification, _ secret: String) -> BridgeConfiguration.Webhook {
             .init(path: webhookPath, verification: verification, format: format, secret: secret,
                   replayWindow: window.flatMap { $0 > .zero ? $0 : nil }, rememberFor: rememberFor)

@@ -93,16 +93,20 @@ extension BridgeConfiguration {
         /// and no poll; zero remembers nothing.
         public var rememberFor: Duration
 
-        public static let defaultRememberFor: Duration = .seconds(86_400)
+        /// Twice the replay window where the payload has a time (an older body is refused by its timestamp anyway),
+        /// else a day.
+        public static func defaultRememberFor(replayWindow: Duration?) -> Duration {
+            replayWindow.map { $0 * 2 } ?? .seconds(86_400)
+        }
 
         public init(path: String, verification: WebhookVerification, format: WebhookEventFormat, secret: String,
-                    replayWindow: Duration? = WebhookEndpoint.defaultReplayWindow, rememberFor: Duration = Webhook.defaultRememberFor) {
+                    replayWindow: Duration? = WebhookEndpoint.defaultReplayWindow, rememberFor: Duration? = nil) {
             self.path = path
             self.verification = verification
             self.format = format
             self.secret = secret
             self.replayWindow = replayWindow
-            self.rememberFor = rememberFor
+            self.rememberFor = rememberFor ?? Self.defaultRememberFor(replayWindow: replayWindow)
         }
 
         var secrets: [String] { [secret] }
