@@ -35,6 +35,25 @@ struct JelouConversationClientTests {
         }
     }
 
+    @Test("The same body again, named by its fingerprint, is unchanged and not parsed; a changed one is read in full")
+    func unchangedBody() async throws {
+        try await Harness.with { harness in
+            let id = try #require(harness.world.conversations.first).id
+            let client = harness.conversations(Harness.apiKey, prefix: "jelouapi")
+            let first = try await client.read(conversationID: id, unlessFingerprint: nil)
+            guard case .found = first.fetch, let fingerprint = first.bodyFingerprint else { Issue.record("expected the conversation, got \(first)"); return }
+            #expect(try await client.read(conversationID: id, unlessFingerprint: fingerprint).fetch == .unchanged)
+            #expect(try await client.read(conversationID: id, unlessFingerprint: fingerprint &+ 1).fetch == first.fetch, "another fingerprint: read in full")
+            try harness.world.close(id)
+            let changed = try await client.read(conversationID: id, unlessFingerprint: fingerprint)
+            guard case .found(let closed) = changed.fetch else { Issue.record("expected the changed conversation, got \(changed)"); return }
+            #expect(closed.snapshot.status == .closed && changed.bodyFingerprint != fingerprint)
+            // Errors are never "unchanged", whatever fingerprint is given.
+            harness.world.addFault(SimulatorFault(kind: .serverError))
+            await #expect(throws: SourceError.self) { try await client.read(conversationID: id, unlessFingerprint: changed.bodyFingerprint) }
+        }
+    }
+
     @Test("A deleted conversation is Jelou's 404 (notFound); a wrong prefix's 404 is an error, not a vanish")
     func notFound() async throws {
         try await Harness.with { harness in

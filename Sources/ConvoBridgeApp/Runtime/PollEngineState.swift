@@ -18,6 +18,10 @@ struct PollEngineState: Sendable {
         /// The hash of the platform payload behind the stored snapshot, when a poll applied it and nothing else
         /// changed the snapshot since: the same payload again means no change, without reading the store.
         var fingerprint: Int?
+
+        /// Whether an answer with ``fingerprint`` may be taken as unchanged: the snapshot it made is the stored one,
+        /// and no list row waits to be combined with the next full read.
+        var canSkipUnchanged: Bool { pendingListing == nil && hasSnapshot && fingerprint != nil }
         /// When the request behind the last applied answer was sent (the store keeps it only with a change).
         var lastObservedAt: Timestamp?
         var consecutiveFailures = 0

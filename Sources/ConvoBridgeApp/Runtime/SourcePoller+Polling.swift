@@ -14,9 +14,11 @@ extension SourcePoller {
         // The store's disk filled up since this poll was dispatched: the answer could not be kept, so do not ask.
         guard !store.isDiskFull else { return finish(conversationID, at: time.wallClock) }
         let requestedAt = time.wallClock
-        let fetched: ConversationFetch
+        // The body behind the stored snapshot: the same bytes again are not even parsed.
+        let known = engine.withLock { engine in engine.memos[conversationID].flatMap { $0.canSkipUnchanged ? $0.fingerprint : nil } }
+        let answer: ConversationRead
         do {
-            fetched = try await reader.fetch(conversationID: conversationID)
+            answer = try await reader.read(conversationID: conversationID, unlessFingerprint: known)
             inFlightPolls.disarm(token)
         } catch {
             // Cancelled by the deadline watcher, whatever the HTTP client made of it: a timeout like any other.
@@ -26,13 +28,19 @@ extension SourcePoller {
         }
         let answeredAt = time.wallClock
         let memo = engine.withLock { $0.memos[conversationID] }
-        if case .found(let observed) = fetched, let memo, memo.pendingListing == nil, memo.hasSnapshot,
-           let fingerprint = memo.fingerprint, fingerprint == observed.raw.hashValue {
+        if case .unchanged = answer.fetch {
+            guard let memo, memo.canSkipUnchanged, memo.fingerprint == known else {
+                // A list row changed what the store holds while the request was out: read it in full at once.
+                engine.withLock { $0.finished(conversationID, nextDueAt: answeredAt) }
+                return
+            }
             return unchanged(conversationID, memo: memo, requestedAt: requestedAt, answeredAt: answeredAt)
         }
         var outcome: ConversationTracker.Outcome
         var times = (requestedAt: requestedAt, answeredAt: answeredAt)
-        switch fetched {
+        switch answer.fetch {
+        case .unchanged:
+            preconditionFailure("handled above")
         case .found(let observed):
             // Newly listed: the row and the full read make one observation, of the full read's time.
             outcome = .observed(memo?.pendingListing.map { $0.observation.combined(with: observed) } ?? observed)
@@ -45,7 +53,7 @@ extension SourcePoller {
                 outcome = .notFound
             }
         }
-        let fingerprint: Int? = if case .found(let observed) = fetched { observed.raw.hashValue } else { nil }
+        let fingerprint: Int? = if case .found = answer.fetch { answer.bodyFingerprint } else { nil }
         do {
             try await record(outcome, conversationID: conversationID, requestedAt: times.requestedAt, answeredAt: times.answeredAt,
                              discoveredBy: memo?.pendingListing == nil ? .poll : .discovery, fingerprint: fingerprint, fromPoll: true)

@@ -3,6 +3,20 @@ public enum ConversationFetch: Sendable, Hashable {
     case found(ObservedConversation)
     /// The platform itself said it does not know the conversation (counts towards `conversation.vanished`).
     case notFound
+    /// A 200 whose body is byte for byte the one the caller's fingerprint names: not parsed again.
+    case unchanged
+}
+
+/// A read, with the fingerprint of the body it came from (a 200's), so that the next read of the same body can be
+/// recognised before it is parsed. The fingerprint is a process-local hash: kept in memory, never stored.
+public struct ConversationRead: Sendable, Hashable {
+    public var fetch: ConversationFetch
+    public var bodyFingerprint: Int?
+
+    public init(_ fetch: ConversationFetch, bodyFingerprint: Int? = nil) {
+        self.fetch = fetch
+        self.bodyFingerprint = bodyFingerprint
+    }
 }
 
 /// A platform's "get one conversation" endpoint, as the poller uses it.
@@ -14,13 +28,20 @@ public protocol ConversationReader: Sendable {
     /// Checked where ids come in (configuration, admin API, webhooks, the ids topic) so a typo is refused at once.
     func problem(withConversationID conversationID: String) -> String?
 
+    /// Reads the conversation; a 200 whose body has `unlessFingerprint` is answered ``ConversationFetch/unchanged``
+    /// without being parsed (the poll engine's unchanged answers cost no JSON).
     /// - Throws: ``SourceError`` for any answer that is neither the conversation nor the platform's not-found;
     ///   `CancellationError`.
-    func fetch(conversationID: String) async throws -> ConversationFetch
+    func read(conversationID: String, unlessFingerprint: Int?) async throws -> ConversationRead
 }
 
 extension ConversationReader {
     public func problem(withConversationID conversationID: String) -> String? { nil }
+
+    /// The conversation, read in full.
+    public func fetch(conversationID: String) async throws -> ConversationFetch {
+        try await read(conversationID: conversationID, unlessFingerprint: nil).fetch
+    }
 }
 
 /// Where a walk of a list endpoint stands: the page to ask next, and the platform's cursor for it where the

@@ -37,9 +37,10 @@ public struct ChatvoltClient: ConversationReader, ConversationLister {
         ConversationIDRule.problem(conversationID, platform: .chatvolt)
     }
 
-    public func fetch(conversationID: String) async throws -> ConversationFetch {
+    public func read(conversationID: String, unlessFingerprint: Int?) async throws -> ConversationRead {
         let response = try await http.send(SourceRequest(operation: "get-conversation", method: .get,
                                                          url: url(conversationID: conversationID), headers: token.headers))
+        if let unchanged = response.unchanged(unlessFingerprint) { return unchanged }
         return try response.conversationFetch(conversationID, platform: "Chatvolt", context: ChatvoltConversationPayload.context, redactor: redactor,
                                               explanation: Self.explanation(response), read: ChatvoltConversationPayload.observation(from:))
     }

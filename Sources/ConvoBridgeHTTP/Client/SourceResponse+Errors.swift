@@ -29,11 +29,24 @@ extension SourceResponse {
         (try? JSONParser.parse(body))?.objectValue != nil
     }
 
+    /// A hash of the body's bytes (process-local): the same body again has the same one.
+    var bodyFingerprint: Int {
+        var hasher = Hasher()
+        body.withUnsafeBytes { hasher.combine(bytes: $0) }
+        return hasher.finalize()
+    }
+
+    /// `.unchanged` when this is a 200 whose body has `fingerprint`; nil otherwise (read it).
+    func unchanged(_ fingerprint: Int?) -> ConversationRead? {
+        guard status == 200, let fingerprint, bodyFingerprint == fingerprint else { return nil }
+        return ConversationRead(.unchanged, bodyFingerprint: fingerprint)
+    }
+
     /// A "get one conversation" answer of a platform whose own 404s are JSON (Chatvolt, Zild): 200 is the
     /// conversation (`read` from the body, checked to be the one asked for), a JSON 404 is not-found, any other 404
     /// a routing error (so a wrong base URL cannot vanish conversations), anything else ``failure(redactor:explanation:)``.
     func conversationFetch(_ conversationID: String, platform: String, context: String, redactor: SecretRedactor, explanation: String?,
-                           read: (JSONValue) throws(PayloadError) -> ObservedConversation) throws(SourceError) -> ConversationFetch {
+                           read: (JSONValue) throws(PayloadError) -> ObservedConversation) throws(SourceError) -> ConversationRead {
         switch status {
         case 200:
             let body = try json(context: context)
@@ -46,9 +59,9 @@ extension SourceResponse {
             guard observation.conversationID == conversationID else {
                 throw .invalidPayload(PayloadError(context: context, path: "id", problem: "is \(observation.conversationID), asked for \(conversationID)"))
             }
-            return .found(observation)
+            return ConversationRead(.found(observation), bodyFingerprint: bodyFingerprint)
         case 404 where isJSONObject:
-            return .notFound
+            return ConversationRead(.notFound)
         case 404:
             throw .httpStatus(404, detail: "not \(platform)'s not-found answer (check base_url): " + bodyExcerpt(redactedBy: redactor))
         default:

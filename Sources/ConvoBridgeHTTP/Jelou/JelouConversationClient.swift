@@ -31,10 +31,11 @@ public struct JelouConversationClient: ConversationReader {
         ConversationIDRule.problem(conversationID, platform: .jelou)
     }
 
-    public func fetch(conversationID: String) async throws -> ConversationFetch {
+    public func read(conversationID: String, unlessFingerprint: Int?) async throws -> ConversationRead {
         let request = SourceRequest(operation: "get-conversation", method: .get, url: url(conversationID: conversationID),
                                     headers: credentials.headers)
         let response = try await http.send(request)
+        if let unchanged = response.unchanged(unlessFingerprint) { return unchanged }
         switch response.status {
         case 200:
             let body = try response.json(context: JelouConversationPayload.context)
@@ -48,9 +49,9 @@ public struct JelouConversationClient: ConversationReader {
                 throw SourceError.invalidPayload(PayloadError(context: JelouConversationPayload.context, path: "data._id",
                                                               problem: "is \(observation.conversationID), asked for \(conversationID)"))
             }
-            return .found(observation)
+            return ConversationRead(.found(observation), bodyFingerprint: response.bodyFingerprint)
         case 404 where JelouResponse.isJelouNotFound(response):
-            return .notFound
+            return ConversationRead(.notFound)
         case 404:
             throw SourceError.httpStatus(404, detail: "not Jelou's not-found answer (check base_url and project_id): "
                                          + response.bodyExcerpt(redactedBy: redactor))

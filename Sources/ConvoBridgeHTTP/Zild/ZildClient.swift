@@ -29,10 +29,11 @@ public struct ZildClient: ConversationReader {
         "\(baseURL)/api/Conversation/\(conversationID.pathSegmentEncoded)"
     }
 
-    public func fetch(conversationID: String) async throws -> ConversationFetch {
+    public func read(conversationID: String, unlessFingerprint: Int?) async throws -> ConversationRead {
         if let problem = problem(withConversationID: conversationID) { throw SourceError.httpStatus(400, detail: problem) }
         let response = try await http.send(SourceRequest(operation: "get-conversation", method: .get,
                                                          url: url(conversationID: conversationID), headers: token.headers))
+        if let unchanged = response.unchanged(unlessFingerprint) { return unchanged }
         // ASP.NET problem details: {"title": …, "detail": …}.
         let problem = try? JSONParser.parse(response.body)
         return try response.conversationFetch(conversationID, platform: "Zild", context: ZildConversationPayload.context, redactor: redactor,
