@@ -73,14 +73,6 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
         rd_kafka_mock_push_request_errors_array(cluster, api.rawValue, codes.count, &codes)
     }
 
-    /// Moves a partition's leadership to `brokerID`.
-    public func setPartitionLeader(topic: String, partition: Int32, brokerID: Int32) throws {
-        try check(
-            rd_kafka_mock_partition_set_leader(cluster, topic, partition, brokerID),
-            "move leader of \(topic)[\(partition)]"
-        )
-    }
-
     private func check(_ code: rd_kafka_resp_err_t, _ action: String) throws {
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(

@@ -237,7 +237,6 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         }
     }
 
-    /// Raises a fatal error in the producer, as librdkafka would on a broken idempotence guarantee.
     /// Whether a broker answers a metadata request within `timeout`: the readiness probe's "producer connected".
     public func isConnected(timeout: Duration = .seconds(2)) async -> Bool {
         let client = state.withLock { $0.client }
@@ -250,6 +249,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         }) ?? false
     }
 
+    /// Raises a fatal error in the producer, as librdkafka would on a broken idempotence guarantee.
     package func injectFatalErrorForTesting() {
         let client = state.withLock { $0.client }
         _ = rd_kafka_test_fatal_error(client.handle, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "injected by test")

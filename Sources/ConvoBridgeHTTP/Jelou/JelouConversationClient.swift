@@ -23,14 +23,14 @@ public struct JelouConversationClient: ConversationReader {
         "\(baseURL)/v1/external-support/\(projectID.pathSegmentEncoded)/conversations/\(conversationID.pathSegmentEncoded)"
     }
 
-    /// - Throws: ``SourceError`` for every answer that is neither the conversation nor Jelou's 404;
-    ///   `CancellationError`.
     public var coverage: Set<SnapshotField> { JelouConversationPayload.coverage }
 
     public func problem(withConversationID conversationID: String) -> String? {
         ConversationIDRule.problem(conversationID, platform: .jelou)
     }
 
+    /// - Throws: ``SourceError`` for every answer that is neither the conversation nor Jelou's 404;
+    ///   `CancellationError`.
     public func read(conversationID: String, unlessFingerprint: Int?) async throws -> ConversationRead {
         let request = SourceRequest(operation: "get-conversation", method: .get, url: url(conversationID: conversationID),
                                     headers: credentials.headers)
