@@ -28,19 +28,16 @@ extension SourcePoller {
         }
         let answeredAt = time.wallClock
         let memo = engine.withLock { $0.memos[conversationID] }
-        if case .unchanged = answer.fetch {
+        var outcome: ConversationTracker.Outcome
+        var times = (requestedAt: requestedAt, answeredAt: answeredAt)
+        switch answer.fetch {
+        case .unchanged:
             guard let memo, memo.canSkipUnchanged, memo.fingerprint == known else {
                 // A list row changed what the store holds while the request was out: read it in full at once.
                 engine.withLock { $0.finished(conversationID, nextDueAt: answeredAt) }
                 return
             }
             return unchanged(conversationID, memo: memo, requestedAt: requestedAt, answeredAt: answeredAt)
-        }
-        var outcome: ConversationTracker.Outcome
-        var times = (requestedAt: requestedAt, answeredAt: answeredAt)
-        switch answer.fetch {
-        case .unchanged:
-            preconditionFailure("handled above")
         case .found(let observed):
             // Newly listed: the row and the full read make one observation, of the full read's time.
             outcome = .observed(memo?.pendingListing.map { $0.observation.combined(with: observed) } ?? observed)
