@@ -34,8 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         // Already in the graph through Hummingbird; named for the HTTP parts its channel handlers see.
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
-        // Already in the graph through async-http-client; named to switch its per-request spans off.
-        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        // Already in the graph through async-http-client; TLS for the poll connections.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // librdkafka from the system (Debian: librdkafka-dev), found through pkg-config.
@@ -60,7 +60,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The HTTP client layer (async-http-client): rate limits, retries, circuit breaker; the platform pollers.
+        // The HTTP client layer: pooled HTTP/1.1 connections on SwiftNIO for the polls; rate limits, deadlines,
+        // circuit breaker; the platform clients; the CLI's admin client (async-http-client).
         .target(
             name: "ConvoBridgeHTTP",
             dependencies: [
@@ -68,8 +69,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -194,6 +196,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -9,8 +9,7 @@ import Synchronization
 extension SourcePoller {
     /// Polls one conversation and records the answer. Errors are counted, logged and rescheduled, never thrown:
     /// one bad conversation or answer must not stop the others.
-    /// - Parameter token: this poll's entry in ``inFlightPolls``, whose watcher cancels the request at its deadline.
-    func poll(_ conversationID: String, token: UInt64) async {
+    func poll(_ conversationID: String) async {
         // The store's disk filled up since this poll was dispatched: the answer could not be kept, so do not ask.
         guard !store.isDiskFull else { return finish(conversationID, at: time.wallClock) }
         let requestedAt = time.wallClock
@@ -19,10 +18,7 @@ extension SourcePoller {
         let answer: ConversationRead
         do {
             answer = try await reader.read(conversationID: conversationID, unlessFingerprint: known)
-            inFlightPolls.disarm(token)
         } catch {
-            // Cancelled by the deadline watcher, whatever the HTTP client made of it: a timeout like any other.
-            if inFlightPolls.timedOut(token) { return failed(conversationID, SourceError.timeout(http.policy.requestTimeout)) }
             if error is CancellationError || Task.isCancelled { return finish(conversationID, at: requestedAt) }
             return failed(conversationID, error)
         }

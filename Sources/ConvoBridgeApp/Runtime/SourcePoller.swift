@@ -96,7 +96,6 @@ final class SourcePoller: Service, Sendable {
         try await untilGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.dispatchLoop() }
-                group.addTask { try await self.deadlineLoop() }
                 group.addTask { try await self.flushLoop() }
                 if let lister = self.lister, let discovery = self.settings.discovery {
                     group.addTask { try await self.discoveryLoop(lister, discovery) }
@@ -178,7 +177,6 @@ final class SourcePoller: Service, Sendable {
     /// Hands due conversations to workers: at most `max_concurrent` in flight, each started when the pacer gives
     /// the source its turn, most overdue first.
     private func dispatchLoop() async throws {
-        let timeout = http.policy.requestTimeout
         var lastBacklogCheck = ContinuousClock.now - .seconds(1)
         do {
             while !Task.isCancelled {
@@ -211,9 +209,8 @@ final class SourcePoller: Service, Sendable {
                 let lag = Duration.milliseconds(max(0, startedAt.millisecondsSinceEpoch - dueAt.millisecondsSinceEpoch))
                 sourceMetrics.pollLag.record(lag)
                 lags.withLock { $0.record(lag) }
-                inFlightPolls.start(deadline: .now + timeout) { token in
-                    await SourceHTTPClient.$caller.withValue(.init(turnTaken: true, watchesDeadline: true)) { await self.poll(id, token: token) }
-                    self.inFlightPolls.finished(token)
+                inFlightPolls.start {
+                    await SourceHTTPClient.$caller.withValue(.init(turnTaken: true)) { await self.poll(id) }
                     self.workers.release()
                 }
             }
@@ -222,14 +219,6 @@ final class SourcePoller: Service, Sendable {
             throw error
         }
         await inFlightPolls.cancelAllAndWait()
-    }
-
-    /// Cancels polls whose request passed its deadline (`http.timeout`, from connect to the last body byte).
-    private func deadlineLoop() async throws {
-        while !Task.isCancelled {
-            try await Task.sleep(for: .milliseconds(50))
-            inFlightPolls.cancelOverdue(now: .now)
-        }
     }
 
     /// Saves, every `scheduleFlushInterval`, the schedules that changed without a row write.

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 public import ConvoBridgeCore
 public import Logging
 import NIOCore
@@ -28,15 +27,12 @@ public final class SourceHTTPClient: Sendable {
     private let observer: (any SourceHTTPObserver)?
 
     /// What the caller already does for this request: the poll engine takes the turn before it picks which
-    /// conversation to poll (``waitForTurn()``), so the request is not paced twice, and it cancels a poll whose
-    /// request passes its deadline itself (one watcher for all its polls), so no timer is set per request.
+    /// conversation to poll (``waitForTurn()``), so the request is not paced twice.
     public struct Caller: Sendable {
         public var turnTaken: Bool
-        public var watchesDeadline: Bool
 
-        public init(turnTaken: Bool = false, watchesDeadline: Bool = false) {
+        public init(turnTaken: Bool = false) {
             self.turnTaken = turnTaken
-            self.watchesDeadline = watchesDeadline
         }
     }
 
@@ -100,7 +96,7 @@ public final class SourceHTTPClient: Sendable {
         let response: SourceResponse
         do {
             response = try await permits.withPermit {
-                caller.watchesDeadline ? try await perform(request) : try await performWithinDeadline(request)
+                try await perform(request)
             }
         } catch let error as CancellationError {
             throw error
@@ -137,23 +133,6 @@ public final class SourceHTTPClient: Sendable {
         throw SourceError.httpStatus(response.status, detail: detail)
     }
 
-    /// One attempt, failed as a timeout when `requestTimeout` passes before its last body byte: the deadline
-    /// covers connect, headers and body alike (async-http-client's own deadline ends with the headers, so a
-    /// body that stalls would hold its slot for ever). An I/O timeout, on the real clock like the client's own.
-    private func performWithinDeadline(_ request: SourceRequest) async throws -> SourceResponse {
-        let limit = policy.requestTimeout
-        return try await withThrowingTaskGroup(of: SourceResponse?.self) { group in
-            group.addTask { try await self.perform(request) }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let response = first else { throw SourceError.timeout(limit) }
-            return response
-        }
-    }
-
     private func admitThroughBreaker() throws(SourceError) {
         let now = time.elapsed
         let (admitted, nextProbe) = breaker.withLock { breaker in (breaker.admit(now: now), breaker.nextProbeAt) }
@@ -186,35 +165,30 @@ public final class SourceHTTPClient: Sendable {
         }
     }
 
+    /// One attempt on the shared pool, within one deadline (`requestTimeout`) from connect to the last body byte.
     private func perform(_ request: SourceRequest) async throws -> SourceResponse {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
-        for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
-        if let body = request.body {
-            outgoing.body = .bytes(ByteBuffer(bytes: body))
-            if !request.headers.contains(where: { $0.name.lowercased() == "content-type" }) {
-                outgoing.headers.add(name: "Content-Type", value: "application/json")
-            }
+        let target = try RequestTarget(url: request.url)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(request.headers.count + 4)
+        for header in request.headers { headers.add(name: header.name, value: header.value) }
+        var body: ByteBuffer?
+        if let bytes = request.body {
+            body = ByteBuffer(bytes: bytes)
+            if !headers.contains(name: "content-type") { headers.add(name: "Content-Type", value: "application/json") }
         }
-        outgoing.headers.add(name: "Accept", value: "application/json")
-        outgoing.headers.add(name: "User-Agent", value: "convobridge")
-        let timeout = TimeAmount.milliseconds(policy.requestTimeout.wholeMilliseconds)
+        headers.add(name: "Accept", value: "application/json")
+        headers.add(name: "User-Agent", value: "convobridge")
         do {
-            let response = try await http.client.execute(outgoing, timeout: timeout)
-            // The body is collected under the caller's deadline; cancelled by it, collect may end early, so a
-            // cancelled attempt never counts as a complete answer.
-            let body: ByteBuffer
-            do {
-                body = try await response.body.collect(upTo: policy.maxResponseBytes)
-            } catch is NIOTooManyBytesError {
-                throw SourceError.responseTooLarge(limit: policy.maxResponseBytes)
-            }
-            var headers: [String: String] = [:]
-            for (name, value) in response.headers { headers[name.lowercased()] = value }
-            try Task.checkCancellation()
-            return SourceResponse(status: Int(response.status.code), headers: headers, body: Array(buffer: body))
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            let answer = try await http.pool.execute(method: HTTPMethod(rawValue: request.method.rawValue), target: target, headers: headers,
+                                                     body: body, timeout: policy.requestTimeout, maxBodyBytes: policy.maxResponseBytes)
+            var names: [String: String] = [:]
+            names.reserveCapacity(answer.headers.count)
+            for (name, value) in answer.headers { names[name.lowercased()] = value }
+            return SourceResponse(status: answer.status, headers: names, body: Array(buffer: answer.body))
+        } catch HTTP1TransportError.deadlinePassed {
             throw SourceError.timeout(policy.requestTimeout)
+        } catch HTTP1TransportError.responseTooLarge(let limit) {
+            throw SourceError.responseTooLarge(limit: limit)
         }
     }
 

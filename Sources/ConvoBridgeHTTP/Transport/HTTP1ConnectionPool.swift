@@ -1,0 +1,144 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// HTTP/1.1 keep-alive connections on SwiftNIO, pooled per origin, for the polls: thousands of small requests a
+/// second to a few hosts. A request takes an idle connection of its origin or opens one; its answer is collected
+/// whole, within one deadline that covers connect, TLS, headers and body; the connection goes back to the pool
+/// when the answer allows it. No redirect is followed and no proxy is used.
+///
+/// Concurrency is bounded by the callers (each source's `max_concurrent`); the pool keeps at most
+/// `maxIdlePerOrigin` idle connections of an origin and closes those idle for `idleTimeout`.
+final class HTTP1ConnectionPool: Sendable {
+    private let group: any EventLoopGroup
+    private let maxIdlePerOrigin: Int
+    private let idleTimeout: TimeAmount
+    private let connectTimeout: TimeAmount
+    private let idle = Mutex<[HTTPOrigin: [any Channel]]>([:])
+    private let exchanges = Atomic<UInt64>(0)
+    private let tls = Mutex<Result<NIOSSLContext, HTTP1TransportError>?>(nil)
+
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdlePerOrigin: Int,
+         idleTimeout: Duration = .seconds(60), connectTimeout: Duration) {
+        self.group = group
+        self.maxIdlePerOrigin = maxIdlePerOrigin
+        self.idleTimeout = TimeAmount(idleTimeout)
+        self.connectTimeout = TimeAmount(connectTimeout)
+    }
+
+    /// Sends one request and returns its complete answer.
+    ///
+    /// A request that finds its pooled connection closed by the server before one byte of an answer (an idle
+    /// keep-alive connection the server let go) is sent once more on a new connection, if it is a GET.
+    ///
+    /// - Throws: ``HTTP1TransportError``, or `CancellationError` when the task is cancelled.
+    func execute(method: HTTPMethod, target: RequestTarget, headers: HTTPHeaders, body: ByteBuffer?,
+                 timeout: Duration, maxBodyBytes: Int) async throws -> HTTP1Answer {
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: target.pathAndQuery, headers: headers)
+        head.headers.replaceOrAdd(name: "Host", value: target.origin.hostHeader)
+        if let body { head.headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes)) }
+        var mayRetry = method == .GET
+        while true {
+            let (channel, reused) = try await connection(to: target.origin, deadline: deadline)
+            do {
+                let answer = try await exchange(head: head, body: body, on: channel, deadline: deadline, maxBodyBytes: maxBodyBytes)
+                if answer.keepAlive { release(channel, origin: target.origin) }
+                return answer
+            } catch HTTP1TransportError.connectionClosed(answerStarted: false) where reused && mayRetry {
+                mayRetry = false
+            }
+        }
+    }
+
+    /// Closes every idle connection (the bridge is stopping; connections in use close with their exchange).
+    func shutdown() async {
+        let channels = idle.withLock { idle in
+            defer { idle.removeAll() }
+            return idle.values.flatMap { $0 }
+        }
+        for channel in channels { try? await channel.close().get() }
+    }
+
+    private func exchange(head: HTTPRequestHead, body: ByteBuffer?, on channel: any Channel, deadline: NIODeadline,
+                          maxBodyBytes: Int) async throws -> HTTP1Answer {
+        let promise = channel.eventLoop.makePromise(of: HTTP1Answer.self)
+        let id = exchanges.add(1, ordering: .relaxed).newValue
+        let exchange = HTTP1Exchange(head: head, body: body, maxBodyBytes: maxBodyBytes, promise: promise, id: id)
+        let pipeline = channel.pipeline
+        channel.writeAndFlush(exchange, promise: nil)
+        let timer = channel.eventLoop.scheduleTask(deadline: deadline) {
+            pipeline.fireUserInboundEventTriggered(HTTP1ExchangeInterruption(reason: .deadlinePassed, exchange: id))
+        }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            pipeline.fireUserInboundEventTriggered(HTTP1ExchangeInterruption(reason: .cancelled, exchange: id))
+        }
+    }
+
+    private func connection(to origin: HTTPOrigin, deadline: NIODeadline) async throws -> (any Channel, reused: Bool) {
+        while let channel = idle.withLock({ $0[origin]?.popLast() }) {
+            if channel.isActive { return (channel, true) }
+        }
+        return (try await connect(to: origin, deadline: deadline), false)
+    }
+
+    private func connect(to origin: HTTPOrigin, deadline: NIODeadline) async throws -> any Channel {
+        try Task.checkCancellation()
+        let remaining = deadline - .now()
+        guard remaining > .zero else { throw HTTP1TransportError.deadlinePassed }
+        let sslContext = try origin.scheme == .https ? tlsContext() : nil
+        let serverName = origin.hostIsAddress ? nil : origin.host
+        let idleTimeout = self.idleTimeout
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(min(remaining, connectTimeout))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let operations = channel.pipeline.syncOperations
+                    if let sslContext { try operations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName)) }
+                    try operations.addHTTPClientHandlers()
+                    try operations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try operations.addHandler(HTTP1ExchangeHandler())
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
+        } catch ChannelError.connectTimeout {
+            throw deadline <= .now() ? HTTP1TransportError.deadlinePassed : HTTP1TransportError.connectionFailed("connect timed out")
+        } catch {
+            throw HTTP1TransportError.connectionFailed("cannot connect: \(error)")
+        }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.forget(channel, origin: origin) }
+        return channel
+    }
+
+    private func release(_ channel: any Channel, origin: HTTPOrigin) {
+        let kept = idle.withLock { idle in
+            guard idle[origin, default: []].count < maxIdlePerOrigin else { return false }
+            idle[origin, default: []].append(channel)
+            return true
+        }
+        if !kept { channel.close(promise: nil) }
+    }
+
+    private func forget(_ channel: any Channel, origin: HTTPOrigin) {
+        idle.withLock { idle in idle[origin]?.removeAll { $0 === channel } }
+    }
+
+    private func tlsContext() throws(HTTP1TransportError) -> NIOSSLContext {
+        let result = tls.withLock { cached -> Result<NIOSSLContext, HTTP1TransportError> in
+            if let cached { return cached }
+            let made = Result { try NIOSSLContext(configuration: .makeClientConfiguration()) }
+                .mapError { HTTP1TransportError.connectionFailed("cannot set up TLS: \($0)") }
+            cached = made
+            return made
+        }
+        return try result.get()
+    }
+}

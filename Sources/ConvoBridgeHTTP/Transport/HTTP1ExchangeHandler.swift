@@ -1,0 +1,134 @@
+import NIOCore
+import NIOHTTP1
+
+/// Carries one exchange at a time on an HTTP/1.1 connection: writes the request, collects the answer within its
+/// body limit, and completes the exchange's promise exactly once — with the answer, or with why there is none.
+///
+/// Every failure closes the connection, so a connection that goes back to the pool is always between answers.
+final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTP1Exchange
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private enum State {
+        case idle
+        case awaitingHead(HTTP1Exchange)
+        case receivingBody(HTTP1Exchange, HTTPResponseHead, ByteBuffer?)
+        case closed
+    }
+
+    private var state = State.idle
+    /// An interruption that overtook its exchange's write (both come from other threads): the exchange fails as it
+    /// arrives.
+    private var interruptedBeforeWrite: HTTP1ExchangeInterruption?
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let exchange = unwrapOutboundIn(data)
+        if let interruption = interruptedBeforeWrite, interruption.exchange == exchange.id {
+            interruptedBeforeWrite = nil
+            state = .awaitingHead(exchange)
+            promise?.fail(HTTP1TransportError.connectionClosed(answerStarted: false))
+            return interrupt(interruption.reason, context: context)
+        }
+        guard case .idle = state else {
+            let error = HTTP1TransportError.connectionClosed(answerStarted: false)
+            exchange.promise.fail(error)
+            promise?.fail(error)
+            return
+        }
+        state = .awaitingHead(exchange)
+        context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
+        if let body = exchange.body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .awaitingHead(let exchange)):
+            state = .receivingBody(exchange, head, nil)
+        case (.body(var part), .receivingBody(let exchange, let head, var collected)):
+            let size = (collected?.readableBytes ?? 0) + part.readableBytes
+            guard size <= exchange.maxBodyBytes else {
+                fail(HTTP1TransportError.responseTooLarge(limit: exchange.maxBodyBytes), context: context)
+                return
+            }
+            // The first part is kept as it came; later ones are appended (most answers come in one).
+            if collected == nil { collected = part } else { collected!.writeBuffer(&part) }
+            state = .receivingBody(exchange, head, collected)
+        case (.end, .receivingBody(let exchange, let head, let collected)):
+            let keepAlive = head.isKeepAlive
+            state = keepAlive ? .idle : .closed
+            exchange.promise.succeed(HTTP1Answer(status: Int(head.status.code), headers: head.headers,
+                                                 body: collected ?? context.channel.allocator.buffer(capacity: 0), keepAlive: keepAlive))
+            if !keepAlive { context.close(promise: nil) }
+        case (_, .closed):
+            break
+        default:
+            // An answer nobody asked for, or parts out of order: the connection cannot be trusted with another.
+            fail(HTTP1TransportError.connectionFailed("unexpected HTTP answer on the connection"), context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failPending(with: closedError())
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch error {
+        case HTTPParserError.invalidEOFState:
+            // The decoder's word for a connection closed before the answer it was reading ended.
+            fail(closedError(), context: context)
+        case let error as HTTPParserError:
+            fail(HTTP1TransportError.connectionFailed("not a valid HTTP answer (\(error))"), context: context)
+        default:
+            fail(HTTP1TransportError.connectionFailed(String(describing: error)), context: context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let interruption = event as? HTTP1ExchangeInterruption {
+            switch state {
+            case .awaitingHead(let exchange) where exchange.id == interruption.exchange,
+                 .receivingBody(let exchange, _, _) where exchange.id == interruption.exchange:
+                interrupt(interruption.reason, context: context)
+            case .idle:
+                interruptedBeforeWrite = interruption
+            default:
+                // An exchange that already ended: nothing to interrupt.
+                break
+            }
+        } else if event is IdleStateHandler.IdleStateEvent {
+            // Idle for the pool's idle timeout: closed here; the pool forgets it when it closes.
+            if case .idle = state { state = .closed; context.close(promise: nil) }
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func interrupt(_ reason: HTTP1ExchangeInterruption.Reason, context: ChannelHandlerContext) {
+        switch reason {
+        case .deadlinePassed: fail(HTTP1TransportError.deadlinePassed, context: context)
+        case .cancelled: fail(CancellationError(), context: context)
+        }
+    }
+
+    private func closedError() -> HTTP1TransportError {
+        if case .receivingBody = state { return .connectionClosed(answerStarted: true) }
+        return .connectionClosed(answerStarted: false)
+    }
+
+    private func fail(_ error: any Error, context: ChannelHandlerContext) {
+        failPending(with: error)
+        state = .closed
+        context.close(promise: nil)
+    }
+
+    private func failPending(with error: any Error) {
+        switch state {
+        case .awaitingHead(let exchange), .receivingBody(let exchange, _, _): exchange.promise.fail(error)
+        case .idle, .closed: break
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// Why one exchange on a pooled HTTP/1.1 connection did not produce a complete answer.
+enum HTTP1TransportError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The URL cannot be sent (the reason, never the URL itself: its query may hold a key).
+    case invalidURL(String)
+    /// The deadline passed before the last byte of the answer.
+    case deadlinePassed
+    /// The body grew past the caller's limit; the connection is closed rather than drained.
+    case responseTooLarge(limit: Int)
+    /// The connection closed before the answer was complete; `answerStarted` is false when not one byte of it
+    /// came, which on a reused keep-alive connection usually means the server closed it while it was idle.
+    case connectionClosed(answerStarted: Bool)
+    /// The connection could not be opened, or TLS or the HTTP codec failed on it.
+    case connectionFailed(String)
+
+    var description: String {
+        switch self {
+        case .invalidURL(let reason): "invalid URL: \(reason)"
+        case .deadlinePassed: "deadline passed"
+        case .responseTooLarge(let limit): "response larger than \(limit) bytes"
+        case .connectionClosed(let started): started ? "connection closed in the middle of the answer" : "connection closed before any answer"
+        case .connectionFailed(let reason): reason
+        }
+    }
+}
