@@ -757,8 +757,9 @@ def account_scale(run, jelou_ids, zild_numbers):
                     break
                 status = status_after(kind, status)
             return status
-        candidates = {status_at(observed)} | {status_after(kind, status_at(at - 1e-3)) for at, kind in timeline
-                                              if observed - 1.0 <= at <= observed}
+        # Every state of that second: the one it began with and each step's within it.
+        candidates = {status_at(observed - 1.0), status_at(observed)} | {
+            status_after(kind, status_at(at - 1e-3)) for at, kind in timeline if observed - 1.0 <= at <= observed}
         if shown not in candidates:
             totals["stale_discovered"] += 1
         # Steps after the answer are news; one within the second before it is news unless the snapshot shows it.

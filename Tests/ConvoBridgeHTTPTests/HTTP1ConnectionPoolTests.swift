@@ -198,4 +198,19 @@ struct HTTP1ConnectionPoolTests {
         #expect(detail?.hasPrefix("cannot connect") == true)
         try await http.shutdown()
     }
+
+    @Test("https: TLS is spoken, and a certificate this machine does not trust is refused with a clear error")
+    func untrustedCertificate() async throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/tls")
+        let server = try await ScriptedHTTPServer(tls: (fixtures.appendingPathComponent("localhost-cert.pem").path,
+                                                        fixtures.appendingPathComponent("localhost-key.pem").path)) { _ in
+            .bytes(ScriptedHTTPServer.ok(Self.answer))
+        }
+        let http = SharedHTTPClient()
+        let detail = await transportError { try await get(client(http), server.baseURL + "/a") }
+        #expect(detail == "TLS handshake failed: the platform's certificate is not trusted by this machine, or does not name the host")
+        #expect(server.requests == 0)
+        try await http.shutdown()
+        try await server.stop()
+    }
 }

@@ -19,6 +19,17 @@ struct JelouConversationClientTests {
         #expect(!JelouCredentials.apiKey("k-1").description.contains("k-1"))
     }
 
+    @Test("Ids and project ids are percent-encoded as path segments; plain ones go as they are")
+    func pathEncoding() async throws {
+        try await Harness.with { harness in
+            let client = JelouConversationClient(baseURL: "https://gateway.example/jelouapi/", projectID: "p 1/x", credentials: Harness.apiKey,
+                                                 http: harness.sourceClient(), redactor: harness.redactor)
+            let prefix = "https://gateway.example/jelouapi/v1/external-support/p%201%2Fx/conversations/"
+            #expect(client.url(conversationID: "c-1_a.b~") == prefix + "c-1_a.b~")
+            #expect(client.url(conversationID: "a b/ñ?#%") == prefix + "a%20b%2F%C3%B1%3F%23%25")
+        }
+    }
+
     @Test("Both auth schemes under both path prefixes read the same conversation", arguments: [
         (Harness.apiKey, "jelouapi"), (Harness.apiKey, "platform"), (Harness.basic, "jelouapi"), (Harness.basic, "platform"),
     ])

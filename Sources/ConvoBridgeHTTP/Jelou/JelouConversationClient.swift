@@ -10,6 +10,9 @@ public struct JelouConversationClient: ConversationReader {
     private let credentials: JelouCredentials
     private let http: SourceHTTPClient
     private let redactor: SecretRedactor
+    // Made once, not for each of thousands of polls a second (the Basic token is a base64 encoding).
+    private let conversationsURL: String
+    private let authentication: [(name: String, value: String)]
 
     public init(baseURL: String, projectID: String, credentials: JelouCredentials, http: SourceHTTPClient, redactor: SecretRedactor) {
         self.baseURL = baseURL.trimmingTrailingSlashes
@@ -17,10 +20,12 @@ public struct JelouConversationClient: ConversationReader {
         self.credentials = credentials
         self.http = http
         self.redactor = redactor
+        conversationsURL = "\(self.baseURL)/v1/external-support/\(projectID.pathSegmentEncoded)/conversations/"
+        authentication = credentials.headers
     }
 
     public func url(conversationID: String) -> String {
-        "\(baseURL)/v1/external-support/\(projectID.pathSegmentEncoded)/conversations/\(conversationID.pathSegmentEncoded)"
+        conversationsURL + conversationID.pathSegmentEncoded
     }
 
     public var coverage: Set<SnapshotField> { JelouConversationPayload.coverage }
@@ -33,7 +38,7 @@ public struct JelouConversationClient: ConversationReader {
     ///   `CancellationError`.
     public func read(conversationID: String, unlessFingerprint: Int?) async throws -> ConversationRead {
         let request = SourceRequest(operation: "get-conversation", method: .get, url: url(conversationID: conversationID),
-                                    headers: credentials.headers)
+                                    headers: authentication)
         let response = try await http.send(request)
         if let unchanged = response.unchanged(unlessFingerprint) { return unchanged }
         switch response.status {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Carries one exchange at a time on an HTTP/1.1 connection: writes the request, collects the answer within its
 /// body limit, and completes the exchange's promise exactly once — with the answer, or with why there is none.
@@ -77,11 +78,14 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         switch error {
-        case HTTPParserError.invalidEOFState:
-            // The decoder's word for a connection closed before the answer it was reading ended.
+        case HTTPParserError.invalidEOFState, NIOSSLError.uncleanShutdown:
+            // The decoder's and TLS's words for a connection closed before the answer ended (TLS: without saying
+            // so first): closed like any other, so that a stale pooled connection is retried.
             fail(closedError(), context: context)
         case let error as HTTPParserError:
             fail(HTTP1TransportError.connectionFailed("not a valid HTTP answer (\(error))"), context: context)
+        case let error as NIOSSLError:
+            fail(HTTP1TransportError.connectionFailed(Self.describe(error)), context: context)
         default:
             fail(HTTP1TransportError.connectionFailed(String(describing: error)), context: context)
         }
@@ -112,6 +116,16 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case .deadlinePassed: fail(HTTP1TransportError.deadlinePassed, context: context)
         case .cancelled: fail(CancellationError(), context: context)
         }
+    }
+
+    /// A TLS failure in words an operator can act on (BoringSSL's own text names source files and error numbers).
+    static func describe(_ error: NIOSSLError) -> String {
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS handshake failed: the platform's certificate is not trusted by this machine, or does not name the host"
+        }
+        if case .handshakeFailed = error { return "TLS handshake failed" }
+        return "TLS failed: \(error)"
     }
 
     private func closedError() -> HTTP1TransportError {

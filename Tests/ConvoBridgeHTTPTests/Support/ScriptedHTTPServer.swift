@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A raw TCP server on loopback that answers each request (by its path, or as the n-th of the run) as its script says,
@@ -48,13 +49,21 @@ final class ScriptedHTTPServer: Sendable {
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\(extraHeaders)\r\n\(body)"
     }
 
-    init(script: @escaping @Sendable (Request) -> Reply) async throws {
+    /// - Parameter tls: serve TLS with this certificate and key (PEM files), as `https://localhost:PORT`.
+    init(tls: (certificate: String, key: String)? = nil, script: @escaping @Sendable (Request) -> Reply) async throws {
         let counts = self.counts
+        let sslContext = try tls.map { tls in
+            try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
+                privateKey: .privateKey(NIOSSLPrivateKey(file: tls.key, format: .pem))))
+        }
+        scheme = tls == nil ? "http://127.0.0.1" : "https://localhost"
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 counts.state.withLock { $0.connections += 1 }
                 return child.eventLoop.makeCompletedFuture {
+                    if let sslContext { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext)) }
                     try child.pipeline.syncOperations.addHandler(ScriptedConnectionHandler(counts: counts.nextRequest, script: script))
                 }
             }
@@ -62,7 +71,9 @@ final class ScriptedHTTPServer: Sendable {
         port = channel.localAddress?.port ?? 0
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    private let scheme: String
+
+    var baseURL: String { "\(scheme):\(port)" }
 
     func stop() async throws {
         try await channel.close().get()
