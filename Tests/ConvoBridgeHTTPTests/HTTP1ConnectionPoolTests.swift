@@ -1,7 +1,9 @@
 import ConvoBridgeCore
-import ConvoBridgeHTTP
+@testable import ConvoBridgeHTTP
 import ConvoBridgeTestSupport
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Testing
 
 /// The polls' HTTP/1.1 connection pool, through ``SourceHTTPClient``, against a server that misbehaves on cue.
@@ -211,6 +213,28 @@ struct HTTP1ConnectionPoolTests {
         #expect(detail == "TLS handshake failed: the platform's certificate is not trusted by this machine, or does not name the host")
         #expect(server.requests == 0)
         try await http.shutdown()
+        try await server.stop()
+    }
+}
+
+/// The pool's parts that the race between a connection closing and a request being written reaches, which a
+/// server cannot stage on cue.
+@Suite("The connection pool's exchange on a connection that closed")
+struct HTTP1ConnectionPoolClosedConnectionTests {
+    @Test("An exchange written to a connection that closed fails at once as never answered, instead of waiting for ever", .timeLimit(.minutes(1)))
+    func writeToClosedConnection() async throws {
+        let server = try await ScriptedHTTPServer { _ in .bytes(ScriptedHTTPServer.ok("{}")) }
+        let pool = HTTP1ConnectionPool(maxIdlePerOrigin: 1, connectTimeout: .seconds(5))
+        let origin = HTTPOrigin(scheme: .http, host: "127.0.0.1", port: server.port)
+        let channel = try await pool.connect(to: origin, deadline: .now() + .seconds(30))
+        try await channel.close().get()
+        let started = ContinuousClock.now
+        await #expect(throws: HTTP1TransportError.connectionClosed(answerStarted: false)) {
+            try await pool.exchange(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/a"), body: nil, on: channel,
+                                    deadline: .now() + .seconds(60), maxBodyBytes: 1024)
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+        await pool.shutdown()
         try await server.stop()
     }
 }

@@ -62,21 +62,28 @@ final class HTTP1ConnectionPool: Sendable {
         for channel in channels { try? await channel.close().get() }
     }
 
-    private func exchange(head: HTTPRequestHead, body: ByteBuffer?, on channel: any Channel, deadline: NIODeadline,
-                          maxBodyBytes: Int) async throws -> HTTP1Answer {
+    /// Writes one exchange and waits for its answer. The handler completes the promise (and closes the connection
+    /// on any failure); the write's failure, the deadline and cancellation complete it too (a promise keeps its
+    /// first result), for a connection that closed before the exchange reached the handler: its pipeline is gone,
+    /// and the handler with it.
+    func exchange(head: HTTPRequestHead, body: ByteBuffer?, on channel: any Channel, deadline: NIODeadline,
+                  maxBodyBytes: Int) async throws -> HTTP1Answer {
         let promise = channel.eventLoop.makePromise(of: HTTP1Answer.self)
         let id = exchanges.add(1, ordering: .relaxed).newValue
-        let exchange = HTTP1Exchange(head: head, body: body, maxBodyBytes: maxBodyBytes, promise: promise, id: id)
         let pipeline = channel.pipeline
-        channel.writeAndFlush(exchange, promise: nil)
+        channel.writeAndFlush(HTTP1Exchange(head: head, body: body, maxBodyBytes: maxBodyBytes, promise: promise, id: id)).whenFailure { _ in
+            promise.fail(HTTP1TransportError.connectionClosed(answerStarted: false))
+        }
         let timer = channel.eventLoop.scheduleTask(deadline: deadline) {
             pipeline.fireUserInboundEventTriggered(HTTP1ExchangeInterruption(reason: .deadlinePassed, exchange: id))
+            promise.fail(HTTP1TransportError.deadlinePassed)
         }
         promise.futureResult.whenComplete { _ in timer.cancel() }
         return try await withTaskCancellationHandler {
             try await promise.futureResult.get()
         } onCancel: {
             pipeline.fireUserInboundEventTriggered(HTTP1ExchangeInterruption(reason: .cancelled, exchange: id))
+            promise.fail(CancellationError())
         }
     }
 
@@ -87,20 +94,25 @@ final class HTTP1ConnectionPool: Sendable {
         return (try await connect(to: origin, deadline: deadline), false)
     }
 
-    private func connect(to origin: HTTPOrigin, deadline: NIODeadline) async throws -> any Channel {
+    func connect(to origin: HTTPOrigin, deadline: NIODeadline) async throws -> any Channel {
         try Task.checkCancellation()
         let remaining = deadline - .now()
         guard remaining > .zero else { throw HTTP1TransportError.deadlinePassed }
         let sslContext = try origin.scheme == .https ? tlsContext() : nil
         let serverName = origin.hostIsAddress ? nil : origin.host
         let idleTimeout = self.idleTimeout
-        let bootstrap = ClientBootstrap(group: group)
+        let loop = group.next()
+        let handshake = sslContext == nil ? nil : loop.makePromise(of: Void.self)
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(min(remaining, connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let operations = channel.pipeline.syncOperations
-                    if let sslContext { try operations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName)) }
+                    if let sslContext, let handshake {
+                        try operations.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
+                        try operations.addHandler(TLSHandshakeWatcher(promise: handshake))
+                    }
                     try operations.addHTTPClientHandlers()
                     try operations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try operations.addHandler(HTTP1ExchangeHandler())
@@ -110,9 +122,23 @@ final class HTTP1ConnectionPool: Sendable {
         do {
             channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
         } catch ChannelError.connectTimeout {
+            handshake?.fail(HTTP1TransportError.deadlinePassed)
             throw deadline <= .now() ? HTTP1TransportError.deadlinePassed : HTTP1TransportError.connectionFailed("connect timed out")
         } catch {
+            handshake?.fail(HTTP1TransportError.connectionFailed("cannot connect"))
             throw HTTP1TransportError.connectionFailed("cannot connect: \(error)")
+        }
+        if let handshake {
+            // The handshake within the request's deadline, like the rest of it.
+            let timer = loop.scheduleTask(deadline: deadline) { handshake.fail(HTTP1TransportError.deadlinePassed) }
+            do {
+                try await handshake.futureResult.get()
+                timer.cancel()
+            } catch {
+                timer.cancel()
+                channel.close(promise: nil)
+                throw error
+            }
         }
         channel.closeFuture.whenComplete { [weak self] _ in self?.forget(channel, origin: origin) }
         return channel
