@@ -41,14 +41,17 @@ final class HTTP1ConnectionPool: Sendable {
         head.headers.replaceOrAdd(name: "Host", value: target.origin.hostHeader)
         if let body { head.headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes)) }
         var mayRetry = method == .GET
+        var reuse = true
         while true {
-            let (channel, reused) = try await connection(to: target.origin, deadline: deadline)
+            let (channel, reused) = try await connection(to: target.origin, reuse: reuse, deadline: deadline)
             do {
                 let answer = try await exchange(head: head, body: body, on: channel, deadline: deadline, maxBodyBytes: maxBodyBytes)
                 if answer.keepAlive { release(channel, origin: target.origin) }
                 return answer
             } catch HTTP1TransportError.connectionClosed(answerStarted: false) where reused && mayRetry {
+                // A server that let one idle connection go often let them all go: the retry takes a new one.
                 mayRetry = false
+                reuse = false
             }
         }
     }
@@ -87,8 +90,8 @@ final class HTTP1ConnectionPool: Sendable {
         }
     }
 
-    private func connection(to origin: HTTPOrigin, deadline: NIODeadline) async throws -> (any Channel, reused: Bool) {
-        while let channel = idle.withLock({ $0[origin]?.popLast() }) {
+    private func connection(to origin: HTTPOrigin, reuse: Bool, deadline: NIODeadline) async throws -> (any Channel, reused: Bool) {
+        while reuse, let channel = idle.withLock({ $0[origin]?.popLast() }) {
             if channel.isActive { return (channel, true) }
         }
         return (try await connect(to: origin, deadline: deadline), false)
