@@ -85,7 +85,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case let error as HTTPParserError:
             fail(HTTP1TransportError.connectionFailed("not a valid HTTP answer (\(error))"), context: context)
         case let error as NIOSSLError:
-            fail(HTTP1TransportError.connectionFailed(Self.describe(error)), context: context)
+            fail(HTTP1TransportError.tls(error), context: context)
         default:
             fail(HTTP1TransportError.connectionFailed(String(describing: error)), context: context)
         }
@@ -116,16 +116,6 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case .deadlinePassed: fail(HTTP1TransportError.deadlinePassed, context: context)
         case .cancelled: fail(CancellationError(), context: context)
         }
-    }
-
-    /// A TLS failure in words an operator can act on (BoringSSL's own text names source files and error numbers).
-    static func describe(_ error: NIOSSLError) -> String {
-        let text = String(describing: error)
-        if text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return "TLS handshake failed: the platform's certificate is not trusted by this machine, or does not name the host"
-        }
-        if case .handshakeFailed = error { return "TLS handshake failed" }
-        return "TLS failed: \(error)"
     }
 
     private func closedError() -> HTTP1TransportError {

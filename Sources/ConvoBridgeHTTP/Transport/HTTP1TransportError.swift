@@ -1,3 +1,5 @@
+import NIOSSL
+
 /// Why one exchange on a pooled HTTP/1.1 connection did not produce a complete answer.
 enum HTTP1TransportError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The URL cannot be sent (the reason, never the URL itself: its query may hold a key).
@@ -20,5 +22,17 @@ enum HTTP1TransportError: Error, Sendable, Hashable, CustomStringConvertible {
         case .connectionClosed(let started): started ? "connection closed in the middle of the answer" : "connection closed before any answer"
         case .connectionFailed(let reason): reason
         }
+    }
+}
+
+extension HTTP1TransportError {
+    /// A TLS failure in words an operator can act on (BoringSSL's own text names source files and error numbers).
+    static func tls(_ error: NIOSSLError) -> HTTP1TransportError {
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return .connectionFailed("TLS handshake failed: the platform's certificate is not trusted by this machine, or does not name the host")
+        }
+        if case .handshakeFailed = error { return .connectionFailed("TLS handshake failed") }
+        return .connectionFailed("TLS failed: \(error)")
     }
 }

@@ -25,8 +25,7 @@ final class TLSHandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let reason = (error as? NIOSSLError).map(HTTP1ExchangeHandler.describe) ?? "TLS failed: \(error)"
-        promise.fail(HTTP1TransportError.connectionFailed(reason))
+        promise.fail((error as? NIOSSLError).map(HTTP1TransportError.tls) ?? HTTP1TransportError.connectionFailed("TLS failed: \(error)"))
         context.fireErrorCaught(error)
     }
 
