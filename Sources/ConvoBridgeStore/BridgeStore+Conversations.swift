@@ -65,10 +65,10 @@ extension BridgeStore {
                     tracked.vanished, nextPoll, discoveredBy.rawValue, now.millisecondsSinceEpoch,
                     tracked.lastObservedAt?.millisecondsSinceEpoch,
                 ])
-            let insert = try db.cachedStatement(sql: "INSERT INTO outbox (topic, record_key, value, headers, created_at) VALUES (?, ?, ?, ?, ?)")
+            let insert = try db.cachedStatement(sql: "INSERT INTO outbox (topic, record_key, value, headers, created_at, record_time) VALUES (?, ?, ?, ?, ?, ?)")
             for record in result.records {
                 try insert.execute(arguments: [record.topic, record.key.map { Data($0) }, record.value.map { Data($0) },
-                                               Data(Self.encode(record.headers)), now.millisecondsSinceEpoch])
+                                               Data(Self.encode(record.headers)), now.millisecondsSinceEpoch, record.timestamp])
             }
             return (result, detail)
         }

@@ -9,7 +9,7 @@ extension BridgeStore {
     public func pendingOutbox(after: Int64 = 0, limit: Int) async throws -> OutboxPage {
         try await reading("read outbox") { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT id, topic, record_key, value, headers FROM outbox
+                SELECT id, topic, record_key, value, headers, record_time FROM outbox
                 WHERE id > ? AND (record_key IS NULL OR record_key NOT IN (SELECT record_key FROM outbox_quarantine WHERE record_key IS NOT NULL))
                 ORDER BY id LIMIT ?
                 """, arguments: [after, limit])
@@ -44,7 +44,9 @@ extension BridgeStore {
         } catch {
             return unreadable("headers are not the JSON the bridge writes: \(error)")
         }
-        return .success(OutboxEntry(id: id, record: OutboundRecord(topic: topic, key: key, value: value, headers: headers)))
+        // A time that is not an integer (a hand-edited store) leaves the record to be stamped by the producer.
+        let timestamp = Int64.fromDatabaseValue(row["record_time"])
+        return .success(OutboxEntry(id: id, record: OutboundRecord(topic: topic, key: key, value: value, headers: headers, timestamp: timestamp)))
     }
 
     /// Removes entries Kafka acknowledged.

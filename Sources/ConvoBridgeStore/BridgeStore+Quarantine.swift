@@ -11,8 +11,8 @@ extension BridgeStore {
         guard !rows.isEmpty else { return 0 }
         return try await writing("quarantine outbox records") { db in
             let copy = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO outbox_quarantine (id, topic, record_key, value, headers, created_at, reason, quarantined_at)
-                SELECT id, topic, record_key, value, headers, created_at, ?, ? FROM outbox WHERE id = ?
+                INSERT OR REPLACE INTO outbox_quarantine (id, topic, record_key, value, headers, created_at, record_time, reason, quarantined_at)
+                SELECT id, topic, record_key, value, headers, created_at, record_time, ?, ? FROM outbox WHERE id = ?
                 """)
             let delete = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
             var moved = 0
@@ -55,8 +55,8 @@ extension BridgeStore {
         try await writing("retry quarantined records") { db in
             try Self.forEachQuarantined(db, ids: ids) { id in
                 try db.execute(sql: """
-                    INSERT INTO outbox (id, topic, record_key, value, headers, created_at)
-                    SELECT id, topic, record_key, value, headers, created_at FROM outbox_quarantine WHERE id = ?
+                    INSERT INTO outbox (id, topic, record_key, value, headers, created_at, record_time)
+                    SELECT id, topic, record_key, value, headers, created_at, record_time FROM outbox_quarantine WHERE id = ?
                     """, arguments: [id])
                 try db.execute(sql: "DELETE FROM outbox_quarantine WHERE id = ?", arguments: [id])
             }

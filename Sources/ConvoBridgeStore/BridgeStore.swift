@@ -134,6 +134,13 @@ public final class BridgeStore: Sendable {
                 CREATE INDEX webhook_seen_age ON webhook_seen (seen_at);
                 """)
         }
+        migrator.registerMigration("v7: record times") { db in
+            // NULL in rows written before: those records are stamped by the producer, as they were then.
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN record_time INTEGER;
+                ALTER TABLE outbox_quarantine ADD COLUMN record_time;
+                """)
+        }
         return migrator
     }
 

@@ -68,6 +68,41 @@ struct BridgeEndToEndTests {
         try await state.waitUntil("the tombstone") { $0.contains { $0.keyString == key && $0.value == nil } }
         let last = state.records.filter { $0.keyString == key }.last
         #expect(last?.value == nil, "the latest state of a vanished conversation is a tombstone")
+
+        // Record times are observation times, so a re-delivery lands in the same time partition of a sink.
+        for record in events.events(of: "c-1") {
+            let observedAt = try JSONParser.parse(record.value ?? [])["observed_at"]?.stringValue.flatMap(Timestamp.init(iso8601:))
+            #expect(record.timestamp == observedAt?.millisecondsSinceEpoch, "record time of \(record.header("ce_id") ?? "?")")
+        }
+        let observationTimes = Set(events.events(of: "c-1").compactMap(\.timestamp))
+        #expect(state.records.filter { $0.keyString == key }.allSatisfy { $0.timestamp.map(observationTimes.contains) == true },
+                "each state record carries the time of the observation it comes from")
+    }
+
+    @Test("Structured mode with the operator's dataschema base: whole CloudEvents in the value, stamped with their observation time")
+    func structuredMode() async throws {
+        let harness = try await BridgeHarness()
+        let events = try TopicCollector(harness)
+        var configuration = harness.configuration()
+        configuration.kafka.encoder.contentMode = .structured
+        configuration.kafka.encoder.dataSchemaBase = "https://schemas.example.com/convobridge/v1/"
+        let key = "jelou-demo/c-s"
+        try await harness.withBridge(configuration) { _ in
+            try harness.world.create(id: "c-s")
+            try harness.world.assign("c-s", operator: "Ana Torres", team: "Soporte")
+            try await events.waitUntil("discovery") { $0.contains { $0.keyString == key } }
+            try harness.world.close("c-s", reason: "closed_by_operator")
+            try await events.waitUntil("close") { $0.filter { $0.keyString == key }.count >= 2 }
+        }
+        let mine = events.events(of: "c-s")
+        #expect(mine.allSatisfy { $0.header("content-type") == "application/cloudevents+json" && $0.header("ce_type") == nil })
+        let envelopes = try mine.map { try JSONParser.parse($0.value ?? []) }
+        #expect(envelopes.prefix(2).map { $0["type"]?.stringValue } == ["conversation.discovered", "conversation.closed"])
+        #expect(envelopes.first?["dataschema"] == .string("https://schemas.example.com/convobridge/v1/data/conversation.discovered.json"))
+        #expect(envelopes.first?["data"]?["op"] == .string("c"))
+        for (record, envelope) in zip(mine, envelopes) {
+            #expect(record.timestamp == envelope["time"]?.stringValue.flatMap(Timestamp.init(iso8601:))?.millisecondsSinceEpoch)
+        }
     }
 
     @Test("A signed webhook is forwarded as jelou.<event> and triggers a poll of an unknown conversation")

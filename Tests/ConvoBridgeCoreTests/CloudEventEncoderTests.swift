@@ -33,15 +33,19 @@ struct CloudEventEncoderTests {
         #expect(record.key == Array("jelou-prod/c-1".utf8))
         #expect(record.headers.map { "\($0.name)=\(String(decoding: $0.value, as: UTF8.self))" } == [
             "ce_specversion=1.0", "ce_id=jelou-prod/c-1/3", "ce_source=/sources/jelou-prod",
-            "ce_type=conversation.closed", "ce_subject=c-1", "ce_time=2026-01-15T10:45:02.114Z", "ce_sequence=3",
+            "ce_type=conversation.closed",
+            "ce_dataschema=https://raw.githubusercontent.com/convobridge/convobridge/main/deploy/schemas/v1/data/conversation.closed.json",
+            "ce_subject=c-1", "ce_time=2026-01-15T10:45:02.114Z", "ce_sequence=3",
             "ce_partitionkey=jelou-prod/c-1", "content-type=application/json",
         ])
         let data = try JSONParser.parse(try #require(record.value))
         #expect(data.objectValue?.keys == [
             "source", "platform", "conversation_id", "sequence", "observation_id", "observed_at", "effective_at",
-            "transition", "changed_fields", "before", "after", "raw",
+            "op", "transition", "changed_fields", "before", "after", "raw",
         ])
         #expect(data["effective_at"] == .string("2026-01-15T10:45:00.000Z"))
+        #expect(data["op"] == .string("u"))
+        #expect(record.timestamp == Self.observedAt.millisecondsSinceEpoch)
         #expect(data["transition"] == .object(["kind": .string("closed"), "field": .string("status"), "from": .string("open"), "to": .string("closed")]))
         #expect(data["after"]?["ended_reason"] == .string("closed_by_operator"))
         #expect(data["before"]?["ended_at"] == .null)
@@ -87,7 +91,7 @@ struct CloudEventEncoderTests {
         let encoder = CloudEventEncoder(configuration: .init(maxRecordBytes: 4096))
         var snapshot = Self.after
         snapshot.attributes = ["notes": .string(String(repeating: "y", count: 2_000_000))]
-        let record = encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: snapshot)
+        let record = encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: snapshot, observedAt: Self.observedAt)
         #expect(record.encodedSize <= 4096)
         let value = try JSONParser.parse(try #require(record.value))
         #expect(value["truncated"] == .array([.string("attributes")]))
@@ -106,6 +110,8 @@ struct CloudEventEncoderTests {
         #expect(envelope["id"] == .string("jelou-prod/c-1/3"))
         #expect(envelope["type"] == .string("conversation.closed"))
         #expect(envelope["datacontenttype"] == .string("application/json"))
+        #expect(envelope["dataschema"] == .string(CloudEventEncoder.Configuration.defaultDataSchemaBase + "data/conversation.closed.json"))
+        #expect(record.timestamp == Self.observedAt.millisecondsSinceEpoch)
         #expect(envelope["data"]?["sequence"] == .number("3"))
     }
 
@@ -120,18 +126,33 @@ struct CloudEventEncoderTests {
         let data = try JSONParser.parse(try #require(record.value))
         #expect(data["native"]?["event_type"] == .string("message"))
         #expect(data["before"] == nil)
+        #expect(data["op"] == nil, "a forwarded event changes no state")
+        #expect(record.header("ce_dataschema")?.hasSuffix("/v1/data/native.json") == true)
+    }
+
+    @Test("op follows the Debezium envelope: c for a discovery, d for a vanishing, u for any other change")
+    func operations() {
+        #expect(EventType.derivedInContractOrder.map { $0.operation ?? "-" } == ["c", "u", "u", "u", "u", "u", "u", "d"])
+        #expect(EventType.native(platform: .zild, name: "message").operation == nil)
+    }
+
+    @Test("the dataschema base is the operator's to set")
+    func dataSchemaBase() {
+        let encoder = CloudEventEncoder(configuration: .init(dataSchemaBase: "https://schemas.example.com/convobridge/v1/"))
+        #expect(encoder.eventRecord(Self.event).header("ce_dataschema") == "https://schemas.example.com/convobridge/v1/data/conversation.closed.json")
     }
 
     @Test("state topic: the snapshot, or a tombstone when the conversation vanished")
     func state() throws {
         let encoder = CloudEventEncoder()
-        let record = encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: Self.after)
+        let record = encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: Self.after, observedAt: Self.observedAt)
         #expect(record.topic == "conversation-state")
+        #expect(record.timestamp == Self.observedAt.millisecondsSinceEpoch)
         #expect(record.key == Array("jelou-prod/c-1".utf8))
         let snapshot = try ConversationSnapshot(json: try JSONParser.parse(try #require(record.value)))
         #expect(snapshot == Self.after)
-        let tombstone = encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: nil)
-        #expect(tombstone.value == nil && tombstone.key == record.key)
+        let tombstone = encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: nil, observedAt: Self.observedAt)
+        #expect(tombstone.value == nil && tombstone.key == record.key && tombstone.timestamp == record.timestamp)
     }
 
     @Test("encoding is deterministic: a re-encoded event has identical bytes")
@@ -147,7 +168,7 @@ struct CloudEventEncoderTests {
         second.type = .endedReasonChanged
         let events = [Self.event, second]
         let batch = encoder.records(for: events, state: ("jelou-prod", "c-1", Self.after))
-        let single = events.map(encoder.eventRecord) + [encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: Self.after)]
+        let single = events.map(encoder.eventRecord) + [encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: Self.after, observedAt: Self.observedAt)]
         #expect(batch == single)
         #expect(encoder.records(for: events, state: nil) == Array(single.dropLast()))
     }

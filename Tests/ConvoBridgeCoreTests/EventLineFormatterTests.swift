@@ -26,7 +26,7 @@ struct EventLineFormatterTests {
     @Test("state records and tombstones")
     func stateLines() {
         let formatter = EventLineFormatter()
-        let state = CloudEventEncoder().stateRecord(source: "s", conversationID: "c", snapshot: CloudEventEncoderTests.after)
+        let state = CloudEventEncoder().stateRecord(source: "s", conversationID: "c", snapshot: CloudEventEncoderTests.after, observedAt: CloudEventEncoderTests.observedAt)
         #expect(formatter.line(key: "s/c", headers: state.headers, value: state.value) == "state  s/c  status=closed state=closed")
         #expect(formatter.line(key: "s/c", headers: [], value: nil).hasPrefix("tombstone  s/c"))
     }
@@ -35,9 +35,11 @@ struct EventLineFormatterTests {
     func jsonLine() throws {
         let record = CloudEventEncoder().eventRecord(CloudEventEncoderTests.event)
         let line = EventLineFormatter().jsonLine(
-            topic: "conversation-events", partition: 2, offset: 7, key: "jelou-prod/c-1", headers: record.headers, value: record.value
+            topic: "conversation-events", partition: 2, offset: 7, key: "jelou-prod/c-1", headers: record.headers, value: record.value,
+            timestamp: record.timestamp
         )
         let parsed = try JSONParser.parse(line)
+        #expect(parsed["timestamp"] == .number(String(CloudEventEncoderTests.observedAt.millisecondsSinceEpoch)))
         #expect(parsed["headers"]?["ce_id"] == .string("jelou-prod/c-1/3"))
         #expect(parsed["value"]?["sequence"] == .number("3"))
         #expect(parsed["offset"] == .number("7"))

@@ -100,7 +100,7 @@ public struct ConfigurationLoader: Sendable {
 
         reader.rejectUnknownKeys("kafka", known: ["bootstrap_servers", "client_id", "events_topic", "state_topic", "content_mode",
                                                   "include_raw", "max_record_bytes", "message_timeout", "shutdown_deadline", "properties",
-                                                  "secret_properties_env"])
+                                                  "secret_properties_env", "dataschema_base"])
         let bootstrap = reader.requiredString("kafka.bootstrap_servers", hint: "the brokers as host:port[,host:port], or \"embedded\" for an in-memory cluster")
         var properties: [String: String] = [:]
         for member in reader.node("kafka.properties")?.objectValue?.members ?? [] {
@@ -127,6 +127,8 @@ public struct ConfigurationLoader: Sendable {
         let contentModeText = reader.string("kafka.content_mode", default: "binary")
         let contentMode = EventContentMode(rawValue: contentModeText)
         if contentMode == nil { reader.problem("kafka.content_mode", "expected binary or structured, found \(contentModeText)") }
+        let dataSchemaBase = reader.string("kafka.dataschema_base", default: CloudEventEncoder.Configuration.defaultDataSchemaBase)
+        if let problem = Self.problem(withDataSchemaBase: dataSchemaBase) { reader.problem("kafka.dataschema_base", problem) }
         let kafka = BridgeConfiguration.Kafka(
             publisher: KafkaPublisherConfiguration(
                 bootstrapServers: bootstrap,
@@ -141,7 +143,8 @@ public struct ConfigurationLoader: Sendable {
                 contentMode: contentMode ?? .binary,
                 includeRaw: reader.bool("kafka.include_raw", default: true),
                 maxRecordBytes: reader.int("kafka.max_record_bytes", default: CloudEventEncoder.Configuration.defaultMaxRecordBytes,
-                                           range: 4096...(1 << 30))
+                                           range: 4096...(1 << 30)),
+                dataSchemaBase: dataSchemaBase.hasSuffix("/") ? dataSchemaBase : dataSchemaBase + "/"
             )
         )
 
@@ -432,5 +435,21 @@ public struct ConfigurationLoader: Sendable {
     static func isNameByte(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+    }
+
+    /// Why `base` cannot prefix the events' `dataschema`, an absolute URI (RFC 3986): nil when it can.
+    static func problem(withDataSchemaBase base: String) -> String? {
+        let bytes = Array(base.utf8)
+        guard bytes.count <= 1024 else { return "longer than 1024 bytes" }
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
+              bytes[..<colon].enumerated().allSatisfy({ index, byte in
+                  (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+                      || (index > 0 && ((UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "+-.".utf8.contains(byte)))
+              }), colon + 1 < bytes.count
+        else { return "expected an absolute URI such as https://schemas.example.com/convobridge/v1/, found \(base.debugDescription)" }
+        guard bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
+            return "a URI has no spaces, quotes, control or non-ASCII characters (percent-encode them)"
+        }
+        return nil
     }
 }

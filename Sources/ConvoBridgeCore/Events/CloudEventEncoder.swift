@@ -13,6 +13,12 @@ public struct CloudEventEncoder: Sendable {
         /// ``CloudEventEncoder/trimmableFields``) so that its transition is still delivered: Kafka would refuse it
         /// for good, and the conversation's later events wait behind it.
         public var maxRecordBytes: Int
+        /// Where the JSON Schemas of `data` are published: each event's `dataschema` is this, then
+        /// `data/{type}.json` (`data/native.json` for a forwarded platform event). An absolute URI ending in `/`.
+        public var dataSchemaBase: String
+
+        /// The schemas of this contract version in the project's repository (`deploy/schemas/v1/`).
+        public static let defaultDataSchemaBase = "https://raw.githubusercontent.com/convobridge/convobridge/main/deploy/schemas/v1/"
 
         /// Under the producer's and the broker's default `message.max.bytes` (1,000,000 and 1,048,588 bytes),
         /// with room for the record's framing.
@@ -23,13 +29,20 @@ public struct CloudEventEncoder: Sendable {
             stateTopic: String = "conversation-state",
             contentMode: EventContentMode = .binary,
             includeRaw: Bool = true,
-            maxRecordBytes: Int = Configuration.defaultMaxRecordBytes
+            maxRecordBytes: Int = Configuration.defaultMaxRecordBytes,
+            dataSchemaBase: String = Configuration.defaultDataSchemaBase
         ) {
             self.eventsTopic = eventsTopic
             self.stateTopic = stateTopic
             self.contentMode = contentMode
             self.includeRaw = includeRaw
             self.maxRecordBytes = maxRecordBytes
+            self.dataSchemaBase = dataSchemaBase
+        }
+
+        /// The `dataschema` of events of `type`.
+        public func dataSchema(of type: EventType) -> String {
+            dataSchemaBase + "data/" + (type.isDerived ? type.rawValue : "native") + ".json"
         }
     }
 
@@ -59,6 +72,7 @@ public struct CloudEventEncoder: Sendable {
 
     /// The records of the events of one observation, then the state record of `state` (the latest snapshot) when
     /// given. They share their `before` and `after` snapshots, whose JSON is built once for all of them.
+    /// The state record is stamped with the events' observation time.
     public func records(for events: [ConversationEvent], state: (source: String, conversationID: String, snapshot: ConversationSnapshot)?) -> [OutboundRecord] {
         var cache = SnapshotJSONCache()
         var records = events.map { event in
@@ -66,7 +80,8 @@ public struct CloudEventEncoder: Sendable {
                                                    before: cache.json(of: event.before), after: cache.json(of: event.after)))
         }
         if let state {
-            records.append(stateRecord(source: state.source, conversationID: state.conversationID, value: cache.json(of: state.snapshot)))
+            records.append(stateRecord(source: state.source, conversationID: state.conversationID, value: cache.json(of: state.snapshot),
+                                       observedAt: events.last?.observedAt))
         }
         return records
     }
@@ -95,6 +110,8 @@ public struct CloudEventEncoder: Sendable {
 
     private func eventRecord(_ event: ConversationEvent, encoding data: JSONValue) -> OutboundRecord {
         let key = event.key
+        let timestamp = event.observedAt.millisecondsSinceEpoch
+        let dataSchema = configuration.dataSchema(of: event.type)
         switch configuration.contentMode {
         case .binary:
             return OutboundRecord(
@@ -106,12 +123,14 @@ public struct CloudEventEncoder: Sendable {
                     .init(name: "ce_id", value: event.id),
                     .init(name: "ce_source", value: Self.ceSource(event.source)),
                     .init(name: "ce_type", value: event.type.rawValue),
+                    .init(name: "ce_dataschema", value: dataSchema),
                     .init(name: "ce_subject", value: event.conversationID),
                     .init(name: "ce_time", value: event.observedAt.rfc3339),
                     .init(name: "ce_sequence", value: String(event.sequence)),
                     .init(name: "ce_partitionkey", value: key),
                     .init(name: "content-type", value: "application/json"),
-                ]
+                ],
+                timestamp: timestamp
             )
         case .structured:
             let envelope: JSONObject = [
@@ -119,6 +138,7 @@ public struct CloudEventEncoder: Sendable {
                 "id": .string(event.id),
                 "source": .string(Self.ceSource(event.source)),
                 "type": .string(event.type.rawValue),
+                "dataschema": .string(dataSchema),
                 "subject": .string(event.conversationID),
                 "time": .string(event.observedAt.rfc3339),
                 "sequence": .string(String(event.sequence)),
@@ -130,32 +150,36 @@ public struct CloudEventEncoder: Sendable {
                 topic: configuration.eventsTopic,
                 key: Array(key.utf8),
                 value: JSONWriter.encode(.object(envelope)),
-                headers: [.init(name: "content-type", value: "application/cloudevents+json")]
+                headers: [.init(name: "content-type", value: "application/cloudevents+json")],
+                timestamp: timestamp
             )
         }
     }
 
     /// The record of a conversation's latest snapshot on the compacted state topic; a tombstone (nil value) when
-    /// `snapshot` is nil, i.e. the conversation vanished.
-    public func stateRecord(source: String, conversationID: String, snapshot: ConversationSnapshot?) -> OutboundRecord {
+    /// `snapshot` is nil, i.e. the conversation vanished. Stamped with `observedAt`, the time of the observation
+    /// the snapshot (or its vanishing) comes from.
+    public func stateRecord(source: String, conversationID: String, snapshot: ConversationSnapshot?, observedAt: Timestamp?) -> OutboundRecord {
         let key = ConversationEvent.key(source: source, conversationID: conversationID)
         guard let snapshot else {
-            return OutboundRecord(topic: configuration.stateTopic, key: Array(key.utf8), value: nil, headers: [])
+            return OutboundRecord(topic: configuration.stateTopic, key: Array(key.utf8), value: nil, headers: [],
+                                  timestamp: observedAt?.millisecondsSinceEpoch)
         }
-        return stateRecord(source: source, conversationID: conversationID, value: snapshot.jsonValue)
+        return stateRecord(source: source, conversationID: conversationID, value: snapshot.jsonValue, observedAt: observedAt)
     }
 
-    private func stateRecord(source: String, conversationID: String, value: JSONValue) -> OutboundRecord {
-        Self.trimmed(encode: { stateRecord(source: source, conversationID: conversationID, encoding: $0) }, value,
+    private func stateRecord(source: String, conversationID: String, value: JSONValue, observedAt: Timestamp?) -> OutboundRecord {
+        Self.trimmed(encode: { stateRecord(source: source, conversationID: conversationID, encoding: $0, observedAt: observedAt) }, value,
                      fields: Self.trimmableStateFields, limit: configuration.maxRecordBytes)
     }
 
-    private func stateRecord(source: String, conversationID: String, encoding value: JSONValue) -> OutboundRecord {
+    private func stateRecord(source: String, conversationID: String, encoding value: JSONValue, observedAt: Timestamp?) -> OutboundRecord {
         OutboundRecord(
             topic: configuration.stateTopic,
             key: Array(ConversationEvent.key(source: source, conversationID: conversationID).utf8),
             value: JSONWriter.encode(value),
-            headers: [.init(name: "content-type", value: "application/json")]
+            headers: [.init(name: "content-type", value: "application/json")],
+            timestamp: observedAt?.millisecondsSinceEpoch
         )
     }
 }

@@ -79,6 +79,7 @@ public struct ConversationEvent: Sendable, Hashable {
         object.append("observation_id", .string(observationID))
         object.append("observed_at", .string(observedAt.rfc3339))
         object.append("effective_at", .string(effectiveAt.rfc3339))
+        if let operation = type.operation { object.append("op", .string(operation)) }
         if let native {
             object.append("native", native)
             return .object(object)

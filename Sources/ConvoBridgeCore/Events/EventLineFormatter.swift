@@ -32,14 +32,15 @@ public struct EventLineFormatter: Sendable {
         return "\(clock)  \(type.padding(to: 37))  \(keyText)  \(number)  \(Self.summary(of: parsed))"
     }
 
-    /// One JSON object per record: key, headers, and the value parsed when it is JSON.
+    /// One JSON object per record: where it is, its timestamp (ms), key, headers, and the value parsed when it is JSON.
     public func jsonLine(
         topic: String,
         partition: Int32,
         offset: Int64,
         key: String?,
         headers: [OutboundRecord.Header],
-        value: [UInt8]?
+        value: [UInt8]?,
+        timestamp: Int64? = nil
     ) -> String {
         var headerObject = JSONObject()
         for header in headers { headerObject.append(header.name, .string(String(decoding: header.value, as: UTF8.self))) }
@@ -53,6 +54,7 @@ public struct EventLineFormatter: Sendable {
             "topic": .string(topic),
             "partition": .integer(partition),
             "offset": .integer(offset),
+            "timestamp": timestamp.map { .integer($0) } ?? .null,
             "key": .optional(key),
             "headers": .object(headerObject),
             "value": valueJSON,

@@ -23,6 +23,19 @@ public struct EventType: RawRepresentable, Sendable, Hashable, CustomStringConve
         .discovered, .closed, .reopened, .stateChanged, .endedReasonChanged, .assignmentChanged, .updated, .vanished,
     ]
 
+    /// Whether the bridge derives this type from snapshots (as opposed to forwarding a platform's own event).
+    public var isDerived: Bool { Self.derivedInContractOrder.contains(self) }
+
+    /// The Debezium-style operation of a derived type, for upsert sinks: `c` for a discovery, `d` for a
+    /// vanishing, `u` for every other change; nil for a forwarded platform event, which changes no state.
+    public var operation: String? {
+        switch self {
+        case .discovered: "c"
+        case .vanished: "d"
+        default: isDerived ? "u" : nil
+        }
+    }
+
     /// A platform-native event forwarded from a webhook, e.g. `jelou.message`.
     public static func native(platform: Platform, name: String) -> EventType {
         EventType(rawValue: "\(platform.rawValue).\(name)")

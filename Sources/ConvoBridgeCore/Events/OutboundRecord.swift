@@ -21,12 +21,17 @@ public struct OutboundRecord: Sendable, Hashable {
     /// The value; nil makes a tombstone on a compacted topic.
     public var value: [UInt8]?
     public var headers: [Header]
+    /// The record's timestamp (Kafka `CreateTime`), milliseconds since the epoch: the observation time of what it
+    /// reports, so that a re-delivery carries the same time and time-partitioned sinks land it in the same place.
+    /// nil lets the producer stamp it with the time of sending.
+    public var timestamp: Int64?
 
-    public init(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [Header] = []) {
+    public init(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [Header] = [], timestamp: Int64? = nil) {
         self.topic = topic
         self.key = key
         self.value = value
         self.headers = headers
+        self.timestamp = timestamp
     }
 
     /// The first header named `name`, as UTF-8 text.

@@ -55,7 +55,8 @@ public struct ConversationTracker: Sendable {
             tracked.lastSequence += 1
             return Result(tracked: tracked, events: [event], records: [
                 encoder.eventRecord(event),
-                encoder.stateRecord(source: previous.source, conversationID: previous.conversationID, snapshot: nil),
+                encoder.stateRecord(source: previous.source, conversationID: previous.conversationID, snapshot: nil,
+                                    observedAt: observation.observedAt),
             ])
         }
     }

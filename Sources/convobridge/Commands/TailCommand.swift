@@ -40,7 +40,7 @@ struct TailCommand: AsyncParsableCommand {
             if json {
                 Console.printLine(formatter.jsonLine(
                     topic: record.topic, partition: record.partition, offset: record.offset,
-                    key: record.keyString, headers: record.headers, value: record.value
+                    key: record.keyString, headers: record.headers, value: record.value, timestamp: record.timestamp
                 ))
             } else {
                 Console.printLine(formatter.line(key: record.keyString, headers: record.headers, value: record.value))
