@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ConvoBridge needs from Debian/Ubuntu packages, only if it is missing:
 # librdkafka (the Kafka client library, linked through pkg-config), SQLite (the store, through GRDB), kcat (used by
-# the black-box tests) and pkg-config.
+# the black-box tests) and pkg-config; and jsonschema from PyPI for the contract check.
 set -euo pipefail
 needed=()
 pkg-config --exists rdkafka 2>/dev/null || needed+=(librdkafka-dev)
@@ -14,5 +14,10 @@ if [ ${#needed[@]} -gt 0 ]; then
     echo "Installing ${needed[*]}" >&2
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${needed[@]}" >&2
+fi
+# jsonschema (PyPI) validates every event the tests produce against the contract's schemas (scripts/check-contract.py).
+if ! python3 -c "import jsonschema, referencing" 2>/dev/null; then
+    echo "Installing jsonschema (PyPI)" >&2
+    python3 -m pip install -q "jsonschema>=4.18" 2>/dev/null || python3 -m pip install -q --break-system-packages "jsonschema>=4.18"
 fi
 command -v swift >/dev/null 2>&1 || { echo "Swift 6.2 or newer is required: https://www.swift.org/install" >&2; exit 1; }

@@ -3,6 +3,7 @@ import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
 import ConvoBridgeSimulator
+import ConvoBridgeTestSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -116,7 +117,12 @@ final class TopicCollector: @unchecked Sendable {
                 Issue.record("timed out waiting for \(what); read \(records.count) records: \(types())", sourceLocation: sourceLocation)
                 return false
             }
-            records += try await reader.read(count: 1000, timeout: .milliseconds(200))
+            let read = try await reader.read(count: 1000, timeout: .milliseconds(200))
+            for record in read {
+                ContractCapture.shared.record(topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp,
+                                              key: record.keyString, headers: record.headers, value: record.value)
+            }
+            records += read
         }
         return true
     }

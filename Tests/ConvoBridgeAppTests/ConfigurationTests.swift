@@ -104,6 +104,30 @@ struct ConfigurationTests {
         #expect(configuration.sources[0].schedule.openInterval == .seconds(30))
     }
 
+    @Test("The dataschema base: an absolute URI, given a trailing slash; spaces and non-ASCII refused", arguments: [
+        ("urn:example:convobridge:v1:", "urn:example:convobridge:v1:", nil),
+        ("https://s.example.com/cb/v1", "https://s.example.com/cb/v1/", nil),
+        ("https://s.example.com/a b/", nil, "a URI has no spaces"),
+        ("https://s.example.com/é/", nil, "a URI has no spaces"),
+        ("://nothing", nil, "expected an absolute URI"),
+        ("1http://x/", nil, "expected an absolute URI"),
+    ] as [(String, String?, String?)])
+    func dataSchemaBase(value: String, loaded: String?, problem: String?) {
+        let yaml = """
+            kafka: {bootstrap_servers: "k:9092", dataschema_base: \(JSONWriter.string(.string(value)))}
+            sources:
+              - {name: z, platform: zild, base_url: "https://zild.example", auth: {token_env: ZILD_JWT}, conversations: [1]}
+            """
+        do {
+            let configuration = try ConfigurationLoader(environment: ["ZILD_JWT": "jwt-123"]).load(yaml: yaml)
+            #expect(configuration.kafka.encoder.dataSchemaBase == loaded)
+        } catch let error as ConfigurationError {
+            #expect(problem.map { expected in error.problems.contains { $0.hasPrefix("kafka.dataschema_base: \(expected)") } } == true, "\(error.problems)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
     @Test("Every problem is reported at once, each naming the key and the fix")
     func problems() {
         let yaml = """
@@ -111,6 +135,7 @@ struct ConfigurationTests {
               bootstrap_servers: localhost:9092
               properties:
                 sasl.password: hunter2
+              dataschema_base: schemas/v1/
             sources:
               - name: jelou prod
                 base_url: gateway.jelou.ai
@@ -126,6 +151,7 @@ struct ConfigurationTests {
         let problems = error?.problems ?? []
         #expect(problems.contains("kafka.properties.sasl.password: secrets are not accepted as values; list it under kafka.secret_properties_env with an environment variable name"))
         #expect(problems.contains { $0.hasPrefix("sources[0].name: use letters, digits") })
+        #expect(problems.contains(#"kafka.dataschema_base: expected an absolute URI such as https://schemas.example.com/convobridge/v1/, found "schemas/v1/""#))
         #expect(problems.contains("sources[0].base_url: expected an http:// or https:// URL, found gateway.jelou.ai"))
         #expect(problems.contains("sources[0].project_id: missing; the Jelou project id"))
         #expect(problems.contains { $0.hasPrefix("sources[0].auth.api_key: secrets are not accepted as values; set api_key_env") })

@@ -11,10 +11,18 @@ import Testing
 struct OutboxQuarantineTests {
     static let t0 = Timestamp(iso8601: "2026-01-15T10:00:00Z")!
 
+    /// A contract event of conversation `key` (`source/id`) with `bytes` of padding in its raw payload, never
+    /// trimmed, so that one can be larger than Kafka accepts.
     static func record(_ key: String, _ sequence: Int, bytes: Int = 0) -> OutboundRecord {
-        let padding = String(repeating: "x", count: bytes)
-        return OutboundRecord(topic: "conversation-events", key: Array(key.utf8), value: Array("{\"n\":\(sequence),\"pad\":\"\(padding)\"}".utf8),
-                              headers: [.init(name: "ce_id", value: "\(key)/\(sequence)"), .init(name: "ce_sequence", value: "\(sequence)")])
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        let snapshot = ConversationSnapshot(conversationID: parts[1], platform: .jelou, status: .open, state: "active")
+        let event = ConversationEvent(
+            source: parts[0], platform: .jelou, conversationID: parts[1], sequence: Int64(sequence), type: .updated,
+            observationID: "o-\(sequence)", observedAt: t0, effectiveAt: t0,
+            transition: Transition(kind: "updated", field: "priority", from: .null, to: .string("p\(sequence)")),
+            changedFields: ["priority"], before: snapshot, after: snapshot, raw: .object(["pad": .string(String(repeating: "x", count: bytes))])
+        )
+        return CloudEventEncoder(configuration: .init(maxRecordBytes: 1 << 30)).eventRecord(event)
     }
 
     /// Appends `records` to the outbox, as a poll's write would.

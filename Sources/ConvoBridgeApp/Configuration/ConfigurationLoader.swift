@@ -144,7 +144,7 @@ public struct ConfigurationLoader: Sendable {
                 includeRaw: reader.bool("kafka.include_raw", default: true),
                 maxRecordBytes: reader.int("kafka.max_record_bytes", default: CloudEventEncoder.Configuration.defaultMaxRecordBytes,
                                            range: 4096...(1 << 30)),
-                dataSchemaBase: dataSchemaBase.hasSuffix("/") ? dataSchemaBase : dataSchemaBase + "/"
+                dataSchemaBase: dataSchemaBase.hasSuffix("/") || dataSchemaBase.hasSuffix(":") ? dataSchemaBase : dataSchemaBase + "/"
             )
         )
 

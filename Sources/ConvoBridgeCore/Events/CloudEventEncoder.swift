@@ -14,7 +14,7 @@ public struct CloudEventEncoder: Sendable {
         /// for good, and the conversation's later events wait behind it.
         public var maxRecordBytes: Int
         /// Where the JSON Schemas of `data` are published: each event's `dataschema` is this, then
-        /// `data/{type}.json` (`data/native.json` for a forwarded platform event). An absolute URI ending in `/`.
+        /// `data/{type}.json` (`data/native.json` for a forwarded platform event). An absolute URI ending in `/` (or `:`).
         public var dataSchemaBase: String
 
         /// The schemas of this contract version in the project's repository (`deploy/schemas/v1/`).
