@@ -49,6 +49,8 @@ struct ObservabilityTests {
         }
         try await harness.withBridge { bridge in
             try await events.waitUntil("discovery") { $0.count == 2 }
+            // One bad answer, so the failure series exist as they would in any real run.
+            harness.world.addFault(SimulatorFault(kind: .serverError, count: 1))
             try harness.world.close("m-1", reason: "closed_by_operator")
             try await events.waitUntil("the close") { $0.contains { $0.header("ce_type") == "conversation.closed" } }
             let deadline = ContinuousClock.now + .seconds(10)
@@ -83,6 +85,10 @@ struct ObservabilityTests {
             let used = Set(expressions.flatMap { $0.matches(of: /convobridge_[a-z_]+/).map { String($0.output) } })
             #expect(used.count >= 7)
             for metric in used { #expect(text.contains("\n\(metric){") || text.contains("\n\(metric) "), "\(metric) is exported") }
+            // And every metric the Grafana dashboard queries.
+            for metric in try GrafanaDashboardTests.metricNames() {
+                #expect(text.contains("\n\(metric){") || text.contains("\n\(metric) "), "\(metric), which the dashboard queries, is exported")
+            }
             #expect(!text.contains("sim-api-key") && !text.contains("sim-client-secret"))
             let (healthStatus, health) = try await Self.get("http://127.0.0.1:\(port)/healthz")
             #expect(healthStatus == 200 && health == #"{"alive":true}"#)
