@@ -122,4 +122,32 @@ struct DeployFilesTests {
         #expect(text.contains("USER 10001"))
         #expect(text.contains(#"CMD ["run", "--config", "/etc/convobridge/convobridge.yaml""#))
     }
+
+    @Test("deploy/lake: the sinks read the bridge's topics, partition by record time, keep ce_id and tombstones")
+    func lakeRecipe() throws {
+        func connector(_ file: String) throws -> JSONValue {
+            let document = try JSONParser.parse(try String(contentsOfFile: Self.path("deploy/lake/\(file)"), encoding: .utf8))
+            #expect(document["name"]?.stringValue?.hasPrefix("convobridge-") == true, "\(file) names its connector")
+            return try #require(document["config"], "\(file) has a config")
+        }
+        let defaults = CloudEventEncoder.Configuration()
+        let events = try connector("s3-sink-conversation-events.json")
+        #expect(events["topics"]?.stringValue == defaults.eventsTopic)
+        #expect(events["timestamp.extractor"]?.stringValue == "Record", "time partitions come from the record time, = observed_at")
+        #expect(events["store.kafka.headers"]?.stringValue == "true", "ce_id, the deduplication key, is a header in binary mode")
+        let state = try connector("s3-sink-conversation-state.json")
+        #expect(state["topics"]?.stringValue == defaults.stateTopic)
+        #expect(state["behavior.on.null.values"]?.stringValue == "write" && state["store.kafka.keys"]?.stringValue == "true",
+                "a vanished conversation's tombstone lands, with its key")
+        let iceberg = try connector("iceberg-sink-conversation-events.json")
+        #expect(iceberg["topics"]?.stringValue == defaults.eventsTopic)
+        #expect(iceberg["transforms.kafka.timestamp.field"]?.stringValue == "record_time")
+        #expect(iceberg["transforms.headers.headers"]?.stringValue?.split(separator: ",").contains("ce_id") == true)
+        let table = try String(contentsOfFile: Self.path("deploy/lake/iceberg-tables.sql"), encoding: .utf8)
+        #expect(table.contains("CREATE TABLE \(iceberg["iceberg.tables"]?.stringValue ?? "?") ("), "the SQL creates the connector's table")
+        #expect(table.contains("PARTITIONED BY (days(record_time), source)") && table.contains("PARTITION BY ce_id"))
+        for column in ["ce_id", "ce_type", "record_time", "kafka_offset", "source", "conversation_id", "sequence", "op"] {
+            #expect(table.contains("\n    \(column) "), "the table has the \(column) column the connector writes")
+        }
+    }
 }
