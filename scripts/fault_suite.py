@@ -13,7 +13,8 @@ below keeps the bridge from seeing it, so every step is a transition the bridge 
 
 Checks, per scenario: every expected transition delivered, in order, per conversation (lost = expected - matched);
 no delivered closed/reopened/ended_reason_changed that no step explains (invented); duplicates only with an identical
-ce_id and identical bytes; ids {key}/1..n without a gap; the bridge alive at the end and exiting 0 on SIGTERM; and
+ce_id and identical bytes; ids {key}/1..n without a gap; every event valid under the contract's JSON Schemas
+(scripts/check-contract.py's checker: deploy/schemas/v1, record time = observed_at); the bridge alive at the end and exiting 0 on SIGTERM; and
 the message a user would look for in its log or metrics. Exit status 1 when any check fails.
 
 Scenarios: kill9 (kill -9 three times at random moments, restart), broker-outage (all brokers down 60 s),
@@ -225,7 +226,7 @@ sources:
 
     def account(self):
         """Matches the simulator's steps against what Kafka holds."""
-        by_key, duplicates, conflicting, gaps = read_events(self.bootstrap)
+        by_key, duplicates, conflicting, gaps, invalid = read_events(self.bootstrap)
         changes = json.loads(http("GET", self.simulator + "/_sim/changes"))
         expected_total = matched_total = invented_total = 0
         for conversation_id in self.ids:
@@ -239,7 +240,8 @@ sources:
             matched_total += matched
             invented_total += len(delivered) - matched
         return {"expected": expected_total, "delivered": matched_total, "lost": expected_total - matched_total,
-                "duplicated": duplicates, "conflicting": conflicting, "invented": invented_total, "gaps": gaps}
+                "duplicated": duplicates, "conflicting": conflicting, "invented": invented_total, "gaps": gaps,
+                "schema_invalid": invalid}
 
 
 def matched_in_order(expected, delivered):
@@ -255,21 +257,40 @@ def matched_in_order(expected, delivered):
     return matched
 
 
+def contract_checker():
+    """scripts/check-contract.py's checker: every event read is validated against deploy/schemas/v1."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("check_contract", os.path.join(os.path.dirname(os.path.abspath(__file__)), "check-contract.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Checker(module.load_schemas())
+
+
 def read_events(bootstrap):
     """Every record of conversation-events, by key, in sequence order, as (sequence, type, ce_id, value); the
-    duplicates (a ce_id read again), those among them that differ from the first, and the keys whose ids have a gap."""
+    duplicates (a ce_id read again), those among them that differ from the first, the keys whose ids have a gap, and
+    the records the contract's schemas refuse."""
     consumed = subprocess.run(["kcat", "-b", bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
-                               "-f", "%k\t%h\t%s\n"], capture_output=True, text=True, timeout=300)
+                               "-f", "%k\t%T\t%h\t%s\n"], capture_output=True, text=True, timeout=300)
     if consumed.returncode != 0:
         raise Failure("kcat could not read conversation-events: " + consumed.stderr.strip())
     by_key, seen = {}, {}
-    duplicates = conflicting = 0
+    duplicates = conflicting = invalid = 0
+    checker = contract_checker()
     for line in consumed.stdout.splitlines():
-        parts = line.split("\t", 2)
-        if len(parts) != 3:
+        parts = line.split("\t", 3)
+        if len(parts) != 4:
             continue
-        key, header_text, value = parts
+        key, timestamp, header_text, value = parts
         headers = dict(pair.split("=", 1) for pair in header_text.split(",") if "=" in pair)
+        try:
+            problems = checker.problems({"key": key, "timestamp": int(timestamp), "headers": headers, "value": json.loads(value)})
+        except ValueError as error:
+            problems = [f"not JSON: {error}"]
+        if problems:
+            invalid += 1
+            if invalid <= 5:
+                print(f"    schema: {key}: {'; '.join(problems)[:300]}", file=sys.stderr)
         event_id = headers.get("ce_id", "")
         if event_id in seen:
             duplicates += 1
@@ -280,7 +301,7 @@ def read_events(bootstrap):
     for events in by_key.values():
         events.sort()
     gaps = sum(1 for key, events in by_key.items() if [event[2] for event in events] != [f"{key}/{n}" for n in range(1, len(events) + 1)])
-    return by_key, duplicates, conflicting, gaps
+    return by_key, duplicates, conflicting, gaps, invalid
 
 
 def run_scenario(name, scenario, population, gap, duration, rng):
@@ -720,6 +741,7 @@ sources:
         failures = int(sum(metric_sum(values, "convobridge_poll_failures_total") for values in samples))
         notes.append("poll lag p99 " + ", ".join(f"{source} <= {lag[source]:g} s" for source in SCALE_SOURCES))
         notes.append(f"requests {polls}, failed attempts {failures}, stale discovered {result['stale_discovered']}")
+        notes.append(f"events refused by the contract's schemas {result['schema_invalid']}")
         result["lag_ok"] = all(value <= 2 for value in lag.values())
         result.update(faults=f"{population} + {population} conversations, {fault_rate:.0%} bad answers, {kills} × kill -9",
                       message=result["lag_ok"], notes=notes)
@@ -731,7 +753,7 @@ sources:
 
 
 def account_scale(run, jelou_ids, zild_numbers):
-    by_key, duplicates, conflicting, gaps = read_events(run.bootstrap)
+    by_key, duplicates, conflicting, gaps, invalid = read_events(run.bootstrap)
     changes = json.loads(http("GET", run.simulator + "/_sim/changes"))
     def seconds(text):
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
@@ -783,7 +805,7 @@ def account_scale(run, jelou_ids, zild_numbers):
         print("    " + line, file=sys.stderr)
     totals["lost"] = totals["expected"] - totals["delivered"]
     totals["invented"] += totals["stale_discovered"]
-    totals.update(duplicated=duplicates, conflicting=conflicting, gaps=gaps)
+    totals.update(duplicated=duplicates, conflicting=conflicting, gaps=gaps, schema_invalid=invalid)
     if totals["undiscovered"]:
         raise Failure(f"{totals['undiscovered']} conversations never discovered")
     return totals
@@ -853,7 +875,7 @@ def main():
             def attempt_once():
                 return run_scenario(name, scenario, options.population, options.gap, getattr(scenario, "duration", options.duration), rng)
             verdict = lambda result, ok: "ok" if ok else \
-                f"FAILED (conflicting {result['conflicting']}, gaps {result['gaps']}, message {result['message']})"
+                f"FAILED (conflicting {result['conflicting']}, gaps {result['gaps']}, schema-invalid {result.get('schema_invalid', 0)}, message {result['message']})"
             joiner = "; "
         totals = {"expected": 0, "delivered": 0, "lost": 0, "duplicated": 0, "invented": 0}
         faults = ""
@@ -869,7 +891,8 @@ def main():
             for key in totals:
                 totals[key] += result[key]
             faults = result["faults"]
-            ok = result["lost"] == 0 and result["invented"] == 0 and result["conflicting"] == 0 and result["gaps"] == 0 and result["message"]
+            ok = (result["lost"] == 0 and result["invented"] == 0 and result["conflicting"] == 0 and result["gaps"] == 0
+                  and result.get("schema_invalid", 0) == 0 and result["message"])
             failed |= not ok
             verdicts.append(verdict(result, ok))
             print(f"  {name}: {json.dumps(result)}", file=sys.stderr)
