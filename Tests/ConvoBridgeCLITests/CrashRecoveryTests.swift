@@ -122,18 +122,22 @@ struct CrashRecoveryTests {
         #expect(second.terminationStatus == 0, "graceful stop")
 
         let consumed = try await ChildProcess.run(kcat, ["-b", bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
-                                                          "-f", "%k\t%h\t%s\n"], timeout: .seconds(60))
+                                                          "-f", "%k\t%T\t%h\t%s\n"], timeout: .seconds(60))
         #expect(consumed.status == 0, "\(consumed.stderr)")
         struct Event { var key: String; var id: String; var type: String; var value: String }
         let events: [Event] = consumed.stdout.split(separator: "\n").compactMap { line in
-            let columns = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
-            guard columns.count == 3 else { return nil }
-            var headers: [String: String] = [:]
-            for pair in columns[1].split(separator: ",") {
+            let columns = line.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
+            guard columns.count == 4 else { return nil }
+            var headers: [OutboundRecord.Header] = []
+            for pair in columns[2].split(separator: ",") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2 { headers[String(parts[0])] = String(parts[1]) }
+                if parts.count == 2 { headers.append(.init(name: String(parts[0]), value: String(parts[1]))) }
             }
-            return Event(key: String(columns[0]), id: headers["ce_id"] ?? "", type: headers["ce_type"] ?? "", value: String(columns[2]))
+            // Checked against the contract's schemas after the run, with the other suites' records.
+            ContractCapture.shared.record(topic: "conversation-events", partition: -1, offset: -1, timestamp: Int64(columns[1]),
+                                          key: String(columns[0]), headers: headers, value: Array(columns[3].utf8))
+            return Event(key: String(columns[0]), id: headers.text(of: "ce_id") ?? "", type: headers.text(of: "ce_type") ?? "",
+                         value: String(columns[3]))
         }
         #expect(events.count > 20)
 
