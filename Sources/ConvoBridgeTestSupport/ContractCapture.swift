@@ -17,7 +17,7 @@ public final class ContractCapture: Sendable {
 
     private init() {
         // The start time first, so the newest process's file sorts last.
-        let name = "swift-test-\(Int64(Date().timeIntervalSince1970 * 1000))-\(ProcessInfo.processInfo.processIdentifier).jsonl"
+        let name = "swift-test-\(Timestamp.now().millisecondsSinceEpoch)-\(ProcessInfo.processInfo.processIdentifier).jsonl"
         let url = Self.directory.appendingPathComponent(name)
         try? FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: url.path, contents: nil)
