@@ -198,7 +198,7 @@ struct JelouConversationClientTests {
                 let error = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
                 #expect(error?.kind == "unauthorized")
             }
-            #expect(client.isPaused)
+            #expect(client.isCircuitOpen)
             let refused = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
             #expect(refused == .circuitOpen(retryIn: .seconds(60)))
             #expect(client.statistics.requests == 3, "no request while the circuit is open")
@@ -209,7 +209,7 @@ struct JelouConversationClientTests {
             #expect(client.statistics.requests == 4)
             harness.clock.advance(by: .seconds(60))
             guard case .found = try await conversations.fetch(conversationID: "conv-000001") else { Issue.record("expected the conversation"); return }
-            #expect(!client.isPaused)
+            #expect(!client.isCircuitOpen)
             let logText = harness.logs.lines.joined(separator: "\n")
             #expect(logText.contains("pausing the source"))
             for secret in harness.redactor.secrets { #expect(!logText.contains(secret)) }

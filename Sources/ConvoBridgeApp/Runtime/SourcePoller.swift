@@ -294,7 +294,7 @@ final class SourcePoller: Service, Sendable {
         let reference = last ?? startedAt
         let failingSince = lastFailure.withLock { $0 }.map { $0 > reference } ?? false
         let fresh = !failingSince || now.millisecondsSinceEpoch - reference.millisecondsSinceEpoch <= staleAfter.wholeMilliseconds
-        let circuitOpen = http.isPaused
+        let circuitOpen = http.isCircuitOpen
         metrics.setCircuitOpen(source: source, circuitOpen)
         // A source an operator paused is not polled on purpose: it does not make the bridge unready.
         return SourceHealth(source: source, ready: (fresh || isPausedByOperator) && !circuitOpen, circuitOpen: circuitOpen, lastSuccess: last)

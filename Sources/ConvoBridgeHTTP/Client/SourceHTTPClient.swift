@@ -65,7 +65,7 @@ public final class SourceHTTPClient: Sendable {
     public var statistics: SourceHTTPStatistics { counters.withLock { $0 } }
 
     /// Whether the credentials are being refused (the circuit is open).
-    public var isPaused: Bool { breaker.withLock { $0.isOpen } }
+    public var isCircuitOpen: Bool { breaker.withLock { $0.isOpen } }
 
     /// Whether a 429 is slowing the source now.
     public var isSlowed: Bool {
