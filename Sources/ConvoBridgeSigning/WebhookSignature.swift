@@ -5,6 +5,9 @@ import Crypto
 /// Verification works on the exact bytes received (re-serializing JSON would change them) and compares in
 /// constant time. The secret never leaves this type: it has no description that shows it.
 public struct WebhookSignature: Sendable, CustomStringConvertible {
+    /// The header Jelou carries its signature in.
+    public static let jelouHeader = "X-Jelou-Signature"
+
     public enum Verdict: Sendable, Hashable, CustomStringConvertible {
         case valid
         case missingHeader

@@ -36,7 +36,7 @@ struct WebhookSender: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "X-Jelou-Signature", value: signature.sign(body))
+        request.headers.add(name: WebhookSignature.jelouHeader, value: signature.sign(body))
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await client.execute(request, timeout: .seconds(20))
         _ = try await response.body.collect(upTo: 64 * 1024)

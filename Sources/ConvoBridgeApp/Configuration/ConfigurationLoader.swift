@@ -418,7 +418,7 @@ public struct ConfigurationLoader: Sendable {
         }
         if platform == .jelou {
             guard let secret = reader.secret(path, key: "signing_secret", required: true) else { return nil }
-            return webhook(.hmacSHA256(header: "X-Jelou-Signature", WebhookSignature(secret: secret)), secret)
+            return webhook(.hmacSHA256(header: WebhookSignature.jelouHeader, WebhookSignature(secret: secret)), secret)
         }
         let header = reader.string("\(path).header", default: "X-Webhook-Secret")
         let verify = reader.string("\(path).verify", default: "shared_secret")

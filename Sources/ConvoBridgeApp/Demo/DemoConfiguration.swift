@@ -25,7 +25,7 @@ public enum DemoConfiguration {
                                        advisorCredentials: .basic(clientID: simulator.clientID, clientSecret: simulator.clientSecret)),
                     discovery: .init(interval: .seconds(3), window: SlidingWindow(lookback: .seconds(7200), overlap: .seconds(60)), pageSize: 50, maxPages: 100),
                     webhook: .init(path: "/webhooks/jelou-demo",
-                                   verification: .hmacSHA256(header: "X-Jelou-Signature", WebhookSignature(secret: simulator.signingSecret)),
+                                   verification: .hmacSHA256(header: WebhookSignature.jelouHeader, WebhookSignature(secret: simulator.signingSecret)),
                                    format: .jelou, secret: simulator.signingSecret),
                     schedule: PollSchedule(openInterval: .seconds(2), closedInterval: .seconds(3), closedGrace: .seconds(120),
                                            notFoundRecheck: .seconds(1), failureBackoff: .seconds(1), maxFailureBackoff: .seconds(10)),

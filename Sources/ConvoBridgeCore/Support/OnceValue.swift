@@ -11,9 +11,6 @@ public final class OnceValue<Value: Sendable>: Sendable {
 
     public init() {}
 
-    /// The value if it is set.
-    public var current: Value? { state.withLock { $0.value } }
-
     /// Sets the value and wakes every waiter; later calls are ignored.
     public func set(_ value: Value) {
         let waiters = state.withLock { state -> [CheckedContinuation<Value, Never>] in
