@@ -30,7 +30,7 @@ extension BridgeStore {
     /// within its memory, else remembers it and forgets a few expired ones.
     static func remember(_ delivery: WebhookDelivery, source: String, _ db: Database) throws {
         let received = delivery.receivedAt.millisecondsSinceEpoch
-        let oldest = received.subtractingClamped(delivery.rememberedFor.wholeMilliseconds)
+        let oldest = received.subtractingSaturated(delivery.rememberedFor.wholeMilliseconds)
         let seen = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seen_at FROM webhook_seen WHERE source = ? AND digest = ?"),
                                       arguments: [source, Data(delivery.digest)])
         if let seen, seen >= oldest { throw DuplicateDelivery(firstSeenAt: Timestamp(millisecondsSinceEpoch: seen)) }
@@ -47,12 +47,5 @@ extension BridgeStore {
     /// Deliveries remembered (for tests and the status).
     public func rememberedDeliveries() async throws -> Int {
         try await reading("count webhook deliveries") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_seen") ?? 0 }
-    }
-}
-
-extension Int64 {
-    fileprivate func subtractingClamped(_ other: Int64) -> Int64 {
-        let (result, overflow) = subtractingReportingOverflow(other)
-        return overflow ? .min : result
     }
 }

@@ -43,4 +43,15 @@ struct TimestampTests {
         #expect(error?.description.contains("timestamp") == true && error?.description.contains("outside the years 0001–9999") == true,
                 "\(String(describing: error))")
     }
+
+    @Test("Saturating subtraction of outside times: the difference, or .max/.min where it would overflow")
+    func saturatingSubtraction() {
+        #expect(Int64(10).subtractingSaturated(3) == 7)
+        #expect(Int64(3).subtractingSaturated(10) == -7)
+        #expect(Int64.max.subtractingSaturated(-1) == .max)
+        #expect(Int64(1).subtractingSaturated(.min) == .max)
+        #expect(Int64.min.subtractingSaturated(1) == .min)
+        #expect(Int64(-2).subtractingSaturated(.max) == .min)
+        #expect(Int64.min.subtractingSaturated(.min) == 0)
+    }
 }

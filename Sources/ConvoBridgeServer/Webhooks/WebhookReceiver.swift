@@ -65,7 +65,7 @@ public final class WebhookReceiver: Sendable {
             return reject(.badRequest, "\(error)", endpoint) { $0.malformed += 1 }
         }
         if let window = endpoint.replayWindow, let occurredAt = event.occurredAt {
-            let skew = Duration.milliseconds(now().millisecondsSinceEpoch.distanceClamped(to: occurredAt.millisecondsSinceEpoch))
+            let skew = Duration.milliseconds(occurredAt.millisecondsSinceEpoch.subtractingSaturated(now().millisecondsSinceEpoch))
             guard skew.magnitude <= window else {
                 return reject(.badRequest, "timestamp \(occurredAt.rfc3339) is \(skew.wholeSeconds) s from now, outside the replay window of \(window.wholeSeconds) s",
                               endpoint) { $0.outsideReplayWindow += 1 }
@@ -92,14 +92,6 @@ public final class WebhookReceiver: Sendable {
         counters.withLock { count(&$0) }
         logger.warning("webhook rejected", metadata: ["source": "\(endpoint.source)", "status": "\(status.code)", "reason": "\(reason)"])
         return .json(status, .object(["status": .string("rejected"), "error": .string(reason)]))
-    }
-}
-
-extension Int64 {
-    /// `other - self`, saturating instead of trapping (both come from outside).
-    fileprivate func distanceClamped(to other: Int64) -> Int64 {
-        let (result, overflow) = other.subtractingReportingOverflow(self)
-        return overflow ? (other > self ? .max : .min) : result
     }
 }
 
