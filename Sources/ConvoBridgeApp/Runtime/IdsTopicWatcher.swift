@@ -61,7 +61,7 @@ final class IdsTopicWatcher: Service, Sendable {
                 continue
             } catch let error as StoreError {
                 failures += 1
-                let delay = min(Duration.milliseconds(250) * (1 << min(failures, 7)), .seconds(30))
+                let delay = DoublingDelay.storeRetry.delay(afterFailures: failures)
                 logger.error("could not record an id from the topic; retrying", metadata: ["offset": "\(record.offset)", "error": "\(error)",
                                                                                           "retry_in": "\(delay)"])
                 try await Task.sleep(for: delay)

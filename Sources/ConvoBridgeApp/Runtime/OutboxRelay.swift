@@ -36,7 +36,6 @@ final class OutboxRelay: Service, Sendable {
     private let shutdownAskedAt = Mutex<ContinuousClock.Instant?>(nil)
     /// How many rows one cycle reads at most looking for keys that are not waiting, in batches.
     private static let scanLimitInBatches = 8
-    private static let storeRetryLimit: Duration = .seconds(30)
 
     init(store: BridgeStore, publisher: any RecordPublisher, batchSize: Int, drainDeadline: Duration, spaceGate: StoreSpaceGate,
          metrics: BridgeMetrics, now: @escaping @Sendable () -> Timestamp, logger: Logger) {
@@ -79,7 +78,7 @@ final class OutboxRelay: Service, Sendable {
                 return await logLeftover()
             } catch {
                 storeFailures += 1
-                let delay = min(Duration.milliseconds(250) * (1 << min(storeFailures, 8)), Self.storeRetryLimit)
+                let delay = DoublingDelay.storeRetry.delay(afterFailures: storeFailures)
                 logger.error("the outbox cannot be read or updated; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 if draining != nil { return await logLeftover() }
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }

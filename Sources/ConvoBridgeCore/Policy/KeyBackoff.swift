@@ -1,13 +1,11 @@
 /// Per-key retry delays for records Kafka did not acknowledge: a key that failed waits (doubling up to a cap, with
 /// its own count), while every other key goes on. Pure; the caller passes the time.
 public struct KeyBackoff<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
-    public let initial: Duration
-    public let maximum: Duration
+    public let delays: DoublingDelay
     private var waiting: [[UInt8]: (failures: Int, until: Instant)] = [:]
 
     public init(initial: Duration = .milliseconds(250), maximum: Duration = .seconds(30)) {
-        self.initial = initial
-        self.maximum = maximum
+        delays = DoublingDelay(initial: initial, maximum: maximum)
     }
 
     /// Whether `key` must not be published before its delay is over.
@@ -19,7 +17,7 @@ public struct KeyBackoff<Instant: InstantProtocol>: Sendable where Instant.Durat
     @discardableResult
     public mutating func failed(_ key: [UInt8], at now: Instant) -> Duration {
         let failures = (waiting[key]?.failures ?? 0) + 1
-        let delay = min(initial * (1 << min(failures - 1, 20)), maximum)
+        let delay = delays.delay(afterFailures: failures)
         waiting[key] = (failures, now.advanced(by: delay))
         return delay
     }
