@@ -123,7 +123,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The bridge: configuration, pollers and scheduler, outbox relay, webhook sink, `run` and `demo`.
+        // The bridge: configuration, pollers and scheduler, outbox relay, webhook sink, what `run` starts.
         .target(
             name: "ConvoBridgeApp",
             dependencies: [
@@ -132,7 +132,6 @@ let package = Package(
                 "ConvoBridgeKafka",
                 "ConvoBridgeServer",
                 "ConvoBridgeSigning",
-                "ConvoBridgeSimulator",
                 "ConvoBridgeStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,6 +141,24 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `convobridge demo`: the simulator, an embedded cluster and the bridge in one process. Development code,
+        // kept out of ConvoBridgeApp so that the production library graph has no simulator.
+        .target(
+            name: "ConvoBridgeDemo",
+            dependencies: [
+                "ConvoBridgeApp",
+                "ConvoBridgeCore",
+                "ConvoBridgeHTTP",
+                "ConvoBridgeKafka",
+                "ConvoBridgeServer",
+                "ConvoBridgeSigning",
+                "ConvoBridgeSimulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -159,6 +176,7 @@ let package = Package(
                 "ConvoBridgeHTTP",
                 "ConvoBridgeSimulator",
                 "ConvoBridgeApp",
+                "ConvoBridgeDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -206,6 +224,7 @@ let package = Package(
             name: "ConvoBridgeAppTests",
             dependencies: [
                 "ConvoBridgeApp",
+                "ConvoBridgeDemo",
                 "ConvoBridgeCore",
                 "ConvoBridgeHTTP",
                 "ConvoBridgeKafka",

@@ -1,4 +1,5 @@
 import ConvoBridgeApp
+import ConvoBridgeDemo
 import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka

@@ -9,6 +9,11 @@ public struct BridgeConfiguration: Sendable {
     public struct Kafka: Sendable {
         public var publisher: KafkaPublisherConfiguration
         public var encoder: CloudEventEncoder.Configuration
+
+        public init(publisher: KafkaPublisherConfiguration, encoder: CloudEventEncoder.Configuration) {
+            self.publisher = publisher
+            self.encoder = encoder
+        }
     }
 
     public struct Server: Sendable {
@@ -79,6 +84,12 @@ public struct BridgeConfiguration: Sendable {
         public var maxBacklog: Int
         /// On shutdown, how long to keep publishing the outbox before leaving the rest for the next start.
         public var drainDeadline: Duration
+
+        public init(batchSize: Int, maxBacklog: Int, drainDeadline: Duration) {
+            self.batchSize = batchSize
+            self.maxBacklog = maxBacklog
+            self.drainDeadline = drainDeadline
+        }
     }
 
     public var storePath: String
@@ -92,6 +103,14 @@ public struct BridgeConfiguration: Sendable {
     public var sources: [Source]
     /// Every setting with its value and origin, secrets masked (what `convobridge check-config` prints).
     public var effectiveSettings: [EffectiveSetting] = []
+
+    public init(storePath: String, kafka: Kafka, server: Server?, relay: Relay, sources: [Source]) {
+        self.storePath = storePath
+        self.kafka = kafka
+        self.server = server
+        self.relay = relay
+        self.sources = sources
+    }
 
     public var secrets: [String] { sources.flatMap(\.secrets) + kafka.publisher.secretValues + (server?.adminToken.map { [$0] } ?? []) }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvoBridgeApp
+import ConvoBridgeDemo
 import Foundation
 import Logging
 

@@ -1,3 +1,4 @@
+import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka

@@ -1,3 +1,4 @@
+import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeKafka
 import Logging

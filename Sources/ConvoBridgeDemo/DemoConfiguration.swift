@@ -1,3 +1,4 @@
+public import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
