@@ -84,10 +84,11 @@ struct ObservabilityTests {
             let expressions = groups.flatMap { $0["rules"]?.arrayValue ?? [] }.compactMap { $0["expr"]?.stringValue }
             let used = Set(expressions.flatMap { $0.matches(of: /convobridge_[a-z_]+/).map { String($0.output) } })
             #expect(used.count >= 7)
-            for metric in used { #expect(text.contains("\n\(metric){") || text.contains("\n\(metric) "), "\(metric) is exported") }
+            func exported(_ metric: String) -> Bool { text.contains("\n\(metric){") || text.contains("\n\(metric) ") }
+            for metric in used { #expect(exported(metric), "\(metric) is exported") }
             // And every metric the Grafana dashboard queries.
             for metric in try GrafanaDashboardTests.metricNames() {
-                #expect(text.contains("\n\(metric){") || text.contains("\n\(metric) "), "\(metric), which the dashboard queries, is exported")
+                #expect(exported(metric), "\(metric), which the dashboard queries, is exported")
             }
             #expect(!text.contains("sim-api-key") && !text.contains("sim-client-secret"))
             let (healthStatus, health) = try await Self.get("http://127.0.0.1:\(port)/healthz")

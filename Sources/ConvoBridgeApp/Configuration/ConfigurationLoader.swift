@@ -441,15 +441,15 @@ public struct ConfigurationLoader: Sendable {
     static func problem(withDataSchemaBase base: String) -> String? {
         let bytes = Array(base.utf8)
         guard bytes.count <= 1024 else { return "longer than 1024 bytes" }
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
-              bytes[..<colon].enumerated().allSatisfy({ index, byte in
-                  (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
-                      || (index > 0 && ((UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "+-.".utf8.contains(byte)))
-              }), colon + 1 < bytes.count
-        else { return "expected an absolute URI such as https://schemas.example.com/convobridge/v1/, found \(base.debugDescription)" }
         guard bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
             return "a URI has no spaces, quotes, control or non-ASCII characters (percent-encode them)"
         }
+        // scheme ":" rest, the scheme a letter then letters, digits, "+", "-" or ".".
+        let scheme = bytes.prefix { $0 != UInt8(ascii: ":") }
+        let isLetter = { (byte: UInt8) in (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) }
+        guard let first = scheme.first, isLetter(first), scheme.count + 1 < bytes.count,
+              scheme.allSatisfy({ isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || "+-.".utf8.contains($0) })
+        else { return "expected an absolute URI such as https://schemas.example.com/convobridge/v1/, found \(base.debugDescription)" }
         return nil
     }
 }
