@@ -181,10 +181,7 @@ public final class SourceHTTPClient: Sendable {
         do {
             let answer = try await http.pool.execute(method: HTTPMethod(rawValue: request.method.rawValue), target: target, headers: headers,
                                                      body: body, timeout: policy.requestTimeout, maxBodyBytes: policy.maxResponseBytes)
-            var names: [String: String] = [:]
-            names.reserveCapacity(answer.headers.count)
-            for (name, value) in answer.headers { names[name.lowercased()] = value }
-            return SourceResponse(status: answer.status, headers: names, body: Array(buffer: answer.body))
+            return SourceResponse(status: answer.status, headers: SourceResponseHeaders(answer.headers), body: Array(buffer: answer.body))
         } catch HTTP1TransportError.deadlinePassed {
             throw SourceError.timeout(policy.requestTimeout)
         } catch HTTP1TransportError.responseTooLarge(let limit) {

@@ -36,10 +36,10 @@ public struct SourceRequest: Sendable, Hashable {
 /// A platform's answer that the HTTP layer did not retry away: any status, body read in full (within the cap).
 public struct SourceResponse: Sendable, Hashable {
     public var status: Int
-    public var headers: [String: String]
+    public var headers: SourceResponseHeaders
     public var body: [UInt8]
 
-    public init(status: Int, headers: [String: String] = [:], body: [UInt8]) {
+    public init(status: Int, headers: SourceResponseHeaders = [:], body: [UInt8]) {
         self.status = status
         self.headers = headers
         self.body = body

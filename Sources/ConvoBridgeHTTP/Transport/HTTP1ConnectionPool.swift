@@ -117,8 +117,7 @@ final class HTTP1ConnectionPool: Sendable {
                         try operations.addHandler(TLSHandshakeWatcher(promise: handshake))
                     }
                     try operations.addHTTPClientHandlers()
-                    try operations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                    try operations.addHandler(HTTP1ExchangeHandler())
+                    try operations.addHandler(HTTP1ExchangeHandler(idleTimeout: idleTimeout))
                 }
             }
         let channel: any Channel
@@ -145,6 +144,11 @@ final class HTTP1ConnectionPool: Sendable {
         }
         channel.closeFuture.whenComplete { [weak self] _ in self?.forget(channel, origin: origin) }
         return channel
+    }
+
+    /// Idle connections kept for `origin`, for tests.
+    func idleConnections(to origin: HTTPOrigin) -> Int {
+        idle.withLock { $0[origin]?.count ?? 0 }
     }
 
     private func release(_ channel: any Channel, origin: HTTPOrigin) {

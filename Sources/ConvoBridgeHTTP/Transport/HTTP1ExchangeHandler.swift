@@ -6,6 +6,7 @@ import NIOSSL
 /// body limit, and completes the exchange's promise exactly once — with the answer, or with why there is none.
 ///
 /// Every failure closes the connection, so a connection that goes back to the pool is always between answers.
+/// A connection idle (between answers) for `idleTimeout` is closed; the pool forgets it when it closes.
 final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTP1Exchange
@@ -22,6 +23,29 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// An interruption that overtook its exchange's write (both come from other threads): the exchange fails as it
     /// arrives.
     private var interruptedBeforeWrite: HTTP1ExchangeInterruption?
+    private let idleTimeout: TimeAmount
+    /// When the connection last became idle. Checked by one timer per connection, re-armed only when it fires:
+    /// NIO's `IdleStateHandler` would allocate a promise for every write of every exchange.
+    private var idleSince = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
+
+    init(idleTimeout: TimeAmount) {
+        self.idleTimeout = idleTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { armIdleCheck(context: context, at: .now() + idleTimeout) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if idleCheck == nil { armIdleCheck(context: context, at: .now() + idleTimeout) }
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let exchange = unwrapOutboundIn(data)
@@ -59,6 +83,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case (.end, .receivingBody(let exchange, let head, let collected)):
             let keepAlive = head.isKeepAlive
             state = keepAlive ? .idle : .closed
+            idleSince = .now()
             exchange.promise.succeed(HTTP1Answer(status: Int(head.status.code), headers: head.headers,
                                                  body: collected ?? context.channel.allocator.buffer(capacity: 0), keepAlive: keepAlive))
             if !keepAlive { context.close(promise: nil) }
@@ -73,6 +98,8 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     func channelInactive(context: ChannelHandlerContext) {
         failPending(with: closedError())
         state = .closed
+        idleCheck?.cancel()
+        idleCheck = nil
         context.fireChannelInactive()
     }
 
@@ -103,11 +130,25 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 // An exchange that already ended: nothing to interrupt.
                 break
             }
-        } else if event is IdleStateHandler.IdleStateEvent {
-            // Idle for the pool's idle timeout: closed here; the pool forgets it when it closes.
-            if case .idle = state { state = .closed; context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func armIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            idleCheck = nil
+            switch state {
+            case .idle where NIODeadline.now() >= idleSince + idleTimeout:
+                state = .closed
+                context.close(promise: nil)
+            case .idle:
+                armIdleCheck(context: context, at: idleSince + idleTimeout)
+            case .awaitingHead, .receivingBody:
+                armIdleCheck(context: context, at: .now() + idleTimeout)
+            case .closed:
+                break
+            }
         }
     }
 

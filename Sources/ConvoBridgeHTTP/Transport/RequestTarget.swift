@@ -9,28 +9,35 @@ struct RequestTarget: Sendable, Hashable {
     /// - Throws: ``HTTP1TransportError/invalidURL(_:)`` naming what is wrong, without the URL's query (it may hold a
     ///   key).
     init(url: String) throws(HTTP1TransportError) {
-        guard let colon = url.firstIndex(of: ":"), url[colon...].hasPrefix("://") else { throw .invalidURL("no scheme") }
+        // On the UTF-8 view: every delimiter is ASCII, and this runs for each of thousands of polls a second.
+        let bytes = url.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: "://".utf8) else {
+            throw .invalidURL("no scheme")
+        }
         let scheme: HTTPOrigin.Scheme
-        switch url[..<colon].lowercased() {
+        switch url[..<colon] {
         case "http": scheme = .http
         case "https": scheme = .https
+        case let other where other.lowercased() == "http": scheme = .http
+        case let other where other.lowercased() == "https": scheme = .https
         case let other: throw .invalidURL("scheme \(other.prefix(16)) is neither http nor https")
         }
-        let rest = url[url.index(colon, offsetBy: 3)...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard !authority.contains("@") else { throw .invalidURL("credentials in the URL are not supported") }
+        let restStart = bytes.index(colon, offsetBy: 3)
+        let authorityEnd = bytes[restStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+            ?? bytes.endIndex
+        let authority = url[restStart..<authorityEnd]
+        guard !authority.utf8.contains(UInt8(ascii: "@")) else { throw .invalidURL("credentials in the URL are not supported") }
         let host: Substring
         let portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw .invalidURL("unterminated IPv6 address") }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            guard after.isEmpty || after.hasPrefix(":") else { throw .invalidURL("characters after the IPv6 address") }
+        if authority.utf8.first == UInt8(ascii: "[") {
+            guard let close = authority.utf8.firstIndex(of: UInt8(ascii: "]")) else { throw .invalidURL("unterminated IPv6 address") }
+            host = authority[authority.utf8.index(after: authority.startIndex)..<close]
+            let after = authority[authority.utf8.index(after: close)...]
+            guard after.isEmpty || after.utf8.first == UInt8(ascii: ":") else { throw .invalidURL("characters after the IPv6 address") }
             portText = after.isEmpty ? nil : after.dropFirst()
-        } else if let colon = authority.firstIndex(of: ":") {
+        } else if let colon = authority.utf8.firstIndex(of: UInt8(ascii: ":")) {
             host = authority[..<colon]
-            portText = authority[authority.index(after: colon)...]
+            portText = authority[authority.utf8.index(after: colon)...]
         } else {
             host = authority
             portText = nil
@@ -38,17 +45,17 @@ struct RequestTarget: Sendable, Hashable {
         guard !host.isEmpty else { throw .invalidURL("no host") }
         let port: Int
         if let portText {
-            guard portText.count <= 5, let value = Int(portText), (1...65535).contains(value) else {
+            guard portText.utf8.count <= 5, let value = Int(portText), (1...65535).contains(value) else {
                 throw .invalidURL("port is not a number from 1 to 65535")
             }
             port = value
         } else {
             port = scheme.defaultPort
         }
-        var target = rest[authorityEnd...]
-        if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
+        var target = url[authorityEnd...]
+        if let hash = target.utf8.firstIndex(of: UInt8(ascii: "#")) { target = target[..<hash] }
         origin = HTTPOrigin(scheme: scheme, host: String(host), port: port)
-        pathAndQuery = target.isEmpty ? "/" : (target.hasPrefix("/") ? String(target) : "/" + target)
+        pathAndQuery = target.isEmpty ? "/" : (target.utf8.first == UInt8(ascii: "/") ? String(target) : "/" + target)
     }
 }
 
