@@ -31,15 +31,12 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     private let producerProperties: [(String, String)]
     private let logger: Logger
     private let redactor: SecretRedactor
-    private let state: Mutex<State>
+    private let state: Mutex<StateMachine<RDKafkaClient>>
 
     private static let eventMask = RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG
     /// How long a blocked poll waits before looking at shutdown and recreation state; events end the wait at once.
     private static let pollTimeoutMilliseconds: Int32 = 100
-    /// After a purge, how long to wait for the purged records' reports before failing them ourselves.
-    private static let purgeGrace: Duration = .seconds(5)
-    /// How long an old producer may drain after a fatal error before what it holds is purged.
-    private static let recreationDrainLimit: Duration = .seconds(10)
+    private static let timing = StateMachine<RDKafkaClient>.Timing(purgeGrace: .seconds(5), recreationDrainLimit: .seconds(10))
 
     /// Creates the publisher and its librdkafka producer.
     /// - Parameters:
@@ -72,7 +69,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         self.producerProperties = properties
         self.logger = logger
         self.redactor = redactor
-        self.state = Mutex(State(client: client))
+        self.state = Mutex(StateMachine(client: client, timing: Self.timing))
         logger.info(
             "Kafka publisher created",
             metadata: [
@@ -94,13 +91,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     public func publish(_ records: [OutboundRecord]) async throws -> [DeliveryReport] {
         guard !records.isEmpty else { return [] }
         precondition(records.count <= Int(UInt32.max), "a batch holds at most 2^32-1 records")
-        let batchID = try state.withLock { state throws(KafkaError) in
-            guard state.acceptsRecords else { throw Self.shutDownError }
-            let id = state.nextBatchID
-            state.nextBatchID += 1
-            state.batches[id] = Batch(count: records.count)
-            return id
-        }
+        guard let batchID = state.withLock({ $0.startBatch(count: records.count) }) else { throw Self.shutDownError }
         var index = 0
         /// Keys of records librdkafka did not take: their later records in this call are not sent either.
         var refusedKeys: Set<[UInt8]> = []
@@ -109,13 +100,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         while index < records.count {
             // One lock per chunk, not per record: the state checked here changes rarely.
             let chunkEnd = min(index + Self.enqueueChunk, records.count)
-            let attempt = state.withLock { state -> EnqueueAttempt in
-                guard state.acceptsRecords else { return .shutDown }
-                // The progress seen here, in the same lock as the check, is what the wait compares against.
-                guard !state.recreating else { return .wait(progress: state.progress) }
-                state.inFlight += chunkEnd - index
-                return .enqueue(client: state.client, progress: state.progress)
-            }
+            let attempt = state.withLock { $0.reserveChunk(count: chunkEnd - index) }
             let client: RDKafkaClient
             let progress: UInt64
             switch attempt {
@@ -163,11 +148,9 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                 blocked = result
                 break
             }
+            let queueFull = if case .queueFull = blocked { true } else { false }
             state.withLock { state in
-                state.inFlight -= chunkEnd - index + refused
-                state.statistics.enqueued += UInt64(index - chunkStart - refused)
-                state.statistics.failed += UInt64(refused)
-                if case .queueFull = blocked { state.statistics.queueFullWaits += 1 }
+                state.chunkEnded(reserved: chunkEnd - chunkStart, enqueued: index - chunkStart - refused, refused: refused, queueFull: queueFull)
             }
             if blocked != nil {
                 await waitForProgress(since: progress)
@@ -180,16 +163,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let ready = state.withLock { state -> [DeliveryReport]? in
-                    guard var batch = state.batches[batchID] else { preconditionFailure("a batch is removed only by its caller") }
-                    if batch.remaining == 0 || batch.abandoned {
-                        state.batches.removeValue(forKey: batchID)
-                        return batch.completedReports(unreported: Self.cancelledReport)
-                    }
-                    batch.continuation = continuation
-                    state.batches[batchID] = batch
-                    return nil
-                }
+                let ready = state.withLock { $0.waitForBatch(batchID, unreported: Self.cancelledReport, continuation: continuation) }
                 if let ready { continuation.resume(returning: ready) }
             }
         } onCancel: {
@@ -204,29 +178,20 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
 
     /// Counters since creation.
     public var statistics: KafkaPublisherStatistics {
-        state.withLock { state in
-            var statistics = state.statistics
-            statistics.inFlight = state.inFlight
-            return statistics
-        }
+        state.withLock { $0.statistics }
     }
 
     // MARK: - Service
 
     /// Serves librdkafka's events until shutdown; see the type's documentation.
     public func run() async throws {
-        let starts = state.withLock { state -> Bool in
-            guard case .idle = state.phase else { return false }
-            state.phase = .running
-            return true
-        }
-        guard starts else {
+        guard state.withLock({ $0.runStarted() }) else {
             throw KafkaError(code: .shutDown, message: "run() was called twice, or after shutdown")
         }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    state.withLock { $0.runFinished = continuation }
+                    guard state.withLock({ $0.waitForEventLoop(continuation) }) else { return continuation.resume() }
                     BlockingWork.start(name: "convobridge-kafka-events") { self.serveEvents() }
                 }
             } onCancel: {
@@ -260,18 +225,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     private static let shutDownError = KafkaError(code: .shutDown, message: "the publisher is shutting down")
 
     private func beginShutdown(deadline: ContinuousClock.Instant) {
-        let (waiters, client) = state.withLock { state -> ([CheckedContinuation<Void, Never>], RDKafkaClient) in
-            switch state.phase {
-            case .idle, .running:
-                state.phase = .draining(deadline: deadline)
-            case .draining(let current):
-                state.phase = .draining(deadline: min(current, deadline))
-            case .finished:
-                break
-            }
-            defer { state.waiters.removeAll() }
-            return (state.waiters, state.client)
-        }
+        let (waiters, client) = state.withLock { $0.shutdownRequested(deadline: deadline) }
         for waiter in waiters { waiter.resume() }
         client.wake()
     }
@@ -280,21 +234,13 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     private func waitForProgress(since progress: UInt64) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    // Checked under the lock the cancellation handler takes, so a cancellation is never missed.
-                    if state.progress != progress || !state.acceptsRecords || Task.isCancelled { return true }
-                    state.waiters.append(continuation)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
+                // Checked under the lock the cancellation handler takes, so a cancellation is never missed.
+                let waits = state.withLock { $0.waitForProgress(since: progress, isCancelled: Task.isCancelled, continuation: continuation) }
+                if !waits { continuation.resume() }
             }
         } onCancel: {
             // Waking every waiter is harmless: each one checks again why it waits.
-            let waiters = state.withLock { state in
-                defer { state.waiters.removeAll() }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume() }
+            for waiter in state.withLock({ $0.takeWaiters() }) { waiter.resume() }
         }
     }
 
@@ -304,113 +250,49 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     }
 
     private func failUnsent(batch: UInt, from start: Int, count: Int, reason: String) {
-        let completion = state.withLock { state -> Completion? in
-            var completion: Completion?
-            for index in start..<count {
-                state.statistics.failed += 1
-                completion = state.record(DeliveryReport(status: .notPersisted, error: reason), batch: batch, index: index)
-            }
-            return completion
-        }
-        completion?.resume()
+        state.withLock { $0.failUnsent(batch: batch, from: start, to: count, reason: reason) }?.resume()
     }
 
     /// The event loop, on its own thread. Ends when shutdown has delivered or given up on everything.
     private func serveEvents() {
-        var reports: [(UInt, DeliveryReport)] = []
-        var purgedAt: ContinuousClock.Instant?
-        var recreationStartedAt: ContinuousClock.Instant?
-        while true {
-            let client = state.withLock { $0.client }
-            if let event = rd_kafka_queue_poll(client.queue, Self.pollTimeoutMilliseconds) {
-                handle(event: event, client: client, reports: &reports)
-                rd_kafka_event_destroy(event)
-            }
-            let (phase, recreating, pendingCount) = state.withLock { ($0.phase, $0.recreating, $0.inFlight) }
-            let now = ContinuousClock.now
-
-            if recreating {
-                let started = recreationStartedAt ?? now
-                recreationStartedAt = started
-                if pendingCount == 0 && client.outQueueLength == 0 {
-                    recreateClient()
-                    recreationStartedAt = nil
-                    purgedAt = nil
-                } else if now - started > Self.recreationDrainLimit {
-                    purgeOrGiveUp(client: client, purgedAt: &purgedAt, now: now, reason: "producer replaced after a fatal error")
+        var reports: [(opaque: UInt, report: DeliveryReport)] = []
+        loop: while true {
+            let action = state.withLock { $0.nextLoopAction(now: .now, queued: { Int($0.outQueueLength) }) }
+            switch action {
+            case .serveEvents(let client):
+                serveOneEvent(client: client, reports: &reports)
+            case .purge(let client, let outstanding, let reason):
+                logger.warning("Purging records Kafka has not acknowledged", metadata: ["kafka.outstanding": "\(outstanding)", "reason": "\(reason)"])
+                _ = rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
+            case .replaceProducer(let failing):
+                for completion in failing { completion.resume() }
+                do {
+                    let client = try RDKafkaClient(kind: .producer, properties: producerProperties, events: Self.eventMask)
+                    for waiter in state.withLock({ $0.producerReplaced(by: client) }) { waiter.resume() }
+                    logger.notice("Kafka producer recreated after a fatal error")
+                } catch {
+                    logger.error("Could not recreate the Kafka producer; retrying", metadata: ["error": "\(error)"])
+                    // Served meanwhile, so the retry waits one poll timeout instead of spinning.
+                    serveOneEvent(client: state.withLock { $0.client }, reports: &reports)
                 }
-                continue
+            case .stop(let finish):
+                for completion in finish.completions { completion.resume() }
+                for waiter in finish.waiters { waiter.resume() }
+                logger.info("Kafka publisher stopped", metadata: ["kafka.statistics": "\(statistics)"])
+                finish.runFinished?.resume()
+                break loop
             }
-            guard case .draining(let deadline) = phase else { continue }
-            if pendingCount == 0 && client.outQueueLength == 0 { break }
-            if now >= deadline {
-                if purgeOrGiveUp(client: client, purgedAt: &purgedAt, now: now, reason: "shutdown deadline passed") { break }
-            }
-        }
-        let (completions, waiters, finished) = state.withLock { state in
-            state.phase = .finished
-            let completions = state.batches.values.compactMap(\.continuation)
-            defer {
-                state.waiters.removeAll()
-                state.runFinished = nil
-            }
-            return (completions, state.waiters, state.runFinished)
-        }
-        assert(completions.isEmpty, "every pending record must have been reported before the loop ends")
-        for waiter in waiters { waiter.resume() }
-        logger.info("Kafka publisher stopped", metadata: ["kafka.statistics": "\(statistics)"])
-        finished?.resume()
-    }
-
-    /// Purges what librdkafka holds; after ``purgeGrace`` without reports, fails the rest ourselves.
-    /// - Returns: true when nothing is pending any more.
-    @discardableResult
-    private func purgeOrGiveUp(
-        client: RDKafkaClient,
-        purgedAt: inout ContinuousClock.Instant?,
-        now: ContinuousClock.Instant,
-        reason: String
-    ) -> Bool {
-        guard let purged = purgedAt else {
-            let outstanding = state.withLock { $0.inFlight }
-            logger.warning(
-                "Purging records Kafka has not acknowledged",
-                metadata: ["kafka.outstanding": "\(outstanding)", "reason": "\(reason)"]
-            )
-            _ = rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
-            purgedAt = now
-            return false
-        }
-        guard now - purged > Self.purgeGrace else { return false }
-        // librdkafka owed us reports it did not send: the records may have reached the broker.
-        let completions = state.withLock { state -> [Completion] in
-            state.statistics.failed += UInt64(state.inFlight)
-            state.inFlight = 0
-            return state.failAllUnreported(DeliveryReport(status: .possiblyPersisted, error: reason))
-        }
-        for completion in completions { completion.resume() }
-        return true
-    }
-
-    private func recreateClient() {
-        do {
-            let client = try RDKafkaClient(kind: .producer, properties: producerProperties, events: Self.eventMask)
-            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-                state.client = client
-                state.recreating = false
-                state.progress &+= 1
-                state.statistics.recreations += 1
-                defer { state.waiters.removeAll() }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume() }
-            logger.notice("Kafka producer recreated after a fatal error")
-        } catch {
-            logger.error("Could not recreate the Kafka producer; retrying", metadata: ["error": "\(error)"])
         }
     }
 
-    private func handle(event: OpaquePointer, client: RDKafkaClient, reports: inout [(UInt, DeliveryReport)]) {
+    /// Waits up to the poll timeout for one librdkafka event on `client`'s queue and handles it.
+    private func serveOneEvent(client: RDKafkaClient, reports: inout [(opaque: UInt, report: DeliveryReport)]) {
+        guard let event = rd_kafka_queue_poll(client.queue, Self.pollTimeoutMilliseconds) else { return }
+        handle(event: event, client: client, reports: &reports)
+        rd_kafka_event_destroy(event)
+    }
+
+    private func handle(event: OpaquePointer, client: RDKafkaClient, reports: inout [(opaque: UInt, report: DeliveryReport)]) {
         switch rd_kafka_event_type(event) {
         case RD_KAFKA_EVENT_DR:
             handleDeliveryReports(event: event, reports: &reports)
@@ -430,10 +312,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                     "detail": "\(redactor.redact(RDKafkaConfig.string(buffer: buffer)))",
                 ]
             )
-            state.withLock { state in
-                state.statistics.fatalErrors += 1
-                state.recreating = true
-            }
+            state.withLock { $0.fatalErrorRaised(now: .now) }
         case RD_KAFKA_EVENT_LOG:
             var facility: UnsafePointer<CChar>?
             var text: UnsafePointer<CChar>?
@@ -453,7 +332,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         }
     }
 
-    private func handleDeliveryReports(event: OpaquePointer, reports: inout [(UInt, DeliveryReport)]) {
+    private func handleDeliveryReports(event: OpaquePointer, reports: inout [(opaque: UInt, report: DeliveryReport)]) {
         let count = rd_kafka_event_message_count(event)
         guard count > 0 else { return }
         reports.removeAll(keepingCapacity: true)
@@ -482,25 +361,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
             }
             reports.append((opaque, report))
         }
-        let (completions, waiters) = state.withLock { state -> ([Completion], [CheckedContinuation<Void, Never>]) in
-            var completions: [Completion] = []
-            for (opaque, report) in reports {
-                let (batch, index) = Self.batchAndIndex(opaque)
-                // Clamped: a report arriving after a give-up was already counted out.
-                state.inFlight = max(0, state.inFlight - 1)
-                if report.status == .persisted {
-                    state.statistics.persisted += 1
-                } else {
-                    state.statistics.failed += 1
-                }
-                if let completion = state.record(report, batch: batch, index: index) {
-                    completions.append(completion)
-                }
-            }
-            state.progress &+= 1
-            defer { state.waiters.removeAll() }
-            return (completions, state.waiters)
-        }
+        let (completions, waiters) = state.withLock { $0.deliveryReports(reports) }
         for completion in completions { completion.resume() }
         for waiter in waiters { waiter.resume() }
     }
@@ -513,132 +374,6 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         case 5: return .notice
         case 6: return .info
         default: return .debug
-        }
-    }
-}
-
-// MARK: - State
-
-extension KafkaPublisher {
-    /// What a publisher may do next with its batch.
-    enum EnqueueAttempt {
-        case enqueue(client: RDKafkaClient, progress: UInt64)
-        /// The producer is being replaced; wait for `progress` to change.
-        case wait(progress: UInt64)
-        case shutDown
-    }
-
-    /// Records handed to librdkafka per lock acquisition.
-    static let enqueueChunk = 256
-
-    /// A record's delivery-report opaque: its batch in the high 32 bits, its index in the low ones, so a report
-    /// finds its slot without a lookup table. Batch ids start at 1, so the opaque is never null.
-    static func opaque(batch: UInt, index: Int) -> UInt {
-        batch << 32 | UInt(index)
-    }
-
-    static func batchAndIndex(_ opaque: UInt) -> (batch: UInt, index: Int) {
-        (opaque >> 32, Int(opaque & 0xFFFF_FFFF))
-    }
-
-    struct Batch {
-        var reports: [DeliveryReport?]
-        var remaining: Int
-        var continuation: CheckedContinuation<[DeliveryReport], Never>?
-
-        init(count: Int) {
-            reports = Array(repeating: nil, count: count)
-            remaining = count
-        }
-
-        /// Set when the caller stopped waiting before every report arrived; later reports are ignored.
-        var abandoned = false
-
-        var completedReports: [DeliveryReport] { reports.map { $0! } }
-
-        func completedReports(unreported: DeliveryReport) -> [DeliveryReport] { reports.map { $0 ?? unreported } }
-
-        /// Stores a report in place; returns how many are still missing, or nil when this one was already known.
-        mutating func store(_ report: DeliveryReport, at index: Int) -> Int? {
-            guard reports[index] == nil else { return nil }
-            reports[index] = report
-            remaining -= 1
-            return remaining
-        }
-    }
-
-    /// A finished batch whose caller is waiting; resumed outside the lock.
-    struct Completion {
-        var continuation: CheckedContinuation<[DeliveryReport], Never>
-        var reports: [DeliveryReport]
-
-        func resume() { continuation.resume(returning: reports) }
-    }
-
-    struct State {
-        enum Phase {
-            case idle
-            case running
-            case draining(deadline: ContinuousClock.Instant)
-            case finished
-        }
-
-        var phase: Phase = .idle
-        var client: RDKafkaClient
-        /// Set by a fatal error until a new client replaces the old one; nothing is produced meanwhile.
-        var recreating = false
-        var nextBatchID: UInt = 1
-        /// Records handed to librdkafka whose report has not arrived.
-        var inFlight = 0
-        var batches: [UInt: Batch] = [:]
-        /// Bumped whenever capacity may have freed up (deliveries, a new client): publishers waiting on a full
-        /// queue compare it to what they saw, so a wake-up between their attempt and their wait is not lost.
-        var progress: UInt64 = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
-        var runFinished: CheckedContinuation<Void, Never>?
-        var statistics = KafkaPublisherStatistics()
-
-        init(client: RDKafkaClient) { self.client = client }
-
-        var acceptsRecords: Bool {
-            switch phase {
-            case .idle, .running: return true
-            case .draining, .finished: return false
-            }
-        }
-
-        /// Reports `report` for every record that has none yet; for records librdkafka never reported.
-        mutating func failAllUnreported(_ report: DeliveryReport) -> [Completion] {
-            var completions: [Completion] = []
-            for (id, batch) in batches {
-                for index in batch.reports.indices where batch.reports[index] == nil {
-                    if let completion = record(report, batch: id, index: index) { completions.append(completion) }
-                }
-            }
-            return completions
-        }
-
-        /// The caller of `batch` was cancelled: completes it now with `unreported` for what librdkafka has not
-        /// reported, or marks it so that the caller completes it itself when it has not started waiting yet.
-        mutating func abandon(batch id: UInt, unreported: DeliveryReport) -> Completion? {
-            guard var batch = batches[id] else { return nil }
-            guard let continuation = batch.continuation else {
-                batch.abandoned = true
-                batches[id] = batch
-                return nil
-            }
-            batches.removeValue(forKey: id)
-            return Completion(continuation: continuation, reports: batch.completedReports(unreported: unreported))
-        }
-
-        /// Stores one report; returns the batch's completion when it was the last one and its caller waits.
-        mutating func record(_ report: DeliveryReport, batch id: UInt, index: Int) -> Completion? {
-            // Mutated through the dictionary in place: copying a batch out would copy its reports per record.
-            guard let remaining = batches[id]?.store(report, at: index), remaining == 0,
-                batches[id]?.continuation != nil
-            else { return nil }
-            let batch = batches.removeValue(forKey: id)!
-            return Completion(continuation: batch.continuation!, reports: batch.completedReports)
         }
     }
 }

@@ -158,6 +158,8 @@ final class HTTP1ConnectionPool: Sendable {
             return true
         }
         if !kept { channel.close(promise: nil) }
+        // Closed (its idle timeout, the server) after its answer and before it came back here: `forget` ran first.
+        if kept && !channel.isActive { forget(channel, origin: origin) }
     }
 
     private func forget(_ channel: any Channel, origin: HTTPOrigin) {

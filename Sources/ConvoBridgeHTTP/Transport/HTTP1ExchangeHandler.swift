@@ -38,6 +38,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        idleSince = .now()
         if idleCheck == nil { armIdleCheck(context: context, at: .now() + idleTimeout) }
         context.fireChannelActive()
     }

@@ -23,6 +23,8 @@ final class ScriptedHTTPServer: Sendable {
         case bytesThenClose(String)
         /// These bytes, then nothing more until the client gives up.
         case bytesThenStall(String)
+        /// These bytes after `delay`, the connection kept open.
+        case bytesAfter(String, delay: Duration)
     }
 
     private final class Counts: Sendable {
@@ -112,6 +114,10 @@ private final class ScriptedConnectionHandler: ChannelInboundHandler {
             case .bytesThenStall(let text):
                 closing = true
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: nil)
+            case .bytesAfter(let text, let delay):
+                context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
+                    context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: nil)
+                }
             }
         }
     }
