@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "convobridge", targets: ["convobridge"]),
         .library(name: "ConvoBridgeCore", targets: ["ConvoBridgeCore"]),
         .library(name: "ConvoBridgeKafka", targets: ["ConvoBridgeKafka"]),
+        // The mock cluster, for the publisher benchmark (Benchmarks/); never linked by `run`'s code.
+        .library(name: "ConvoBridgeKafkaMock", targets: ["ConvoBridgeKafkaMock"]),
         // For the fuzzers (Fuzz/) and the benchmarks (Benchmarks/), which are packages of their own.
         .library(name: "ConvoBridgeServer", targets: ["ConvoBridgeServer"]),
         .library(name: "ConvoBridgeApp", targets: ["ConvoBridgeApp"]),
@@ -44,12 +46,18 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
         ),
+        // librdkafka's mock cluster and its fault commands: for `kafka-dev`, the demo and tests, never for `run`.
+        .target(
+            name: "ConvoBridgeKafkaMock",
+            dependencies: ["ConvoBridgeKafka", "Crdkafka"],
+            swiftSettings: swiftSettings
+        ),
         // Pure logic: snapshot model, diff, event encoding, JSON, time. No dependencies, no I/O.
         .target(
             name: "ConvoBridgeCore",
             swiftSettings: swiftSettings
         ),
-        // The librdkafka adapter: publisher, topic reader, embedded mock cluster.
+        // The librdkafka adapter: publisher, topic reader.
         .target(
             name: "ConvoBridgeKafka",
             dependencies: [
@@ -154,6 +162,7 @@ let package = Package(
                 "ConvoBridgeHTTP",
                 "ConvoBridgeKafka",
                 "ConvoBridgeServer",
+                "ConvoBridgeKafkaMock",
                 "ConvoBridgeSigning",
                 "ConvoBridgeSimulator",
                 .product(name: "Logging", package: "swift-log"),
@@ -173,6 +182,7 @@ let package = Package(
             dependencies: [
                 "ConvoBridgeCore",
                 "ConvoBridgeKafka",
+                "ConvoBridgeKafkaMock",
                 "ConvoBridgeHTTP",
                 "ConvoBridgeSimulator",
                 "ConvoBridgeApp",
@@ -195,6 +205,7 @@ let package = Package(
                 "ConvoBridgeCore",
                 "ConvoBridgeTestSupport",
                 "ConvoBridgeKafka",
+                "ConvoBridgeKafkaMock",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
@@ -228,6 +239,7 @@ let package = Package(
                 "ConvoBridgeCore",
                 "ConvoBridgeHTTP",
                 "ConvoBridgeKafka",
+                "ConvoBridgeKafkaMock",
                 "ConvoBridgeServer",
                 "ConvoBridgeSigning",
                 "ConvoBridgeSimulator",

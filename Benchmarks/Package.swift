@@ -27,6 +27,7 @@ let package = Package(
             dependencies: [
                 .product(name: "ConvoBridgeCore", package: "convobridge"),
                 .product(name: "ConvoBridgeKafka", package: "convobridge"),
+                .product(name: "ConvoBridgeKafkaMock", package: "convobridge"),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

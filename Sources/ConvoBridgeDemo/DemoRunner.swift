@@ -2,6 +2,7 @@ import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
+import ConvoBridgeKafkaMock
 import ConvoBridgeSimulator
 import Foundation
 public import Logging

@@ -4,7 +4,7 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of failure this is; new codes may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
-        private init(_ name: String) { self.name = name }
+        package init(_ name: String) { self.name = name }
         public var description: String { name }
 
         /// A property was rejected by librdkafka or would break the no-loss guarantee.
@@ -19,8 +19,6 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let metadata = Code("metadata request failed")
         /// Consuming failed.
         public static let consume = Code("consume failed")
-        /// The embedded (mock) cluster refused an operation.
-        public static let embeddedCluster = Code("embedded cluster operation failed")
     }
 
     public var code: Code

@@ -22,10 +22,8 @@ import Synchronization
 ///
 /// - Important: ``run()`` must be running (normally inside a `ServiceGroup`) for publishes to complete.
 public final class KafkaPublisher: Service, RecordPublisher, Sendable {
-    /// The bootstrap servers in use; the embedded cluster's address when configured with `"embedded"`.
+    /// The bootstrap servers in use.
     public let bootstrapServers: String
-    /// The in-process cluster started for `bootstrapServers: embedded`, if any.
-    public let embeddedCluster: EmbeddedKafkaCluster?
 
     private let configuration: KafkaPublisherConfiguration
     private let producerProperties: [(String, String)]
@@ -54,17 +52,10 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         for (name, value) in configuration.properties where SecretRedactor.isSecretKey(name) {
             redactor.register(value)
         }
-        let cluster: EmbeddedKafkaCluster?
-        if configuration.bootstrapServers == KafkaPublisherConfiguration.embeddedBootstrap {
-            cluster = try EmbeddedKafkaCluster(brokers: configuration.embeddedBrokers)
-        } else {
-            cluster = nil
-        }
-        let bootstrap = cluster?.bootstrapServers ?? configuration.bootstrapServers
+        let bootstrap = configuration.bootstrapServers
         let properties = try configuration.producerProperties(bootstrap: bootstrap)
         let client = try RDKafkaClient(kind: .producer, properties: properties, events: Self.eventMask)
         self.bootstrapServers = bootstrap
-        self.embeddedCluster = cluster
         self.configuration = configuration
         self.producerProperties = properties
         self.logger = logger

@@ -5,10 +5,7 @@ import ConvoBridgeCore
 /// The guarantees of the event contract (`enable.idempotence=true`, `acks=all`) are always set and cannot be
 /// overridden; any other librdkafka property (SASL, SSL, compression, batching…) passes through ``properties``.
 public struct KafkaPublisherConfiguration: Sendable, Hashable {
-    /// The special ``bootstrapServers`` value that starts an in-process embedded cluster (librdkafka's mock).
-    public static let embeddedBootstrap = "embedded"
-
-    /// Comma-separated `host:port` list, or `"embedded"`.
+    /// Comma-separated `host:port` list.
     public var bootstrapServers: String
     public var clientID: String
     /// How long librdkafka keeps retrying a record before reporting it failed. Long, so a broker outage of that
@@ -18,23 +15,19 @@ public struct KafkaPublisherConfiguration: Sendable, Hashable {
     public var shutdownDeadline: Duration
     /// Extra librdkafka properties, passed as they are.
     public var properties: [String: String]
-    /// Broker count of the embedded cluster, when ``bootstrapServers`` is `"embedded"`.
-    public var embeddedBrokers: Int
 
     public init(
         bootstrapServers: String,
         clientID: String = "convobridge",
         messageTimeout: Duration = .seconds(900),
         shutdownDeadline: Duration = .seconds(30),
-        properties: [String: String] = [:],
-        embeddedBrokers: Int = 1
+        properties: [String: String] = [:]
     ) {
         self.bootstrapServers = bootstrapServers
         self.clientID = clientID
         self.messageTimeout = messageTimeout
         self.shutdownDeadline = shutdownDeadline
         self.properties = properties
-        self.embeddedBrokers = embeddedBrokers
     }
 
     /// Properties the no-loss guarantee depends on, with the values it needs.

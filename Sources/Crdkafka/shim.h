@@ -2,7 +2,6 @@
 #define CRDKAFKA_SHIM_H
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 /// Enqueues one message on a topic handle. `rd_kafka_producev` is a variadic macro API Swift cannot call,
 /// so the vector form is built here. Key and value are copied (RD_KAFKA_MSG_F_COPY); the headers, when

@@ -3,6 +3,7 @@ import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
+import ConvoBridgeKafkaMock
 import ConvoBridgeSigning
 import ConvoBridgeSimulator
 import ConvoBridgeStore

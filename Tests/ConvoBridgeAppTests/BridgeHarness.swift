@@ -3,6 +3,7 @@ import ConvoBridgeDemo
 import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
+import ConvoBridgeKafkaMock
 import ConvoBridgeSimulator
 import ConvoBridgeTestSupport
 import Foundation

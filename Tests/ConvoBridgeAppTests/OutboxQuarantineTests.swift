@@ -1,6 +1,7 @@
 import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeKafka
+import ConvoBridgeKafkaMock
 import ConvoBridgeStore
 import Foundation
 import GRDB

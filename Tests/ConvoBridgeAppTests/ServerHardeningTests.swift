@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeKafka
+import ConvoBridgeKafkaMock
 import ConvoBridgeStore
 import Foundation
 import NIOCore

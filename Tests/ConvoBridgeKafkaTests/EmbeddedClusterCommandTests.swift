@@ -1,4 +1,5 @@
 import ConvoBridgeKafka
+import ConvoBridgeKafkaMock
 import Testing
 
 @Suite("Fault commands for the embedded cluster (kafka-dev's standard input)")

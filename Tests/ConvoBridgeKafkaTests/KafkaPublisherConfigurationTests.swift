@@ -52,15 +52,4 @@ struct KafkaPublisherConfigurationTests {
         }
         #expect(reports.allSatisfy { $0.status == .persisted })
     }
-
-    @Test("bootstrap 'embedded' starts an in-process cluster that serves the publisher")
-    func embeddedBootstrap() async throws {
-        let publisher = try KafkaPublisher(
-            configuration: KafkaPublisherConfiguration(bootstrapServers: "embedded"),
-            logger: PublisherHarness.logger
-        )
-        let cluster = try #require(publisher.embeddedCluster)
-        #expect(publisher.bootstrapServers == cluster.bootstrapServers)
-        #expect(publisher.bootstrapServers.hasPrefix("127.0.0.1:"))
-    }
 }

@@ -1,5 +1,6 @@
 import ConvoBridgeCore
 import ConvoBridgeKafka
+import ConvoBridgeKafkaMock
 import Testing
 
 @Suite("Publisher under broker faults")

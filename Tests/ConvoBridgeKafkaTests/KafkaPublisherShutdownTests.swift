@@ -1,5 +1,6 @@
 import ConvoBridgeCore
 import ConvoBridgeKafka
+import ConvoBridgeKafkaMock
 import ServiceLifecycle
 import Testing
 

@@ -1,6 +1,7 @@
 import Benchmark
 import ConvoBridgeCore
 import ConvoBridgeKafka
+import ConvoBridgeKafkaMock
 import Logging
 import ServiceLifecycle
 

@@ -101,7 +101,12 @@ public struct ConfigurationLoader: Sendable {
         reader.rejectUnknownKeys("kafka", known: ["bootstrap_servers", "client_id", "events_topic", "state_topic", "content_mode",
                                                   "include_raw", "max_record_bytes", "message_timeout", "shutdown_deadline", "properties",
                                                   "secret_properties_env", "dataschema_base"])
-        let bootstrap = reader.requiredString("kafka.bootstrap_servers", hint: "the brokers as host:port[,host:port], or \"embedded\" for an in-memory cluster")
+        let bootstrap = reader.requiredString("kafka.bootstrap_servers", hint: "the brokers as host:port[,host:port]")
+        if bootstrap.trimmingCharacters(in: .whitespaces).lowercased() == "embedded" {
+            // Once accepted; the mock cluster is development code and no longer part of `run`.
+            reader.problem("kafka.bootstrap_servers", "embedded is not a broker address; for a development cluster run `convobridge kafka-dev` "
+                           + "and use the address it prints, or `convobridge demo`")
+        }
         var properties: [String: String] = [:]
         for member in reader.node("kafka.properties")?.objectValue?.members ?? [] {
             let path = "kafka.properties.\(member.key)"

@@ -131,7 +131,7 @@ public final class Bridge: Sendable {
         await servers.first { $0.roles.contains(.metrics) }?.port()
     }
 
-    /// The embedded cluster's bootstrap address when the configuration asked for `embedded`.
+    /// The publisher's bootstrap servers.
     public var kafkaBootstrapServers: String { publisher.bootstrapServers }
 
     /// Runs until SIGINT/SIGTERM (or cancellation), then shuts down gracefully and closes the HTTP client.

@@ -21,7 +21,7 @@ final class IdsTopicWatcher: Service, Sendable {
     private let logger: Logger
 
     /// - Parameters:
-    ///   - bootstrapServers: the publisher's (resolved, so `embedded` works too).
+    ///   - bootstrapServers: the publisher's.
     ///   - kafkaProperties: the publisher's librdkafka properties, of which the security ones are used.
     init(topic: String, poller: SourcePoller, store: BridgeStore, bootstrapServers: String, kafkaProperties: [String: String],
          now: @escaping @Sendable () -> Timestamp, logger: Logger) {

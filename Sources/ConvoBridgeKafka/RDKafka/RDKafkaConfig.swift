@@ -1,10 +1,10 @@
 import ConvoBridgeCore
-import Crdkafka
+package import Crdkafka
 
 /// Builds a librdkafka configuration object from string properties, naming the property that fails.
-enum RDKafkaConfig {
+package enum RDKafkaConfig {
     /// A new `rd_kafka_conf_t` owned by the caller (consumed by `rd_kafka_new` on success only).
-    static func make(_ properties: [(String, String)]) throws(KafkaError) -> OpaquePointer {
+    package static func make(_ properties: [(String, String)]) throws(KafkaError) -> OpaquePointer {
         guard let conf = rd_kafka_conf_new() else {
             throw KafkaError(code: .clientCreation, message: "rd_kafka_conf_new returned nothing")
         }
@@ -22,17 +22,17 @@ enum RDKafkaConfig {
         return conf
     }
 
-    static func string(_ pointer: UnsafePointer<CChar>?) -> String {
+    package static func string(_ pointer: UnsafePointer<CChar>?) -> String {
         guard let pointer else { return "" }
         return String(cString: pointer)
     }
 
     /// The text of a NUL-terminated buffer librdkafka filled.
-    static func string(buffer: [CChar]) -> String {
+    package static func string(buffer: [CChar]) -> String {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    static func errorName(_ code: rd_kafka_resp_err_t) -> String {
+    package static func errorName(_ code: rd_kafka_resp_err_t) -> String {
         string(rd_kafka_err2str(code))
     }
 }

@@ -1,3 +1,5 @@
+public import ConvoBridgeKafka
+
 /// A fault to inject into an ``EmbeddedKafkaCluster``, read from one line of text: `convobridge kafka-dev` takes them
 /// on standard input so that scripts (and people) can take brokers down and make requests fail while clients run.
 ///

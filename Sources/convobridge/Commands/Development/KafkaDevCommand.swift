@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConvoBridgeKafka
+import ConvoBridgeKafkaMock
 import Foundation
 import Logging
 import UnixSignals

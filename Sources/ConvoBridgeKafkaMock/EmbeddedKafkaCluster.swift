@@ -1,4 +1,5 @@
-import Crdkafka
+public import ConvoBridgeKafka
+import Crdkafka.Mock
 
 /// An in-process Kafka cluster: librdkafka's mock cluster, a real Kafka-protocol server on loopback ports.
 ///
