@@ -63,6 +63,8 @@ let package = Package(
             dependencies: [
                 "ConvoBridgeCore",
                 "Crdkafka",
+                // NIOThreadPool: short blocking librdkafka calls off the cooperative pool.
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -197,7 +197,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     public func isConnected(timeout: Duration = .seconds(2)) async -> Bool {
         let client = state.withLock { $0.client }
         let milliseconds = Int32(clamping: timeout.wholeMilliseconds)
-        return (try? await BlockingWork.run(name: "convobridge-kafka-probe") {
+        return (try? await BlockingWork.run {
             var metadata: UnsafePointer<rd_kafka_metadata>?
             let error = rd_kafka_metadata(client.handle, 0, nil, &metadata, milliseconds)
             if let metadata { rd_kafka_metadata_destroy(metadata) }

@@ -53,7 +53,7 @@ public final class KafkaTopicReader: Sendable {
     /// Reads until `count` records have arrived or `timeout` passes.
     /// - Returns: the records, fewer than `count` when the time ran out.
     public func read(count: Int, timeout: Duration) async throws -> [ConsumedRecord] {
-        try await BlockingWork.run(name: "convobridge-kafka-read") { [self] in
+        try await BlockingWork.run { [self] in
             let deadline = ContinuousClock.now + timeout
             var records: [ConsumedRecord] = []
             while records.count < count {
