@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "ConvoBridgeSigning",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto")
             ],
             swiftSettings: swiftSettings
         ),

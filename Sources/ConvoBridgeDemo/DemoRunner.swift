@@ -18,8 +18,10 @@ public struct DemoRunner: Sendable {
     public var advanceSteps: Int
     public var summaryEvery: Duration
 
-    public init(population: Int = 30, seed: UInt64 = 42, advanceEvery: Duration = .seconds(2), advanceSteps: Int = 2,
-                summaryEvery: Duration = .seconds(5)) {
+    public init(
+        population: Int = 30, seed: UInt64 = 42, advanceEvery: Duration = .seconds(2), advanceSteps: Int = 2,
+        summaryEvery: Duration = .seconds(5)
+    ) {
         self.population = population
         self.seed = seed
         self.advanceEvery = advanceEvery
@@ -46,17 +48,22 @@ public struct DemoRunner: Sendable {
         defer { simulatorRun.cancel() }
         let simulatorURL = await simulator.baseURL()
 
-        let configuration = DemoConfiguration.bridge(simulatorURL: simulatorURL, simulator: simulatorSettings,
-                                                     bootstrapServers: cluster.bootstrapServers,
-                                                     storePath: directory.appendingPathComponent("demo.sqlite").path)
+        let configuration = DemoConfiguration.bridge(
+            simulatorURL: simulatorURL, simulator: simulatorSettings,
+            bootstrapServers: cluster.bootstrapServers,
+            storePath: directory.appendingPathComponent("demo.sqlite").path)
         let bridge = try Bridge(configuration: configuration, logger: logger)
-        let tail = EventTail(bootstrapServers: cluster.bootstrapServers, topic: encoder.eventsTopic, bridge: bridge,
-                             summaryEvery: summaryEvery, output: output)
+        let tail = EventTail(
+            bootstrapServers: cluster.bootstrapServers, topic: encoder.eventsTopic, bridge: bridge,
+            summaryEvery: summaryEvery, output: output)
         let ticker = SimulatorTicker(world: world, steps: advanceSteps, every: advanceEvery, logger: quiet)
-        output("ConvoBridge demo: \(population) simulated Jelou conversations at \(simulatorURL), Kafka at \(cluster.bootstrapServers). Ctrl-C stops.")
+        output(
+            "ConvoBridge demo: \(population) simulated Jelou conversations at \(simulatorURL), Kafka at \(cluster.bootstrapServers). Ctrl-C stops.")
         output("time          " + "type".padding(toLength: 37, withPad: " ", startingAt: 0) + "  key (source/conversation)  #seq  transition")
-        try await Bridge.run(services: [ticker] + bridge.services + [tail], gracefulShutdownSignals: [.sigint, .sigterm],
-                             maximumShutdown: bridge.maximumShutdown, logger: logger) {
+        try await Bridge.run(
+            services: [ticker] + bridge.services + [tail], gracefulShutdownSignals: [.sigint, .sigterm],
+            maximumShutdown: bridge.maximumShutdown, logger: logger
+        ) {
             try await bridge.close()
         }
         output(await tail.summary())

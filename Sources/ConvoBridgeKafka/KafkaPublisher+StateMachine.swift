@@ -100,8 +100,10 @@ extension KafkaPublisher {
 
         /// The caller of `batch` waits for its reports: returns them when they are all known (or the caller was
         /// cancelled before it waited), otherwise keeps the continuation for the last report to resume.
-        mutating func waitForBatch(_ id: UInt, unreported: DeliveryReport,
-                                   continuation: CheckedContinuation<[DeliveryReport], Never>) -> [DeliveryReport]? {
+        mutating func waitForBatch(
+            _ id: UInt, unreported: DeliveryReport,
+            continuation: CheckedContinuation<[DeliveryReport], Never>
+        ) -> [DeliveryReport]? {
             withBooks { books in
                 guard var batch = books.batches[id] else { preconditionFailure("a batch is removed only by its caller") }
                 if batch.remaining == 0 || batch.abandoned {
@@ -207,7 +209,10 @@ extension KafkaPublisher {
             books.client = client
             books.progress &+= 1
             books.statistics.recreations += 1
-            defer { books.waiters.removeAll(); state = .running(books) }
+            defer {
+                books.waiters.removeAll()
+                state = .running(books)
+            }
             return books.waiters
         }
 
@@ -280,11 +285,12 @@ extension KafkaPublisher {
             guard let purgedAt else { return .purge(outstanding: books.inFlight) }
             guard now - purgedAt > timing.purgeGrace else { return .wait }
             // librdkafka owed us reports it did not send: the records may have reached the broker.
-            return .gaveUp(withBooks { books in
-                books.statistics.failed += UInt64(books.inFlight)
-                books.inFlight = 0
-                return books.failAllUnreported(DeliveryReport(status: .possiblyPersisted, error: reason))
-            })
+            return .gaveUp(
+                withBooks { books in
+                    books.statistics.failed += UInt64(books.inFlight)
+                    books.inFlight = 0
+                    return books.failAllUnreported(DeliveryReport(status: .possiblyPersisted, error: reason))
+                })
         }
 
         private mutating func finish(failing completions: [Completion]) -> Finish {
@@ -334,7 +340,6 @@ extension KafkaPublisher {
                 preconditionFailure("the state machine is never left modifying")
             }
         }
-    
 
         /// What a publisher may do next with its batch.
         enum EnqueueAttempt {

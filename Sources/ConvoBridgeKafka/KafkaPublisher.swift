@@ -120,7 +120,9 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                 if !refusedKeys.isEmpty, let key = records[index].key, refusedKeys.contains(key) {
                     // Sending it would put it in its partition before the record that failed ahead of it.
                     refused += 1
-                    resolve(batch: batchID, index: index, report: DeliveryReport(status: .notPersisted, error: "an earlier record of its key was not accepted"))
+                    resolve(
+                        batch: batchID, index: index,
+                        report: DeliveryReport(status: .notPersisted, error: "an earlier record of its key was not accepted"))
                     index += 1
                     continue
                 }
@@ -197,12 +199,13 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     public func isConnected(timeout: Duration = .seconds(2)) async -> Bool {
         let client = state.withLock { $0.client }
         let milliseconds = Int32(clamping: timeout.wholeMilliseconds)
-        return (try? await BlockingWork.run {
-            var metadata: UnsafePointer<rd_kafka_metadata>?
-            let error = rd_kafka_metadata(client.handle, 0, nil, &metadata, milliseconds)
-            if let metadata { rd_kafka_metadata_destroy(metadata) }
-            return error == RD_KAFKA_RESP_ERR_NO_ERROR
-        }) ?? false
+        return
+            (try? await BlockingWork.run {
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                let error = rd_kafka_metadata(client.handle, 0, nil, &metadata, milliseconds)
+                if let metadata { rd_kafka_metadata_destroy(metadata) }
+                return error == RD_KAFKA_RESP_ERR_NO_ERROR
+            }) ?? false
     }
 
     /// Raises a fatal error in the producer, as librdkafka would on a broken idempotence guarantee.
@@ -253,7 +256,8 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
             case .serveEvents(let client):
                 serveOneEvent(client: client, reports: &reports)
             case .purge(let client, let outstanding, let reason):
-                logger.warning("Purging records Kafka has not acknowledged", metadata: ["kafka.outstanding": "\(outstanding)", "reason": "\(reason)"])
+                logger.warning(
+                    "Purging records Kafka has not acknowledged", metadata: ["kafka.outstanding": "\(outstanding)", "reason": "\(reason)"])
                 _ = rd_kafka_purge(client.handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
             case .replaceProducer(let failing):
                 for completion in failing { completion.resume() }

@@ -163,11 +163,12 @@ public final class KafkaTopicReader: Sendable {
         for index in 0..<Int(topicMetadata.partition_cnt) {
             let id = topicMetadata.partitions[index].id
             let partition = rd_kafka_topic_partition_list_add(list, topic, id)
-            partition?.pointee.offset = switch startPosition {
-            case .beginning: Int64(RD_KAFKA_OFFSET_BEGINNING)
-            case .end: Int64(RD_KAFKA_OFFSET_END)
-            case .offsets(let offsets): offsets[id] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)
-            }
+            partition?.pointee.offset =
+                switch startPosition {
+                case .beginning: Int64(RD_KAFKA_OFFSET_BEGINNING)
+                case .end: Int64(RD_KAFKA_OFFSET_END)
+                case .offsets(let offsets): offsets[id] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)
+                }
         }
         let assignError = rd_kafka_assign(client.handle, list)
         guard assignError == RD_KAFKA_RESP_ERR_NO_ERROR else {

@@ -45,12 +45,13 @@ public enum EmbeddedClusterCommand: Sendable, Hashable {
             self = .roundTripTime(broker: try broker(words[1]), milliseconds: milliseconds)
         case "errors"?:
             guard words.count == 3 || words.count == 4 else { throw failure("errors takes a request type and error names") }
-            let api: KafkaAPI = switch words[1].lowercased() {
-            case "produce": .produce
-            case "fetch": .fetch
-            case "metadata": .metadata
-            default: throw failure("\(words[1]) is not a request type (produce, fetch, metadata)")
-            }
+            let api: KafkaAPI =
+                switch words[1].lowercased() {
+                case "produce": .produce
+                case "fetch": .fetch
+                case "metadata": .metadata
+                default: throw failure("\(words[1]) is not a request type (produce, fetch, metadata)")
+                }
             var codes: [KafkaErrorCode] = []
             for name in words[2].split(separator: ",") {
                 guard let code = KafkaErrorCode(name: String(name)) else { throw failure("\(name) is not a Kafka error name or number") }

@@ -1,6 +1,6 @@
 public import ConvoBridgeCore
-public import Hummingbird
 public import HTTPTypes
+public import Hummingbird
 import NIOCore
 
 extension Response {

@@ -1,6 +1,6 @@
 import ConvoBridgeCore
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 
 /// Chatvolt's `GET /conversation/{id}` and `GET /conversation` (creation window, status filter, `limit` ≤ 100,
@@ -21,8 +21,10 @@ struct ChatvoltSimulatorRoutes: Sendable {
     }
 
     private var faults: FaultInjector {
-        FaultInjector(world: world, logger: logger, platformError: { status, _ in Self.error(status, status == .unauthorized ? "UNAUTHORIZED" : "INTERNAL_ERROR") },
-                      malformedBody: Array(#"{"id": "conv-1", "status": RESOLVED"#.utf8))
+        FaultInjector(
+            world: world, logger: logger,
+            platformError: { status, _ in Self.error(status, status == .unauthorized ? "UNAUTHORIZED" : "INTERNAL_ERROR") },
+            malformedBody: Array(#"{"id": "conv-1", "status": RESOLVED"#.utf8))
     }
 
     static func error(_ status: HTTPResponse.Status, _ code: String) -> JSONAnswer {
@@ -52,7 +54,8 @@ struct ChatvoltSimulatorRoutes: Sendable {
         var after: (createdAt: Timestamp, id: String)?
         if let cursor = query.get("cursor") {
             guard let json = try? JSONParser.parse(cursor), let created = json["lastCreatedAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
-                  let id = json["lastId"]?.stringValue else { return Self.error(.badRequest, "INVALID_REQUEST") }
+                let id = json["lastId"]?.stringValue
+            else { return Self.error(.badRequest, "INVALID_REQUEST") }
             after = (created, id)
         }
         let status = query.get("status")

@@ -1,6 +1,6 @@
 import ConvoBridgeCore
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 import NIOCore
 
@@ -45,12 +45,14 @@ struct FaultInjector {
             let stall = Duration.milliseconds(fault.latencyMilliseconds)
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: whole.count) { writer in
-                try await writer.write(ByteBuffer(bytes: whole[..<half]))
-                try await Task.sleep(for: stall)
-                try await writer.write(ByteBuffer(bytes: whole[half...]))
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody(contentLength: whole.count) { writer in
+                    try await writer.write(ByteBuffer(bytes: whole[..<half]))
+                    try await Task.sleep(for: stall)
+                    try await writer.write(ByteBuffer(bytes: whole[half...]))
+                    try await writer.finish(nil)
+                })
         case .oversizedBody:
             // Valid JSON, just too much of it: the answer's members and a padding member.
             var object = answer().body.objectValue ?? [:]

@@ -1,7 +1,7 @@
 import ConvoBridgeCore
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 import NIOCore
 
@@ -42,7 +42,8 @@ struct JelouSimulatorRoutes: Sendable {
             return JSONAnswer.jelouError(.unauthorized, code: "unauthorized", description: "Invalid or missing credentials")
         }
         guard context.parameters.get("project") == configuration.projectID,
-              let id = context.parameters.get("conversation"), let conversation = world.conversation(id) else {
+            let id = context.parameters.get("conversation"), let conversation = world.conversation(id)
+        else {
             return JSONAnswer.jelouError(.notFound, code: "conversation_not_found", description: "Conversation not found")
         }
         return JSONAnswer(.ok, world.patched(conversation.getConversationBody(), conversationID: id, under: "data"))
@@ -56,34 +57,42 @@ struct JelouSimulatorRoutes: Sendable {
         let limit = query.get("limit").map { Int($0) } ?? 10
         let page = query.get("page").map { Int($0) } ?? 1
         guard let limit, let page, limit >= 1, limit <= 1000, page >= 1 else {
-            return JSONAnswer.jelouError(.unprocessableContent, code: "validation_error", description: "limit and page must be positive integers",
-                                                 validation: ["query": .string("limit 1...1000, page >= 1")])
+            return JSONAnswer.jelouError(
+                .unprocessableContent, code: "validation_error", description: "limit and page must be positive integers",
+                validation: ["query": .string("limit 1...1000, page >= 1")])
         }
         guard let json = try? JSONParser.parse(body),
-              let start = json["startAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
-              let end = json["endAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
-              json["getJson"]?.boolValue == true else {
-            return JSONAnswer.jelouError(.unprocessableContent, code: "validation_error",
-                                                 description: "startAt and endAt (ISO 8601) and getJson: true are required",
-                                                 validation: ["body": .string("startAt, endAt, getJson")])
+            let start = json["startAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
+            let end = json["endAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)),
+            json["getJson"]?.boolValue == true
+        else {
+            return JSONAnswer.jelouError(
+                .unprocessableContent, code: "validation_error",
+                description: "startAt and endAt (ISO 8601) and getJson: true are required",
+                validation: ["body": .string("startAt, endAt, getJson")])
         }
         let all = world.attended(start: start, end: end)
         let offset = (page - 1) * limit
         let slice = offset < all.count ? Array(all[offset..<min(all.count, offset + limit)]) : []
         let totalPages = max(1, (all.count + limit - 1) / limit)
         let now = world.currentTime
-        return JSONAnswer(.ok, .object([
-            "message": .array([.string("Conversations retrieved successfully")]),
-            "status": .string("success"),
-            "results": .array(slice.map { $0.advisorResult(now: now) }),
-            "pagination": .object([
-                "limit": .integer(limit), "page": .integer(page), "total": .integer(all.count),
-                "offset": .integer(offset), "totalPages": .integer(totalPages),
-            ]),
-            "links": .array((1...totalPages).map { number in
-                .object(["number": .integer(number), "url": .string("/v1/metrics/conversations/attended/external?limit=\(limit)&page=\(number)")])
-            }),
-        ]))
+        return JSONAnswer(
+            .ok,
+            .object([
+                "message": .array([.string("Conversations retrieved successfully")]),
+                "status": .string("success"),
+                "results": .array(slice.map { $0.advisorResult(now: now) }),
+                "pagination": .object([
+                    "limit": .integer(limit), "page": .integer(page), "total": .integer(all.count),
+                    "offset": .integer(offset), "totalPages": .integer(totalPages),
+                ]),
+                "links": .array(
+                    (1...totalPages).map { number in
+                        .object([
+                            "number": .integer(number), "url": .string("/v1/metrics/conversations/attended/external?limit=\(limit)&page=\(number)"),
+                        ])
+                    }),
+            ]))
     }
 
     private func withFaults(conversationID: String? = nil, _ answer: () -> JSONAnswer) async throws -> Response {

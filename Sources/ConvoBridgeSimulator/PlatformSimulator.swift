@@ -39,7 +39,8 @@ public final class PlatformSimulator: Service, Sendable {
         ).addRoutes(to: router)
         let application = Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "convobridge-simulator"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "convobridge-simulator"),
             onServerRunning: { [boundPort] channel in boundPort.set(channel.localAddress?.port ?? 0) },
             logger: logger
         )

@@ -24,13 +24,16 @@ extension SimulatedConversation {
             "frustration": .null,
             "createdAt": .string(startAt.rfc3339),
             "updatedAt": .string(changedAt.rfc3339),
-            "participantsContacts": .array([.object([
-                "id": .string("contact-\(number)"), "firstName": .optional(names.first), "lastName": .optional(names.count > 1 ? names[1] : nil),
-                "externalId": .string(userReferenceID),
-            ])]),
+            "participantsContacts": .array([
+                .object([
+                    "id": .string("contact-\(number)"), "firstName": .optional(names.first), "lastName": .optional(names.count > 1 ? names[1] : nil),
+                    "externalId": .string(userReferenceID),
+                ])
+            ]),
             "conversationVariables": .array([]),
             "conversationContexts": .array([]),
-            "assignees": .array(operatorName.map { name in [.object(["user": .object(["id": .string(Self.slug(name)), "name": .string(name)])])] } ?? []),
+            "assignees": .array(
+                operatorName.map { name in [.object(["user": .object(["id": .string(Self.slug(name)), "name": .string(name)])])] } ?? []),
             "tags": .array(teamName.map { [.object(["tag": .string($0)])] } ?? []),
             "crmScenarioConversations": .array([]),
         ])

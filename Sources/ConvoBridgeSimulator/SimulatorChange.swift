@@ -5,7 +5,9 @@ public import Logging
 /// must publish for it.
 public struct SimulatorChange: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
-        case created, assigned, closed, endedReasonChanged = "ended_reason_changed", stateChanged = "state_changed"
+        case created, assigned, closed
+        case endedReasonChanged = "ended_reason_changed"
+        case stateChanged = "state_changed"
         case reopened, deleted
     }
 

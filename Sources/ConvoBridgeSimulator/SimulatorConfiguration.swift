@@ -19,9 +19,11 @@ public struct SimulatorConfiguration: Sendable {
     /// Where webhooks go when a control request names no URL.
     public var webhookURL: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 0, projectID: String = "sim-project", apiKey: String = "sim-api-key",
-                clientID: String = "sim-client", clientSecret: String = "sim-client-secret",
-                bearerToken: String = "sim-bearer-token", signingSecret: String = "sim-signing-secret", webhookURL: String? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, projectID: String = "sim-project", apiKey: String = "sim-api-key",
+        clientID: String = "sim-client", clientSecret: String = "sim-client-secret",
+        bearerToken: String = "sim-bearer-token", signingSecret: String = "sim-signing-secret", webhookURL: String? = nil
+    ) {
         self.bearerToken = bearerToken
         self.host = host
         self.port = port

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import ConvoBridgeCore
 import ConvoBridgeSigning
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 import NIOCore
 
@@ -41,12 +41,14 @@ struct SimulatorControlRoutes: Sendable {
         }
         group.post("conversations/:id/assign") { request, context in
             try await change(request) { json throws(SimulatorError) in
-                try world.assign(try id(context), operator: json["operator"]?.stringValue ?? SimulatorWorld.operators[0], team: json["team"]?.stringValue)
+                try world.assign(
+                    try id(context), operator: json["operator"]?.stringValue ?? SimulatorWorld.operators[0], team: json["team"]?.stringValue)
             }
         }
         group.post("conversations/:id/close") { request, context in
             try await change(request) { json throws(SimulatorError) in
-                try world.close(try id(context), reason: json["reason"]?.stringValue ?? "closed_by_operator", state: json["state"]?.stringValue ?? "closed")
+                try world.close(
+                    try id(context), reason: json["reason"]?.stringValue ?? "closed_by_operator", state: json["state"]?.stringValue ?? "closed")
             }
         }
         group.post("conversations/:id/reopen") { request, context in
@@ -56,7 +58,9 @@ struct SimulatorControlRoutes: Sendable {
             try await change(request) { json throws(SimulatorError) in try world.setEndedReason(try id(context), json["reason"]?.stringValue) }
         }
         group.post("conversations/:id/state") { request, context in
-            try await change(request) { json throws(SimulatorError) in try world.setClosedState(try id(context), json["state"]?.stringValue ?? "resolved") }
+            try await change(request) { json throws(SimulatorError) in
+                try world.setClosedState(try id(context), json["state"]?.stringValue ?? "resolved")
+            }
         }
         group.delete("conversations/:id") { request, context in
             try await change(request) { _ throws(SimulatorError) in try world.delete(try id(context)) }
@@ -112,7 +116,8 @@ struct SimulatorControlRoutes: Sendable {
         group.post("webhooks") { request, _ in
             let json = try await body(request)
             guard let event = json["event"]?.stringValue, let conversationID = json["conversation_id"]?.stringValue,
-                  let conversation = world.conversation(conversationID) else {
+                let conversation = world.conversation(conversationID)
+            else {
                 return SimulatorResponses.json(.badRequest, .object(["error": .string("event and a known conversation_id are required")]))
             }
             guard let url = json["url"]?.stringValue ?? configuration.webhookURL else {

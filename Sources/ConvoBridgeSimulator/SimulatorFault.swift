@@ -34,8 +34,10 @@ public struct SimulatorFault: Sendable, Hashable {
     /// Only requests for this conversation take the fault (nil: any request, lists included).
     public var conversationID: String?
 
-    public init(kind: Kind, count: Int = 1, retryAfterSeconds: Int = 1, latencyMilliseconds: Int = 200, bodyBytes: Int = 8 << 20,
-                conversationID: String? = nil) {
+    public init(
+        kind: Kind, count: Int = 1, retryAfterSeconds: Int = 1, latencyMilliseconds: Int = 200, bodyBytes: Int = 8 << 20,
+        conversationID: String? = nil
+    ) {
         self.kind = kind
         self.conversationID = conversationID
         self.count = max(1, count)
@@ -51,10 +53,11 @@ public struct SimulatorFault: Sendable, Hashable {
         guard let kind = Kind(rawValue: name) else {
             throw reader.failure("kind", "unknown fault \(name); one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        self.init(kind: kind, count: Int(try reader.integer("count") ?? 1),
-                  retryAfterSeconds: Int(try reader.integer("retry_after") ?? 1),
-                  latencyMilliseconds: Int(try reader.integer("latency_ms") ?? 200),
-                  bodyBytes: Int(try reader.integer("body_bytes") ?? 8 << 20),
-                  conversationID: try reader.string("conversation_id"))
+        self.init(
+            kind: kind, count: Int(try reader.integer("count") ?? 1),
+            retryAfterSeconds: Int(try reader.integer("retry_after") ?? 1),
+            latencyMilliseconds: Int(try reader.integer("latency_ms") ?? 200),
+            bodyBytes: Int(try reader.integer("body_bytes") ?? 8 << 20),
+            conversationID: try reader.string("conversation_id"))
     }
 }

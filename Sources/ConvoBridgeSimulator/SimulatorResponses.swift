@@ -1,6 +1,6 @@
 import ConvoBridgeCore
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// Bodies the simulated platform answers with, in Jelou's documented shapes.
@@ -15,7 +15,8 @@ enum SimulatorResponses {
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    static let htmlErrorPage = Array("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>".utf8)
+    static let htmlErrorPage = Array(
+        "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>".utf8)
 }
 
 /// A JSON answer before it is rendered, so a fault can cut it short.
@@ -33,15 +34,17 @@ struct JSONAnswer {
 
     /// Jelou's gateway error envelope.
     static func jelouError(_ status: HTTPResponse.Status, code: String, description: String, validation: JSONObject = [:]) -> JSONAnswer {
-        JSONAnswer(status, .object([
-            "message": .string(description),
-            "statusMessage": .string("error"),
-            "status": .integer(0),
-            "error": .object([
-                "code": .string(code), "key": .string(code), "description": .string(description),
-                "developerMessages": .object([:]), "clientMessages": .object([:]),
-            ]),
-            "validationError": .object(validation),
-        ]))
+        JSONAnswer(
+            status,
+            .object([
+                "message": .string(description),
+                "statusMessage": .string("error"),
+                "status": .integer(0),
+                "error": .object([
+                    "code": .string(code), "key": .string(code), "description": .string(description),
+                    "developerMessages": .object([:]), "clientMessages": .object([:]),
+                ]),
+                "validationError": .object(validation),
+            ]))
     }
 }

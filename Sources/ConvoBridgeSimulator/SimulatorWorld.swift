@@ -102,7 +102,9 @@ public final class SimulatorWorld: Sendable {
     }
 
     @discardableResult
-    public func close(_ id: String, reason: String = "closed_by_operator", state closedState: String = "closed") throws(SimulatorError) -> SimulatorChange {
+    public func close(
+        _ id: String, reason: String = "closed_by_operator", state closedState: String = "closed"
+    ) throws(SimulatorError) -> SimulatorChange {
         try change(id, kind: .closed) { conversation, at throws(SimulatorError) in
             guard conversation.isOpen else { throw .invalidTransition(conversationID: id, reason: "already \(conversation.state)") }
             conversation.state = closedState
@@ -228,8 +230,10 @@ public final class SimulatorWorld: Sendable {
 
     // MARK: Internals
 
-    private func change(_ id: String, kind: SimulatorChange.Kind,
-                        _ body: (inout SimulatedConversation, Timestamp) throws(SimulatorError) -> Void) throws(SimulatorError) -> SimulatorChange {
+    private func change(
+        _ id: String, kind: SimulatorChange.Kind,
+        _ body: (inout SimulatedConversation, Timestamp) throws(SimulatorError) -> Void
+    ) throws(SimulatorError) -> SimulatorChange {
         let at = now()
         return try state.withLock { state throws(SimulatorError) in
             guard var conversation = state.conversations[id], !conversation.deleted else { throw .unknownConversation(id) }
@@ -239,7 +243,9 @@ public final class SimulatorWorld: Sendable {
     }
 
     @discardableResult
-    private static func record(_ state: inout State, _ conversation: SimulatedConversation, kind: SimulatorChange.Kind, at: Timestamp) -> SimulatorChange {
+    private static func record(
+        _ state: inout State, _ conversation: SimulatedConversation, kind: SimulatorChange.Kind, at: Timestamp
+    ) -> SimulatorChange {
         var conversation = conversation
         conversation.changedAt = at
         if state.conversations.updateValue(conversation, forKey: conversation.id) == nil { state.order.append(conversation.id) }

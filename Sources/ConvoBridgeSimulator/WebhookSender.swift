@@ -19,8 +19,10 @@ struct WebhookSender: Sendable {
                 "contact": .object(["id": .string(conversation.userID), "name": .string(conversation.userName)]),
                 "conversation": .object(["id": .string(conversation.id)]),
                 "bot": .object(["id": .string(conversation.botID), "name": .string(conversation.botName)]),
-                "value": .object(["id": .string("msg-\(at.millisecondsSinceEpoch)"), "type": .string("text"),
-                                  "content": .object(["body": .string("Hola, ¿siguen ahí?")])]),
+                "value": .object([
+                    "id": .string("msg-\(at.millisecondsSinceEpoch)"), "type": .string("text"),
+                    "content": .object(["body": .string("Hola, ¿siguen ahí?")]),
+                ]),
             ])
         default:
             return .object([

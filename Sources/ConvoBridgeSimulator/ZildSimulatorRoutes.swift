@@ -1,6 +1,6 @@
 import ConvoBridgeCore
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 
 /// Zild's `GET /api/Conversation/{id}` (integer id = the conversation's number), Bearer JWT, answered the way an
@@ -12,15 +12,17 @@ struct ZildSimulatorRoutes: Sendable {
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("zild/api/Conversation/:conversation") { request, context in
-            let faults = FaultInjector(world: world, logger: logger, platformError: Self.problem,
-                                       malformedBody: Array(#"{"id": 1, "active": tru"#.utf8))
+            let faults = FaultInjector(
+                world: world, logger: logger, platformError: Self.problem,
+                malformedBody: Array(#"{"id": 1, "active": tru"#.utf8))
             let number = context.parameters.get("conversation").flatMap { Int($0) }
             return try await faults.serve(conversationID: number.flatMap { world.conversation(number: $0)?.id }) { getConversation(request, context) }
         }
     }
 
     static func problem(_ status: HTTPResponse.Status, _ title: String) -> JSONAnswer {
-        JSONAnswer(status, .object(["type": .string("https://tools.ietf.org/html/rfc9110"), "title": .string(title), "status": .integer(Int(status.code))]))
+        JSONAnswer(
+            status, .object(["type": .string("https://tools.ietf.org/html/rfc9110"), "title": .string(title), "status": .integer(Int(status.code))]))
     }
 
     private func getConversation(_ request: Request, _ context: BasicRequestContext) -> JSONAnswer {

@@ -12,35 +12,45 @@ extension BridgeStore {
     /// - Parameter position: a record of a topic of ids to watch that this write consumes; its next offset is
     ///   stored in the same transaction, so after a crash the record is either applied and passed, or neither.
     @discardableResult
-    public func write(source: String, conversationID: String, discoveredBy: DiscoveredBy, now: Timestamp, position: TopicPosition? = nil,
-                      delivery: WebhookDelivery? = nil,
-                      _ body: @escaping @Sendable (TrackedConversation) throws -> ConversationWrite) async throws -> ConversationWrite {
-        try await write(source: source, conversationID: conversationID, discoveredBy: discoveredBy, now: now, position: position,
-                        delivery: delivery) { tracked in
+    public func write(
+        source: String, conversationID: String, discoveredBy: DiscoveredBy, now: Timestamp, position: TopicPosition? = nil,
+        delivery: WebhookDelivery? = nil,
+        _ body: @escaping @Sendable (TrackedConversation) throws -> ConversationWrite
+    ) async throws -> ConversationWrite {
+        try await write(
+            source: source, conversationID: conversationID, discoveredBy: discoveredBy, now: now, position: position,
+            delivery: delivery
+        ) { tracked in
             (try body(tracked), ())
         }.write
     }
 
     /// The same, with a value of the caller's that `body` computed beside the write (what it applied, say).
-    public func write<Detail: Sendable>(source: String, conversationID: String, discoveredBy: DiscoveredBy, now: Timestamp,
-                                        position: TopicPosition? = nil, delivery: WebhookDelivery? = nil,
-                                        _ body: @escaping @Sendable (TrackedConversation) throws -> (ConversationWrite, Detail)) async throws
-        -> (write: ConversationWrite, detail: Detail) {
+    public func write<Detail: Sendable>(
+        source: String, conversationID: String, discoveredBy: DiscoveredBy, now: Timestamp,
+        position: TopicPosition? = nil, delivery: WebhookDelivery? = nil,
+        _ body: @escaping @Sendable (TrackedConversation) throws -> (ConversationWrite, Detail)
+    ) async throws
+        -> (write: ConversationWrite, detail: Detail)
+    {
         try await writing("write \(source)/\(conversationID)") { db in
             if let delivery { try Self.remember(delivery, source: source, db) }
             if let position { try Self.store(position, source: source, db) }
-            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?"),
-                                       arguments: [source, conversationID])
-            let current = try row.map { try Self.tracked(from: $0, source: source, conversationID: conversationID) }
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?"),
+                arguments: [source, conversationID])
+            let current =
+                try row.map { try Self.tracked(from: $0, source: source, conversationID: conversationID) }
                 ?? TrackedConversation(source: source, conversationID: conversationID)
             let (result, detail) = try body(current)
             let existingPoll: Int64? = row?["next_poll_at"]
-            let planned: Int64? = switch result.poll {
-            case .keep: existingPoll
-            case .at(let at): at.millisecondsSinceEpoch
-            case .noLaterThan(let at): min(existingPoll ?? .max, at.millisecondsSinceEpoch)
-            case .retire: nil
-            }
+            let planned: Int64? =
+                switch result.poll {
+                case .keep: existingPoll
+                case .at(let at): at.millisecondsSinceEpoch
+                case .noLaterThan(let at): min(existingPoll ?? .max, at.millisecondsSinceEpoch)
+                case .retire: nil
+                }
             let tracked = result.tracked
             let nextPoll = tracked.vanished ? nil : planned
             var unchanged = tracked
@@ -50,25 +60,30 @@ extension BridgeStore {
                 // The request time of an unchanged answer matters only while the process runs (the poll engine keeps it).
                 return (result, detail)
             }
-            try db.cachedStatement(sql: """
-                INSERT INTO conversations (source, conversation_id, snapshot, last_sequence, consecutive_not_found,
-                    consecutive_failures, closed_since, vanished, next_poll_at, discovered_by, first_seen_at, last_observed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (source, conversation_id) DO UPDATE SET
-                    snapshot = excluded.snapshot, last_sequence = excluded.last_sequence,
-                    consecutive_not_found = excluded.consecutive_not_found, consecutive_failures = excluded.consecutive_failures,
-                    closed_since = excluded.closed_since, vanished = excluded.vanished, next_poll_at = excluded.next_poll_at,
-                    last_observed_at = excluded.last_observed_at
-                """).execute(arguments: [
-                    source, conversationID, tracked.snapshot.map { JSONWriter.string($0.jsonValue) }, tracked.lastSequence,
-                    tracked.consecutiveNotFound, tracked.consecutiveFailures, tracked.closedSince?.millisecondsSinceEpoch,
-                    tracked.vanished, nextPoll, discoveredBy.rawValue, now.millisecondsSinceEpoch,
-                    tracked.lastObservedAt?.millisecondsSinceEpoch,
-                ])
-            let insert = try db.cachedStatement(sql: "INSERT INTO outbox (topic, record_key, value, headers, created_at, record_time) VALUES (?, ?, ?, ?, ?, ?)")
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO conversations (source, conversation_id, snapshot, last_sequence, consecutive_not_found,
+                        consecutive_failures, closed_since, vanished, next_poll_at, discovered_by, first_seen_at, last_observed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (source, conversation_id) DO UPDATE SET
+                        snapshot = excluded.snapshot, last_sequence = excluded.last_sequence,
+                        consecutive_not_found = excluded.consecutive_not_found, consecutive_failures = excluded.consecutive_failures,
+                        closed_since = excluded.closed_since, vanished = excluded.vanished, next_poll_at = excluded.next_poll_at,
+                        last_observed_at = excluded.last_observed_at
+                    """
+            ).execute(arguments: [
+                source, conversationID, tracked.snapshot.map { JSONWriter.string($0.jsonValue) }, tracked.lastSequence,
+                tracked.consecutiveNotFound, tracked.consecutiveFailures, tracked.closedSince?.millisecondsSinceEpoch,
+                tracked.vanished, nextPoll, discoveredBy.rawValue, now.millisecondsSinceEpoch,
+                tracked.lastObservedAt?.millisecondsSinceEpoch,
+            ])
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO outbox (topic, record_key, value, headers, created_at, record_time) VALUES (?, ?, ?, ?, ?, ?)")
             for record in result.records {
-                try insert.execute(arguments: [record.topic, record.key.map { Data($0) }, record.value.map { Data($0) },
-                                               Data(Self.encode(record.headers)), now.millisecondsSinceEpoch, record.timestamp])
+                try insert.execute(arguments: [
+                    record.topic, record.key.map { Data($0) }, record.value.map { Data($0) },
+                    Data(Self.encode(record.headers)), now.millisecondsSinceEpoch, record.timestamp,
+                ])
             }
             return (result, detail)
         }
@@ -76,9 +91,11 @@ extension BridgeStore {
 
     public func conversation(source: String, conversationID: String) async throws -> TrackedConversation? {
         try await reading("read \(source)/\(conversationID)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?",
-                             arguments: [source, conversationID])
-                .map { try Self.tracked(from: $0, source: source, conversationID: conversationID) }
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?",
+                arguments: [source, conversationID]
+            )
+            .map { try Self.tracked(from: $0, source: source, conversationID: conversationID) }
         }
     }
 
@@ -86,18 +103,22 @@ extension BridgeStore {
     /// poll (nil: retired) and what its schedule depends on.
     public func scheduledConversations(source: String) async throws -> [ScheduledConversation] {
         try await reading("read the schedule") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT conversation_id, next_poll_at, snapshot IS NOT NULL, json_extract(snapshot, '$.status') = 'closed',
-                       closed_since, consecutive_not_found, consecutive_failures
-                FROM conversations WHERE source = ? AND vanished = 0
-                """, arguments: [source]).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT conversation_id, next_poll_at, snapshot IS NOT NULL, json_extract(snapshot, '$.status') = 'closed',
+                           closed_since, consecutive_not_found, consecutive_failures
+                    FROM conversations WHERE source = ? AND vanished = 0
+                    """, arguments: [source]
+            ).map { row in
                 let next: Int64? = row[1]
                 let closedSince: Int64? = row[4]
                 let closed: Bool? = row[3]
                 return ScheduledConversation(
                     conversationID: row[0], nextPollAt: next.map(Timestamp.init(millisecondsSinceEpoch:)), hasSnapshot: row[2],
-                    facts: PollFacts(isClosed: closed ?? false, closedSince: closedSince.map(Timestamp.init(millisecondsSinceEpoch:)),
-                                     consecutiveNotFound: row[5]),
+                    facts: PollFacts(
+                        isClosed: closed ?? false, closedSince: closedSince.map(Timestamp.init(millisecondsSinceEpoch:)),
+                        consecutiveNotFound: row[5]),
                     consecutiveFailures: row[6])
             }
         }
@@ -108,7 +129,8 @@ extension BridgeStore {
     public func persistSchedule(source: String, _ schedule: [(conversationID: String, nextPollAt: Timestamp?)]) async throws {
         guard !schedule.isEmpty else { return }
         try await writing("persist the schedule") { db in
-            let update = try db.cachedStatement(sql: "UPDATE conversations SET next_poll_at = ? WHERE source = ? AND conversation_id = ? AND vanished = 0")
+            let update = try db.cachedStatement(
+                sql: "UPDATE conversations SET next_poll_at = ? WHERE source = ? AND conversation_id = ? AND vanished = 0")
             for entry in schedule {
                 try update.execute(arguments: [entry.nextPollAt?.millisecondsSinceEpoch, source, entry.conversationID])
             }
@@ -118,18 +140,22 @@ extension BridgeStore {
     /// When the next poll of `source` is due; nil when nothing is scheduled.
     public func nextPollTime(source: String) async throws -> Timestamp? {
         try await reading("read next poll") { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM conversations WHERE source = ? AND next_poll_at IS NOT NULL",
-                               arguments: [source]).map(Timestamp.init(millisecondsSinceEpoch:))
+            try Int64.fetchOne(
+                db, sql: "SELECT MIN(next_poll_at) FROM conversations WHERE source = ? AND next_poll_at IS NOT NULL",
+                arguments: [source]
+            ).map(Timestamp.init(millisecondsSinceEpoch:))
         }
     }
 
     /// Conversations of `source` by state: watched (scheduled), retired, vanished.
     public func counts(source: String) async throws -> (watched: Int, retired: Int, vanished: Int) {
         try await reading("count conversations") { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT SUM(next_poll_at IS NOT NULL), SUM(next_poll_at IS NULL AND vanished = 0), SUM(vanished)
-                FROM conversations WHERE source = ?
-                """, arguments: [source])
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT SUM(next_poll_at IS NOT NULL), SUM(next_poll_at IS NULL AND vanished = 0), SUM(vanished)
+                    FROM conversations WHERE source = ?
+                    """, arguments: [source])
             return (row?[0] ?? 0, row?[1] ?? 0, row?[2] ?? 0)
         }
     }
@@ -148,14 +174,18 @@ extension BridgeStore {
     /// Every conversation of `source` the store knows, by id.
     public func watchList(source: String) async throws -> [WatchEntry] {
         try await reading("read watch list") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT conversation_id, next_poll_at, json_extract(snapshot, '$.status'), json_extract(snapshot, '$.state'),
-                       last_sequence, vanished
-                FROM conversations WHERE source = ? ORDER BY conversation_id
-                """, arguments: [source]).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT conversation_id, next_poll_at, json_extract(snapshot, '$.status'), json_extract(snapshot, '$.state'),
+                           last_sequence, vanished
+                    FROM conversations WHERE source = ? ORDER BY conversation_id
+                    """, arguments: [source]
+            ).map { row in
                 let next: Int64? = row[1]
-                return WatchEntry(conversationID: row[0], nextPollAt: next.map(Timestamp.init(millisecondsSinceEpoch:)),
-                                  status: row[2], state: row[3], lastSequence: row[4], vanished: row[5])
+                return WatchEntry(
+                    conversationID: row[0], nextPollAt: next.map(Timestamp.init(millisecondsSinceEpoch:)),
+                    status: row[2], state: row[3], lastSequence: row[4], vanished: row[5])
             }
         }
     }
@@ -164,8 +194,9 @@ extension BridgeStore {
     @discardableResult
     public func pollAll(source: String, now: Timestamp) async throws -> Int {
         try await writing("schedule source") { db in
-            try db.execute(sql: "UPDATE conversations SET next_poll_at = ? WHERE source = ? AND next_poll_at IS NOT NULL",
-                           arguments: [now.millisecondsSinceEpoch, source])
+            try db.execute(
+                sql: "UPDATE conversations SET next_poll_at = ? WHERE source = ? AND next_poll_at IS NOT NULL",
+                arguments: [now.millisecondsSinceEpoch, source])
             return db.changesCount
         }
     }
@@ -173,11 +204,14 @@ extension BridgeStore {
     /// Conversations not vanished, by source, platform, status and raw state (for the conversations gauge).
     public func conversationCounts() async throws -> [ConversationCount] {
         try await reading("count conversations by state") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT source, json_extract(snapshot, '$.platform'), json_extract(snapshot, '$.status'),
-                       COALESCE(json_extract(snapshot, '$.state'), ''), COUNT(*)
-                FROM conversations WHERE vanished = 0 AND snapshot IS NOT NULL GROUP BY 1, 2, 3, 4
-                """).map { row in ConversationCount(source: row[0], platform: row[1] ?? "", status: row[2] ?? "", state: row[3] ?? "", count: row[4]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT source, json_extract(snapshot, '$.platform'), json_extract(snapshot, '$.status'),
+                           COALESCE(json_extract(snapshot, '$.state'), ''), COUNT(*)
+                    FROM conversations WHERE vanished = 0 AND snapshot IS NOT NULL GROUP BY 1, 2, 3, 4
+                    """
+            ).map { row in ConversationCount(source: row[0], platform: row[1] ?? "", status: row[2] ?? "", state: row[3] ?? "", count: row[4]) }
         }
     }
 
@@ -185,11 +219,14 @@ extension BridgeStore {
     /// "conversation open too long" alert needs. `started_at` is fixed-width RFC 3339 UTC, so text order is time order.
     public func oldestOpenStart() async throws -> [(source: String, startedAt: Timestamp)] {
         try await reading("find the oldest open conversation") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT source, MIN(json_extract(snapshot, '$.started_at'))
-                FROM conversations WHERE vanished = 0 AND json_extract(snapshot, '$.status') = 'open'
-                  AND json_extract(snapshot, '$.started_at') IS NOT NULL GROUP BY source
-                """).compactMap { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT source, MIN(json_extract(snapshot, '$.started_at'))
+                    FROM conversations WHERE vanished = 0 AND json_extract(snapshot, '$.status') = 'open'
+                      AND json_extract(snapshot, '$.started_at') IS NOT NULL GROUP BY source
+                    """
+            ).compactMap { row in
                 let text: String? = row[1]
                 return text.flatMap(Timestamp.init(iso8601:)).map { (source: row[0], startedAt: $0) }
             }

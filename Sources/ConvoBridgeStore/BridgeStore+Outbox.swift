@@ -8,11 +8,13 @@ extension BridgeStore {
     /// ``OutboxPage/unreadable`` instead of failing the page.
     public func pendingOutbox(after: Int64 = 0, limit: Int) async throws -> OutboxPage {
         try await reading("read outbox") { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, topic, record_key, value, headers, record_time FROM outbox
-                WHERE id > ? AND (record_key IS NULL OR record_key NOT IN (SELECT record_key FROM outbox_quarantine WHERE record_key IS NOT NULL))
-                ORDER BY id LIMIT ?
-                """, arguments: [after, limit])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, topic, record_key, value, headers, record_time FROM outbox
+                    WHERE id > ? AND (record_key IS NULL OR record_key NOT IN (SELECT record_key FROM outbox_quarantine WHERE record_key IS NOT NULL))
+                    ORDER BY id LIMIT ?
+                    """, arguments: [after, limit])
             var page = OutboxPage(lastID: rows.last.map { $0["id"] })
             for row in rows {
                 switch Self.outboxEntry(row) {

@@ -8,8 +8,10 @@ extension BridgeStore {
     public func topicPositions(source: String, topic: String) async throws -> [Int32: Int64] {
         try await reading("read topic positions") { db in
             var positions: [Int32: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT partition, next_offset FROM topic_positions WHERE source = ? AND topic = ?",
-                                        arguments: [source, topic]) {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT partition, next_offset FROM topic_positions WHERE source = ? AND topic = ?",
+                arguments: [source, topic])
+            {
                 positions[row[0]] = row[1]
             }
             return positions
@@ -22,10 +24,12 @@ extension BridgeStore {
     }
 
     static func store(_ position: TopicPosition, source: String, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO topic_positions (source, topic, partition, next_offset) VALUES (?, ?, ?, ?)
-            ON CONFLICT (source, topic, partition) DO UPDATE SET next_offset = MAX(next_offset, excluded.next_offset)
-            """).execute(arguments: [source, position.topic, position.partition, position.nextOffset])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO topic_positions (source, topic, partition, next_offset) VALUES (?, ?, ?, ?)
+                ON CONFLICT (source, topic, partition) DO UPDATE SET next_offset = MAX(next_offset, excluded.next_offset)
+                """
+        ).execute(arguments: [source, position.topic, position.partition, position.nextOffset])
     }
 
     // MARK: Discovery cursor
@@ -39,10 +43,11 @@ extension BridgeStore {
 
     public func setDiscoveryWindowEnd(source: String, _ end: Timestamp) async throws {
         try await writing("write cursor") { db in
-            try db.execute(sql: """
-                INSERT INTO source_cursors (source, advisor_window_end) VALUES (?, ?)
-                ON CONFLICT (source) DO UPDATE SET advisor_window_end = excluded.advisor_window_end
-                """, arguments: [source, end.millisecondsSinceEpoch])
+            try db.execute(
+                sql: """
+                    INSERT INTO source_cursors (source, advisor_window_end) VALUES (?, ?)
+                    ON CONFLICT (source) DO UPDATE SET advisor_window_end = excluded.advisor_window_end
+                    """, arguments: [source, end.millisecondsSinceEpoch])
         }
     }
 }

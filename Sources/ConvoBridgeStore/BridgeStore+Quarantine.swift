@@ -10,10 +10,11 @@ extension BridgeStore {
     public func quarantineOutbox(_ rows: [(id: Int64, reason: String)], at time: Timestamp) async throws -> Int {
         guard !rows.isEmpty else { return 0 }
         return try await writing("quarantine outbox records") { db in
-            let copy = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO outbox_quarantine (id, topic, record_key, value, headers, created_at, record_time, reason, quarantined_at)
-                SELECT id, topic, record_key, value, headers, created_at, record_time, ?, ? FROM outbox WHERE id = ?
-                """)
+            let copy = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO outbox_quarantine (id, topic, record_key, value, headers, created_at, record_time, reason, quarantined_at)
+                    SELECT id, topic, record_key, value, headers, created_at, record_time, ?, ? FROM outbox WHERE id = ?
+                    """)
             let delete = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
             var moved = 0
             for row in rows {
@@ -29,11 +30,14 @@ extension BridgeStore {
     /// The quarantined records, oldest first.
     public func quarantinedRecords(limit: Int = 1000) async throws -> [QuarantinedRecord] {
         try await reading("read quarantine") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, topic, record_key, length(value) + length(headers) + coalesce(length(record_key), 0) AS size,
-                       reason, created_at, quarantined_at
-                FROM outbox_quarantine ORDER BY id LIMIT ?
-                """, arguments: [limit]).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, topic, record_key, length(value) + length(headers) + coalesce(length(record_key), 0) AS size,
+                           reason, created_at, quarantined_at
+                    FROM outbox_quarantine ORDER BY id LIMIT ?
+                    """, arguments: [limit]
+            ).map { row in
                 let key = Data.fromDatabaseValue(row["record_key"]).map { String(decoding: $0, as: UTF8.self) }
                 return QuarantinedRecord(
                     id: row["id"], topic: String.fromDatabaseValue(row["topic"]), key: key,
@@ -54,10 +58,11 @@ extension BridgeStore {
     public func retryQuarantined(ids: [Int64]?) async throws -> Int {
         try await writing("retry quarantined records") { db in
             try Self.forEachQuarantined(db, ids: ids) { id in
-                try db.execute(sql: """
-                    INSERT INTO outbox (id, topic, record_key, value, headers, created_at, record_time)
-                    SELECT id, topic, record_key, value, headers, created_at, record_time FROM outbox_quarantine WHERE id = ?
-                    """, arguments: [id])
+                try db.execute(
+                    sql: """
+                        INSERT INTO outbox (id, topic, record_key, value, headers, created_at, record_time)
+                        SELECT id, topic, record_key, value, headers, created_at, record_time FROM outbox_quarantine WHERE id = ?
+                        """, arguments: [id])
                 try db.execute(sql: "DELETE FROM outbox_quarantine WHERE id = ?", arguments: [id])
             }
         }

@@ -31,17 +31,22 @@ extension BridgeStore {
     static func remember(_ delivery: WebhookDelivery, source: String, _ db: Database) throws {
         let received = delivery.receivedAt.millisecondsSinceEpoch
         let oldest = received.subtractingSaturated(delivery.rememberedFor.wholeMilliseconds)
-        let seen = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seen_at FROM webhook_seen WHERE source = ? AND digest = ?"),
-                                      arguments: [source, Data(delivery.digest)])
+        let seen = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT seen_at FROM webhook_seen WHERE source = ? AND digest = ?"),
+            arguments: [source, Data(delivery.digest)])
         if let seen, seen >= oldest { throw DuplicateDelivery(firstSeenAt: Timestamp(millisecondsSinceEpoch: seen)) }
-        try db.cachedStatement(sql: """
-            INSERT INTO webhook_seen (source, digest, seen_at) VALUES (?, ?, ?)
-            ON CONFLICT (source, digest) DO UPDATE SET seen_at = excluded.seen_at
-            """).execute(arguments: [source, Data(delivery.digest), received])
-        try db.cachedStatement(sql: """
-            DELETE FROM webhook_seen WHERE (source, digest) IN
-                (SELECT source, digest FROM webhook_seen WHERE seen_at < ? ORDER BY seen_at LIMIT ?)
-            """).execute(arguments: [oldest, Self.expiredDeliveriesPerWrite])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO webhook_seen (source, digest, seen_at) VALUES (?, ?, ?)
+                ON CONFLICT (source, digest) DO UPDATE SET seen_at = excluded.seen_at
+                """
+        ).execute(arguments: [source, Data(delivery.digest), received])
+        try db.cachedStatement(
+            sql: """
+                DELETE FROM webhook_seen WHERE (source, digest) IN
+                    (SELECT source, digest FROM webhook_seen WHERE seen_at < ? ORDER BY seen_at LIMIT ?)
+                """
+        ).execute(arguments: [oldest, Self.expiredDeliveriesPerWrite])
     }
 
     /// Deliveries remembered (for tests and the status).

@@ -59,49 +59,51 @@ public final class BridgeStore: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE conversations (
-                    source TEXT NOT NULL,
-                    conversation_id TEXT NOT NULL,
-                    snapshot TEXT,
-                    last_sequence INTEGER NOT NULL DEFAULT 0,
-                    consecutive_not_found INTEGER NOT NULL DEFAULT 0,
-                    consecutive_failures INTEGER NOT NULL DEFAULT 0,
-                    closed_since INTEGER,
-                    vanished INTEGER NOT NULL DEFAULT 0,
-                    next_poll_at INTEGER,
-                    discovered_by TEXT NOT NULL,
-                    first_seen_at INTEGER NOT NULL,
-                    PRIMARY KEY (source, conversation_id)
-                );
-                CREATE INDEX conversations_due ON conversations (source, next_poll_at) WHERE next_poll_at IS NOT NULL;
-                CREATE TABLE outbox (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    topic TEXT NOT NULL,
-                    record_key BLOB,
-                    value BLOB,
-                    headers BLOB NOT NULL,
-                    created_at INTEGER NOT NULL
-                );
-                CREATE TABLE source_cursors (
-                    source TEXT PRIMARY KEY,
-                    advisor_window_end INTEGER
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE conversations (
+                        source TEXT NOT NULL,
+                        conversation_id TEXT NOT NULL,
+                        snapshot TEXT,
+                        last_sequence INTEGER NOT NULL DEFAULT 0,
+                        consecutive_not_found INTEGER NOT NULL DEFAULT 0,
+                        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                        closed_since INTEGER,
+                        vanished INTEGER NOT NULL DEFAULT 0,
+                        next_poll_at INTEGER,
+                        discovered_by TEXT NOT NULL,
+                        first_seen_at INTEGER NOT NULL,
+                        PRIMARY KEY (source, conversation_id)
+                    );
+                    CREATE INDEX conversations_due ON conversations (source, next_poll_at) WHERE next_poll_at IS NOT NULL;
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        topic TEXT NOT NULL,
+                        record_key BLOB,
+                        value BLOB,
+                        headers BLOB NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE source_cursors (
+                        source TEXT PRIMARY KEY,
+                        advisor_window_end INTEGER
+                    );
+                    """)
         }
         migrator.registerMigration("v2: last observed request time") { db in
             try db.execute(sql: "ALTER TABLE conversations ADD COLUMN last_observed_at INTEGER")
         }
         migrator.registerMigration("v3: positions in topics of ids to watch") { db in
-            try db.execute(sql: """
-                CREATE TABLE topic_positions (
-                    source TEXT NOT NULL,
-                    topic TEXT NOT NULL,
-                    partition INTEGER NOT NULL,
-                    next_offset INTEGER NOT NULL,
-                    PRIMARY KEY (source, topic, partition)
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE topic_positions (
+                        source TEXT NOT NULL,
+                        topic TEXT NOT NULL,
+                        partition INTEGER NOT NULL,
+                        next_offset INTEGER NOT NULL,
+                        PRIMARY KEY (source, topic, partition)
+                    );
+                    """)
         }
         migrator.registerMigration("v4: a row to probe for free space") { db in
             try db.execute(sql: "CREATE TABLE store_probe (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL)")
@@ -109,37 +111,40 @@ public final class BridgeStore: Sendable {
         migrator.registerMigration("v5: quarantined outbox records") { db in
             // Columns untyped like the outbox's own values may turn out to be: a row that could not be read is
             // moved as it is.
-            try db.execute(sql: """
-                CREATE TABLE outbox_quarantine (
-                    id INTEGER PRIMARY KEY,
-                    topic,
-                    record_key,
-                    value,
-                    headers,
-                    created_at,
-                    reason TEXT NOT NULL,
-                    quarantined_at INTEGER NOT NULL
-                );
-                CREATE INDEX outbox_quarantine_key ON outbox_quarantine (record_key);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox_quarantine (
+                        id INTEGER PRIMARY KEY,
+                        topic,
+                        record_key,
+                        value,
+                        headers,
+                        created_at,
+                        reason TEXT NOT NULL,
+                        quarantined_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX outbox_quarantine_key ON outbox_quarantine (record_key);
+                    """)
         }
         migrator.registerMigration("v6: webhook deliveries seen") { db in
-            try db.execute(sql: """
-                CREATE TABLE webhook_seen (
-                    source TEXT NOT NULL,
-                    digest BLOB NOT NULL,
-                    seen_at INTEGER NOT NULL,
-                    PRIMARY KEY (source, digest)
-                ) WITHOUT ROWID;
-                CREATE INDEX webhook_seen_age ON webhook_seen (seen_at);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_seen (
+                        source TEXT NOT NULL,
+                        digest BLOB NOT NULL,
+                        seen_at INTEGER NOT NULL,
+                        PRIMARY KEY (source, digest)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX webhook_seen_age ON webhook_seen (seen_at);
+                    """)
         }
         migrator.registerMigration("v7: record times") { db in
             // NULL in rows written before: those records are stamped by the producer, as they were then.
-            try db.execute(sql: """
-                ALTER TABLE outbox ADD COLUMN record_time INTEGER;
-                ALTER TABLE outbox_quarantine ADD COLUMN record_time;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN record_time INTEGER;
+                    ALTER TABLE outbox_quarantine ADD COLUMN record_time;
+                    """)
         }
         return migrator
     }
@@ -185,10 +190,12 @@ public final class BridgeStore: Sendable {
         lowSpaceCheck.withLock { $0 = (ContinuousClock.now, free) }
         if let free, free < max(headroom, minimumFreeBytes) { return false }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        return (try? await writing("probe free space") { db in
-            try db.execute(sql: "INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
-                           arguments: [now])
-        }) != nil
+        return
+            (try? await writing("probe free space") { db in
+                try db.execute(
+                    sql: "INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+                    arguments: [now])
+            }) != nil
     }
 
     /// Whether the database answers a query (the readiness probe's "store open").

@@ -35,9 +35,11 @@ final class GroupCommit: Sendable {
     func write<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
         let box = ResultBox<Value>()
         return try await withCheckedThrowingContinuation { continuation in
-            let job = Job(run: { db in box.value = try body(db) }, finish: { error in
-                if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: box.value!) }
-            })
+            let job = Job(
+                run: { db in box.value = try body(db) },
+                finish: { error in
+                    if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: box.value!) }
+                })
             let lead = state.withLock { state -> Bool in
                 state.pending.append(job)
                 guard !state.draining else { return false }

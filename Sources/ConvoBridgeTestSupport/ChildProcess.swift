@@ -19,8 +19,10 @@ public enum ChildProcess {
 
     /// Runs `executable` with `input` on standard input and `environment` added to ours; terminated, and an error
     /// thrown, after `timeout`.
-    public static func run(_ executable: URL, _ arguments: [String], input: String = "", environment: [String: String] = [:],
-                           timeout: Duration = .seconds(30)) async throws -> Output {
+    public static func run(
+        _ executable: URL, _ arguments: [String], input: String = "", environment: [String: String] = [:],
+        timeout: Duration = .seconds(30)
+    ) async throws -> Output {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-child-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -25,10 +25,14 @@ public final class ContractCapture: Sendable {
     }
 
     /// Appends one record (a few hundred bytes: a short write, done in place).
-    public func record(topic: String, partition: Int32, offset: Int64, timestamp: Int64?, key: String?,
-                       headers: [OutboundRecord.Header], value: [UInt8]?) {
-        let line = EventLineFormatter().jsonLine(topic: topic, partition: partition, offset: offset, key: key,
-                                                 headers: headers, value: value, timestamp: timestamp) + "\n"
+    public func record(
+        topic: String, partition: Int32, offset: Int64, timestamp: Int64?, key: String?,
+        headers: [OutboundRecord.Header], value: [UInt8]?
+    ) {
+        let line =
+            EventLineFormatter().jsonLine(
+                topic: topic, partition: partition, offset: offset, key: key,
+                headers: headers, value: value, timestamp: timestamp) + "\n"
         file.withLock { handle in handle?.write(Data(line.utf8)) }
     }
 }

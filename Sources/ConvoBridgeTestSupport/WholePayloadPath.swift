@@ -14,8 +14,9 @@ public enum WholePayloadPath {
         public init() {}
     }
 
-    static let previous = ConversationSnapshot(conversationID: "c-1", platform: .jelou, status: .open, state: "active",
-                                               user: .init(id: "u-1", name: "Ana"), attributes: ["origin": .string("seed")])
+    static let previous = ConversationSnapshot(
+        conversationID: "c-1", platform: .jelou, status: .open, state: "active",
+        user: .init(id: "u-1", name: "Ana"), attributes: ["origin": .string("seed")])
     static let encoders = [
         CloudEventEncoder(configuration: .init(contentMode: .binary, includeRaw: true, maxRecordBytes: 4096)),
         CloudEventEncoder(configuration: .init(contentMode: .structured, includeRaw: true)),
@@ -52,8 +53,9 @@ public enum WholePayloadPath {
             guard let event = try? format.nativeEvent(from: json) else { continue }
             reached.webhookEvents += 1
             let tracker = ConversationTracker(encoder: encoders[0])
-            let result = tracker.forward(event, to: TrackedConversation(source: "fuzz", conversationID: event.conversationID, snapshot: previous),
-                                         observation: observation)
+            let result = tracker.forward(
+                event, to: TrackedConversation(source: "fuzz", conversationID: event.conversationID, snapshot: previous),
+                observation: observation)
             reached.records += result.records.count
         }
         return reached

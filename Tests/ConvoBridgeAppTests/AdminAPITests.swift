@@ -14,7 +14,9 @@ import Testing
 struct AdminAPITests {
     static let token = "admin-token-0123456789abcdef0123456789"
 
-    static func call(_ method: HTTPMethod, _ url: String, token: String? = Self.token, body: String? = nil) async throws -> (status: Int, body: JSONValue) {
+    static func call(
+        _ method: HTTPMethod, _ url: String, token: String? = Self.token, body: String? = nil
+    ) async throws -> (status: Int, body: JSONValue) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -46,7 +48,10 @@ struct AdminAPITests {
             let base = "http://127.0.0.1:\(try #require(await bridge.serverPort()))/admin"
             #expect(try await Self.call(.GET, base + "/sources", token: nil).status == 401)
             #expect(try await Self.call(.GET, base + "/sources", token: "wrong").status == 401)
-            #expect(try await Self.call(.POST, base + "/sources/jelou-a/conversations", token: "admin-token-0123456789abcdef012345678", body: #"{"id":"x"}"#).status == 401)
+            #expect(
+                try await Self.call(
+                    .POST, base + "/sources/jelou-a/conversations", token: "admin-token-0123456789abcdef012345678", body: #"{"id":"x"}"#
+                ).status == 401)
             #expect(try await bridge.store.watchList(source: "jelou-a").isEmpty, "the refused request added nothing")
             #expect(try await Self.call(.GET, base + "/sources").status == 200)
             #expect(try await Self.call(.GET, base + "/sources/nope/conversations").status == 404)
@@ -108,17 +113,22 @@ struct AdminAPITests {
             // Let any poll of jelou-a already under way finish, then close the conversation.
             try await Task.sleep(for: .milliseconds(500))
             try harness.world.close("w-1")
-            try await events.waitUntil("jelou-b sees the close") { $0.contains { $0.keyString == "jelou-b/w-1" && $0.header("ce_type") == "conversation.closed" } }
+            try await events.waitUntil("jelou-b sees the close") {
+                $0.contains { $0.keyString == "jelou-b/w-1" && $0.header("ce_type") == "conversation.closed" }
+            }
             let repoll = try await Self.call(.POST, base + "/sources/jelou-b/conversations/w-1/poll")
             #expect(repoll.status == 200)
             try await Task.sleep(for: .seconds(1))
-            #expect(!events.records.contains { $0.keyString == "jelou-a/w-1" && $0.header("ce_type") == "conversation.closed" },
-                    "the paused source did not poll")
+            #expect(
+                !events.records.contains { $0.keyString == "jelou-a/w-1" && $0.header("ce_type") == "conversation.closed" },
+                "the paused source did not poll")
             let sources = try await Self.call(.GET, base + "/sources")
             #expect(sources.body["jelou-a"]?["paused"] == .bool(true) && sources.body["jelou-b"]?["paused"] == .bool(false))
 
             _ = try await Self.call(.POST, base + "/sources/jelou-a/resume")
-            try await events.waitUntil("jelou-a catches up after resume") { $0.contains { $0.keyString == "jelou-a/w-1" && $0.header("ce_type") == "conversation.closed" } }
+            try await events.waitUntil("jelou-a catches up after resume") {
+                $0.contains { $0.keyString == "jelou-a/w-1" && $0.header("ce_type") == "conversation.closed" }
+            }
             let all = try await Self.call(.POST, base + "/sources/jelou-a/poll")
             #expect(all.body["conversations"] == .integer(1))
             let removed = try await Self.call(.DELETE, base + "/sources/jelou-a/conversations/w-1")

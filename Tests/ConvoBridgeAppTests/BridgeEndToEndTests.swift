@@ -49,21 +49,25 @@ struct BridgeEndToEndTests {
             try harness.world.delete("c-1")
             try await events.waitUntil("vanish") { Self.count("conversation.vanished", in: $0, key: key) == 1 }
         }
-        #expect(events.types(of: "c-1") == [
-            "conversation.discovered",
-            "conversation.closed", "conversation.ended_reason_changed", "conversation.updated",
-            "conversation.ended_reason_changed",
-            "conversation.reopened", "conversation.ended_reason_changed", "conversation.updated",
-            "conversation.vanished",
-        ])
+        #expect(
+            events.types(of: "c-1") == [
+                "conversation.discovered",
+                "conversation.closed", "conversation.ended_reason_changed", "conversation.updated",
+                "conversation.ended_reason_changed",
+                "conversation.reopened", "conversation.ended_reason_changed", "conversation.updated",
+                "conversation.vanished",
+            ])
         Self.checkContract(events.records, key: key)
         let discovered = try #require(events.events(of: "c-1").first.flatMap { $0.value }.map { try JSONParser.parse($0) })
         #expect(discovered["after"]?["assignee"]?["name"] == .string("Ana Torres"), "discovery carries Advisor's operator…")
         #expect(discovered["after"]?["user"]?["name"] == .string("User 000001"), "…and Get Conversation's user name")
         let closed = try JSONParser.parse(events.events(of: "c-1")[1].value ?? [])
-        #expect(closed["transition"] == .object(["kind": .string("closed"), "field": .string("status"), "from": .string("open"), "to": .string("closed")]))
-        #expect(closed["observation_id"] == (try JSONParser.parse(events.events(of: "c-1")[2].value ?? []))["observation_id"],
-                "closed and its end reason come from one observation")
+        #expect(
+            closed["transition"]
+                == .object(["kind": .string("closed"), "field": .string("status"), "from": .string("open"), "to": .string("closed")]))
+        #expect(
+            closed["observation_id"] == (try JSONParser.parse(events.events(of: "c-1")[2].value ?? []))["observation_id"],
+            "closed and its end reason come from one observation")
 
         let state = try TopicCollector(harness, topic: "conversation-state")
         try await state.waitUntil("the tombstone") { $0.contains { $0.keyString == key && $0.value == nil } }
@@ -76,8 +80,9 @@ struct BridgeEndToEndTests {
             #expect(record.timestamp == observedAt?.millisecondsSinceEpoch, "record time of \(record.header("ce_id") ?? "?")")
         }
         let observationTimes = Set(events.events(of: "c-1").compactMap(\.timestamp))
-        #expect(state.records.filter { $0.keyString == key }.allSatisfy { $0.timestamp.map(observationTimes.contains) == true },
-                "each state record carries the time of the observation it comes from")
+        #expect(
+            state.records.filter { $0.keyString == key }.allSatisfy { $0.timestamp.map(observationTimes.contains) == true },
+            "each state record carries the time of the observation it comes from")
     }
 
     @Test("Structured mode with the operator's dataschema base: whole CloudEvents in the value, stamped with their observation time")
@@ -151,7 +156,9 @@ struct BridgeEndToEndTests {
             }
             #expect(statuses.first == 202 && statuses.dropFirst().allSatisfy { $0 == 200 }, "\(Set(statuses))")
             try await events.waitUntil("the forwarded event and the discovery") { $0.filter { $0.keyString == "jelou-demo/c-replay" }.count == 2 }
-            try await events.waitUntil("the other conversation, polled on schedule meanwhile") { $0.contains { $0.keyString == "jelou-demo/c-other" } }
+            try await events.waitUntil("the other conversation, polled on schedule meanwhile") {
+                $0.contains { $0.keyString == "jelou-demo/c-other" }
+            }
             #expect(try await bridge.store.rememberedDeliveries() == 1)
             let text = String(decoding: bridge.metrics.render(), as: UTF8.self)
             #expect(text.contains(#"convobridge_webhook_duplicates_total{source="jelou-demo"} 49"#))
@@ -169,7 +176,8 @@ struct BridgeEndToEndTests {
             for index in 0..<60 {
                 var request = HTTPClientRequest(url: harness.simulatorURL + "/_sim/webhooks")
                 request.method = .POST
-                request.body = .bytes(Array(#"{"event":"custom.e\#(index)","conversation_id":"c-names","url":"http://127.0.0.1:\#(port)/webhooks/jelou-demo"}"#.utf8))
+                request.body = .bytes(
+                    Array(#"{"event":"custom.e\#(index)","conversation_id":"c-names","url":"http://127.0.0.1:\#(port)/webhooks/jelou-demo"}"#.utf8))
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
                 #expect(String(buffer: try await response.body.collect(upTo: 4096)) == #"{"status":202}"#)
             }
@@ -204,7 +212,9 @@ struct BridgeEndToEndTests {
         #expect(events.types(of: "c-1") == ["conversation.discovered", "conversation.closed", "conversation.ended_reason_changed"])
     }
 
-    @Test("Platform faults mid-run (a 429 storm with Retry-After, latency spikes, 8 MiB bodies, credentials refused then accepted, 500s): every transition once, in order", .timeLimit(.minutes(2)))
+    @Test(
+        "Platform faults mid-run (a 429 storm with Retry-After, latency spikes, 8 MiB bodies, credentials refused then accepted, 500s): every transition once, in order",
+        .timeLimit(.minutes(2)))
     func platformFaultsMidRun() async throws {
         let harness = try await BridgeHarness()
         let events = try TopicCollector(harness)
@@ -236,8 +246,10 @@ struct BridgeEndToEndTests {
             harness.world.addFault(SimulatorFault(kind: .unauthorized, count: 1_000_000))
             try harness.world.close("p-3", reason: "closed_by_operator")
             let deadline = ContinuousClock.now + .seconds(20)
-            while ObservabilityTests.sample(String(decoding: bridge.metrics.render(), as: UTF8.self), "convobridge_poll_failures_total",
-                                            ["reason": "unauthorized"]) ?? 0 < 2, ContinuousClock.now < deadline {
+            while ObservabilityTests.sample(
+                String(decoding: bridge.metrics.render(), as: UTF8.self), "convobridge_poll_failures_total",
+                ["reason": "unauthorized"]) ?? 0 < 2, ContinuousClock.now < deadline
+            {
                 try await Task.sleep(for: .milliseconds(100))
             }
             harness.world.clearFaults()
@@ -269,7 +281,8 @@ struct BridgeEndToEndTests {
             while try await bridge.store.outboxCount() < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             try harness.world.close("c-1")
             while (try await bridge.store.conversation(source: "jelou-demo", conversationID: "c-1")?.lastSequence ?? 0) < 3
-                    && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+                && ContinuousClock.now < deadline
+            { try await Task.sleep(for: .milliseconds(50)) }
         }
         let left = try await BridgeStore(path: harness.storePath).outboxCount()
         #expect(left >= 4, "the events (and state records) stayed in the outbox across the stop")
@@ -313,7 +326,9 @@ struct BridgeEndToEndTests {
             #expect(outboxDuringOutage >= ids.count * 3, "the outbox holds the transitions")
             try harness.cluster.setBrokerUp(1)
             try await events.waitUntil(timeout: .seconds(60), "delivery after the outage") { records in
-                ids.allSatisfy { id in records.filter { $0.keyString == "jelou-demo/\(id)" && $0.header("ce_type") == "conversation.reopened" }.count == 1 }
+                ids.allSatisfy { id in
+                    records.filter { $0.keyString == "jelou-demo/\(id)" && $0.header("ce_type") == "conversation.reopened" }.count == 1
+                }
             }
         }
         for id in ids {

@@ -1,6 +1,6 @@
 import ConvoBridgeApp
-import ConvoBridgeDemo
 import ConvoBridgeCore
+import ConvoBridgeDemo
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
 import ConvoBridgeKafkaMock
@@ -14,7 +14,8 @@ import Testing
 /// A simulator, an embedded Kafka cluster and a store directory; bridges are started and stopped against them.
 final class BridgeHarness: Sendable {
     /// Silent, unless `CONVOBRIDGE_TEST_LOGS` is set (then to standard error), to see what a failing test's bridge did.
-    static let quiet = ProcessInfo.processInfo.environment["CONVOBRIDGE_TEST_LOGS"] == nil
+    static let quiet =
+        ProcessInfo.processInfo.environment["CONVOBRIDGE_TEST_LOGS"] == nil
         ? Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         : Logger(label: "test") { StreamLogHandler.standardError(label: $0) }
     let cluster: EmbeddedKafkaCluster
@@ -46,13 +47,15 @@ final class BridgeHarness: Sendable {
 
     /// The demo's configuration with test-speed schedules.
     func configuration(drainDeadline: Duration = .seconds(5), listen: Bool = true) -> BridgeConfiguration {
-        var configuration = DemoConfiguration.bridge(simulatorURL: simulatorURL, simulator: simulator.configuration,
-                                                     bootstrapServers: cluster.bootstrapServers, storePath: storePath)
+        var configuration = DemoConfiguration.bridge(
+            simulatorURL: simulatorURL, simulator: simulator.configuration,
+            bootstrapServers: cluster.bootstrapServers, storePath: storePath)
         configuration.relay.drainDeadline = drainDeadline
         configuration.kafka.publisher.shutdownDeadline = .seconds(3)
-        configuration.sources[0].schedule = PollSchedule(openInterval: .milliseconds(300), closedInterval: .milliseconds(300),
-                                                         closedGrace: .seconds(60), notFoundRecheck: .milliseconds(200),
-                                                         failureBackoff: .milliseconds(200), maxFailureBackoff: .seconds(1))
+        configuration.sources[0].schedule = PollSchedule(
+            openInterval: .milliseconds(300), closedInterval: .milliseconds(300),
+            closedGrace: .seconds(60), notFoundRecheck: .milliseconds(200),
+            failureBackoff: .milliseconds(200), maxFailureBackoff: .seconds(1))
         configuration.sources[0].discovery?.interval = .milliseconds(400)
         if !listen { configuration.server = nil }
         return configuration
@@ -61,18 +64,21 @@ final class BridgeHarness: Sendable {
     /// A test-speed source of `platform` (Chatvolt or Zild) on the simulator, Bearer-authenticated.
     func source(_ platform: Platform, name: String, discovery: Bool = true) -> BridgeConfiguration.Source {
         let token = BearerToken(simulator.configuration.bearerToken)
-        let connection: BridgeConfiguration.Connection = switch platform {
-        case .chatvolt: .chatvolt(baseURL: simulatorURL + "/chatvolt", token: token, statusFilter: nil)
-        case .zild: .zild(baseURL: simulatorURL + "/zild", token: token, endedReasonLabels: [1: "closed_by_operator", 2: "closed_by_user"])
-        case .jelou: preconditionFailure("Jelou sources come from configuration()")
-        }
+        let connection: BridgeConfiguration.Connection =
+            switch platform {
+            case .chatvolt: .chatvolt(baseURL: simulatorURL + "/chatvolt", token: token, statusFilter: nil)
+            case .zild: .zild(baseURL: simulatorURL + "/zild", token: token, endedReasonLabels: [1: "closed_by_operator", 2: "closed_by_user"])
+            case .jelou: preconditionFailure("Jelou sources come from configuration()")
+            }
         return BridgeConfiguration.Source(
             name: name, connection: connection,
             discovery: discovery && platform == .chatvolt
-                ? .init(interval: .milliseconds(400), window: SlidingWindow(lookback: .seconds(7200), overlap: .seconds(60)), pageSize: 100, maxPages: 10)
+                ? .init(
+                    interval: .milliseconds(400), window: SlidingWindow(lookback: .seconds(7200), overlap: .seconds(60)), pageSize: 100, maxPages: 10)
                 : nil,
-            schedule: PollSchedule(openInterval: .milliseconds(300), closedInterval: .milliseconds(300), closedGrace: .seconds(60),
-                                   notFoundRecheck: .milliseconds(200), failureBackoff: .milliseconds(200), maxFailureBackoff: .seconds(1)),
+            schedule: PollSchedule(
+                openInterval: .milliseconds(300), closedInterval: .milliseconds(300), closedGrace: .seconds(60),
+                notFoundRecheck: .milliseconds(200), failureBackoff: .milliseconds(200), maxFailureBackoff: .seconds(1)),
             vanishAfterNotFound: 2,
             http: SourceHTTPPolicy(requestsPerSecond: 500, burst: 100, maxConcurrentRequests: 8, requestTimeout: .seconds(5))
         )
@@ -80,8 +86,10 @@ final class BridgeHarness: Sendable {
 
     /// Runs a bridge until `body` returns, then shuts it down gracefully and waits for it.
     @discardableResult
-    func withBridge<Result>(_ configuration: BridgeConfiguration? = nil, time: TimeSource = .system,
-                            _ body: (Bridge) async throws -> Result) async throws -> Result {
+    func withBridge<Result>(
+        _ configuration: BridgeConfiguration? = nil, time: TimeSource = .system,
+        _ body: (Bridge) async throws -> Result
+    ) async throws -> Result {
         let bridge = try Bridge(configuration: configuration ?? self.configuration(), time: time, logger: Self.quiet)
         let group = ServiceGroup(configuration: .init(services: bridge.services, logger: Self.quiet))
         let running = Task { try await group.run() }
@@ -111,8 +119,10 @@ final class TopicCollector: @unchecked Sendable {
 
     /// Reads until `predicate` holds for what has been read, or `timeout` passes (then the test fails).
     @discardableResult
-    func waitUntil(timeout: Duration = .seconds(20), _ what: String, _ predicate: ([ConsumedRecord]) -> Bool,
-                   sourceLocation: SourceLocation = #_sourceLocation) async throws -> Bool {
+    func waitUntil(
+        timeout: Duration = .seconds(20), _ what: String, _ predicate: ([ConsumedRecord]) -> Bool,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !predicate(records) {
             guard ContinuousClock.now < deadline else {
@@ -121,8 +131,9 @@ final class TopicCollector: @unchecked Sendable {
             }
             let read = try await reader.read(count: 1000, timeout: .milliseconds(200))
             for record in read {
-                ContractCapture.shared.record(topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp,
-                                              key: record.keyString, headers: record.headers, value: record.value)
+                ContractCapture.shared.record(
+                    topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp,
+                    key: record.keyString, headers: record.headers, value: record.value)
             }
             records += read
         }

@@ -15,8 +15,10 @@ struct BridgeLogHandlerTests {
     static func logger(_ format: LogFormat, _ lines: Lines, level: Logger.Level = .info) -> Logger {
         let redactor = SecretRedactor(secrets: ["s3cr3t-api-key", "hunter22"])
         return Logger(label: "convobridge") { label in
-            BridgeLogHandler(label: label, level: level, format: format, redactor: redactor,
-                             now: { Timestamp(millisecondsSinceEpoch: 1_763_791_200_123) }) { line in lines.storage.withLock { $0.append(line) } }
+            BridgeLogHandler(
+                label: label, level: level, format: format, redactor: redactor,
+                now: { Timestamp(millisecondsSinceEpoch: 1_763_791_200_123) }
+            ) { line in lines.storage.withLock { $0.append(line) } }
         }
     }
 
@@ -31,9 +33,12 @@ struct BridgeLogHandlerTests {
         let line = try #require(lines.all.first)
         #expect(line.hasSuffix("\n") && line.dropLast().firstIndex(of: "\n") == nil, "exactly one line, even with a newline in a value")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
-        #expect(object == ["ts": "2025-11-22T06:00:00.123Z", "level": "warning", "logger": "convobridge",
-                           "msg": "request failed: x-api-key [REDACTED] refused", "reason": "password [REDACTED]\nnext line",
-                           "attempt": "2", "source": "jelou-prod"])
+        #expect(
+            object == [
+                "ts": "2025-11-22T06:00:00.123Z", "level": "warning", "logger": "convobridge",
+                "msg": "request failed: x-api-key [REDACTED] refused", "reason": "password [REDACTED]\nnext line",
+                "attempt": "2", "source": "jelou-prod",
+            ])
     }
 
     @Test("Human: time, level, label, message, then key=value in key order; secrets masked")
@@ -49,7 +54,11 @@ struct BridgeLogHandlerTests {
         let lines = Lines()
         let logger = Self.logger(.human, lines)
         logger.info("assigned to Ana\n2025-11-22T06:00:00.123Z error convobridge: forged", metadata: ["name": "a\r\u{1b}[31mb\tc"])
-        #expect(lines.all == [#"2025-11-22T06:00:00.123Z info convobridge: assigned to Ana\n2025-11-22T06:00:00.123Z error convobridge: forged name=a\r\u{1b}[31mb\tc"# + "\n"])
+        #expect(
+            lines.all == [
+                #"2025-11-22T06:00:00.123Z info convobridge: assigned to Ana\n2025-11-22T06:00:00.123Z error convobridge: forged name=a\r\u{1b}[31mb\tc"#
+                    + "\n"
+            ])
     }
 
     @Test("A metadata key cannot replace the standard JSON fields")

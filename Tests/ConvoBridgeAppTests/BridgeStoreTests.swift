@@ -13,15 +13,17 @@ struct BridgeStoreTests {
 
     static let t0 = Timestamp(iso8601: "2026-01-15T10:00:00Z")!
     static func record(_ n: Int, key: String = "s/c-1") -> OutboundRecord {
-        OutboundRecord(topic: "conversation-events", key: Array(key.utf8), value: Array("{\"n\":\(n)}".utf8),
-                       headers: [.init(name: "ce_id", value: "\(key)/\(n)"), .init(name: "ce_type", value: "conversation.updated")])
+        OutboundRecord(
+            topic: "conversation-events", key: Array(key.utf8), value: Array("{\"n\":\(n)}".utf8),
+            headers: [.init(name: "ce_id", value: "\(key)/\(n)"), .init(name: "ce_type", value: "conversation.updated")])
     }
 
     @Test("A snapshot, its sequence, its schedule and its outbox records survive closing and reopening the file")
     func persistence() async throws {
         let path = try Self.temporaryPath()
-        let snapshot = ConversationSnapshot(conversationID: "c-1", platform: .jelou, status: .closed, state: "resolved",
-                                            endedReason: "closed_by_user", user: .init(id: "u-1", name: "Ana"), attributes: ["origin": .string("ticket")])
+        let snapshot = ConversationSnapshot(
+            conversationID: "c-1", platform: .jelou, status: .closed, state: "resolved",
+            endedReason: "closed_by_user", user: .init(id: "u-1", name: "Ana"), attributes: ["origin": .string("ticket")])
         do {
             let store = try BridgeStore(path: path)
             try await store.write(source: "s", conversationID: "c-1", discoveredBy: .poll, now: Self.t0) { tracked in
@@ -38,8 +40,12 @@ struct BridgeStoreTests {
         #expect(tracked.snapshot == snapshot && tracked.lastSequence == 2 && tracked.closedSince == Self.t0)
         #expect(try await store.pendingOutbox(limit: 10).entries.map(\.record) == [Self.record(1), Self.record(2)], "byte for byte, in order")
         let schedule = try await store.scheduledConversations(source: "s")
-        #expect(schedule == [ScheduledConversation(conversationID: "c-1", nextPollAt: Self.t0.adding(milliseconds: 5000), hasSnapshot: true,
-                                                   facts: PollFacts(isClosed: true, closedSince: Self.t0), consecutiveFailures: 0)])
+        #expect(
+            schedule == [
+                ScheduledConversation(
+                    conversationID: "c-1", nextPollAt: Self.t0.adding(milliseconds: 5000), hasSnapshot: true,
+                    facts: PollFacts(isClosed: true, closedSince: Self.t0), consecutiveFailures: 0)
+            ])
         #expect(try await store.nextPollTime(source: "s") == Self.t0.adding(milliseconds: 5000))
     }
 
@@ -85,7 +91,9 @@ struct BridgeStoreTests {
     func unchangedWritesNothing() async throws {
         let path = try Self.temporaryPath()
         let store = try BridgeStore(path: path)
-        try await store.write(source: "s", conversationID: "a", discoveredBy: .poll, now: Self.t0) { ConversationWrite(tracked: $0, poll: .at(Self.t0)) }
+        try await store.write(source: "s", conversationID: "a", discoveredBy: .poll, now: Self.t0) {
+            ConversationWrite(tracked: $0, poll: .at(Self.t0))
+        }
         // Only the request time differs: the process keeps it, not the row.
         try await store.write(source: "s", conversationID: "a", discoveredBy: .poll, now: Self.t0) { tracked in
             var tracked = tracked
@@ -150,7 +158,9 @@ struct BridgeStoreTests {
     func fileModes() async throws {
         let path = try Self.temporaryPath()
         let store = try BridgeStore(path: path)
-        try await store.write(source: "s", conversationID: "c-1", discoveredBy: .poll, now: Self.t0) { ConversationWrite(tracked: $0, poll: .at(Self.t0)) }
+        try await store.write(source: "s", conversationID: "c-1", discoveredBy: .poll, now: Self.t0) {
+            ConversationWrite(tracked: $0, poll: .at(Self.t0))
+        }
         for file in [path, path + "-wal", path + "-shm"] {
             let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber).intValue
             #expect(mode & 0o077 == 0, "\(file): \(String(mode, radix: 8))")
@@ -169,14 +179,18 @@ struct BridgeStoreTests {
         let path = try Self.temporaryPath()
         var store = try BridgeStore(path: path)
         #expect(try await store.topicPositions(source: "zild", topic: "ids").isEmpty)
-        try await store.write(source: "zild", conversationID: "12", discoveredBy: .idsTopic, now: Self.t0,
-                              position: TopicPosition(topic: "ids", partition: 0, nextOffset: 5)) { ConversationWrite(tracked: $0, poll: .noLaterThan(Self.t0)) }
+        try await store.write(
+            source: "zild", conversationID: "12", discoveredBy: .idsTopic, now: Self.t0,
+            position: TopicPosition(topic: "ids", partition: 0, nextOffset: 5)
+        ) { ConversationWrite(tracked: $0, poll: .noLaterThan(Self.t0)) }
         try await store.advance(source: "zild", to: TopicPosition(topic: "ids", partition: 1, nextOffset: 2))
         try await store.advance(source: "zild", to: TopicPosition(topic: "ids", partition: 0, nextOffset: 3))
         struct Refused: Error {}
         await #expect(throws: StoreError.self) {
-            try await store.write(source: "zild", conversationID: "13", discoveredBy: .idsTopic, now: Self.t0,
-                                  position: TopicPosition(topic: "ids", partition: 1, nextOffset: 9)) { _ in throw Refused() }
+            try await store.write(
+                source: "zild", conversationID: "13", discoveredBy: .idsTopic, now: Self.t0,
+                position: TopicPosition(topic: "ids", partition: 1, nextOffset: 9)
+            ) { _ in throw Refused() }
         }
         try store.close()
         store = try BridgeStore(path: path)

@@ -11,12 +11,15 @@ struct ConfigurationFuzzTests {
     func mutatedFiles() throws {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("config")
-        let seeds = try ["demo.yaml", "jelou-production.yaml", "chatvolt-production.yaml", "zild-production.yaml"].map {
-            Array(try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8).utf8)
-        } + [Array(ConfigurationTests.valid.utf8)]
-        let environment = ConfigurationTests.environment.merging(["BRIDGE_ADMIN_TOKEN": "admin-token-0123456789abcdef0123456789", "CHATVOLT_API_KEY": "cv-key-123",
-                                                                  "CHATVOLT_WEBHOOK_SECRET": "cv-hook-123", "ZILD_JWT": "jwt-123456",
-                                                                  "ZILD_WEBHOOK_SECRET": "zild-hook-123"]) { $1 }
+        let seeds =
+            try ["demo.yaml", "jelou-production.yaml", "chatvolt-production.yaml", "zild-production.yaml"].map {
+                Array(try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8).utf8)
+            } + [Array(ConfigurationTests.valid.utf8)]
+        let environment = ConfigurationTests.environment.merging([
+            "BRIDGE_ADMIN_TOKEN": "admin-token-0123456789abcdef0123456789", "CHATVOLT_API_KEY": "cv-key-123",
+            "CHATVOLT_WEBHOOK_SECRET": "cv-hook-123", "ZILD_JWT": "jwt-123456",
+            "ZILD_WEBHOOK_SECRET": "zild-hook-123",
+        ]) { $1 }
         let loader = ConfigurationLoader(environment: environment)
         var mutator = ByteMutator(seed: 2026)
         var loaded = 0

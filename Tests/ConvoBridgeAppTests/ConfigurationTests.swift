@@ -40,8 +40,10 @@ struct ConfigurationTests {
               closed_grace: 1h
               vanish_after: 4
         """
-    static let environment = ["JELOU_API_KEY": "key-123456", "JELOU_CLIENT_SECRET": "secret-123456", "JELOU_SIGNING_SECRET": "whsec-123456",
-                              "KAFKA_PASSWORD": "kafka-pass-123"]
+    static let environment = [
+        "JELOU_API_KEY": "key-123456", "JELOU_CLIENT_SECRET": "secret-123456", "JELOU_SIGNING_SECRET": "whsec-123456",
+        "KAFKA_PASSWORD": "kafka-pass-123",
+    ]
 
     @Test("A full production file loads, with secrets from the environment")
     func valid() throws {
@@ -50,12 +52,14 @@ struct ConfigurationTests {
         #expect(configuration.kafka.publisher.bootstrapServers == "kafka-1:9092,kafka-2:9092")
         #expect(configuration.kafka.publisher.properties == ["compression.type": "zstd", "sasl.password": "kafka-pass-123"])
         #expect(configuration.server?.host == "0.0.0.0" && configuration.server?.port == 8080)
-        #expect(configuration.server?.admin == BridgeConfiguration.Server.defaultAdminAddress,
-                "webhooks on a public address: the admin API and the metrics default to a loopback listener of their own")
+        #expect(
+            configuration.server?.admin == BridgeConfiguration.Server.defaultAdminAddress,
+            "webhooks on a public address: the admin API and the metrics default to a loopback listener of their own")
         #expect(configuration.server?.metrics == nil && configuration.server?.limits == BridgeConfiguration.Server.Limits().withDefaultMaxConnections)
         let source = try #require(configuration.sources.first)
         guard case .jelou(let baseURL, let projectID, let credentials, let advisorBaseURL, let advisorCredentials) = source.connection else {
-            Issue.record("expected a Jelou connection, got \(source.connection)"); return
+            Issue.record("expected a Jelou connection, got \(source.connection)")
+            return
         }
         #expect(source.name == "jelou-prod" && projectID == "p-123" && baseURL == "https://gateway.jelou.ai/jelouapi")
         #expect(credentials == .apiKey("key-123456"))
@@ -72,23 +76,26 @@ struct ConfigurationTests {
 
     @Test("Listeners and server limits: admin and metrics addresses, timeouts, connection cap")
     func serverListeners() throws {
-        let yaml = Self.valid.replacingOccurrences(of: "  listen: 0.0.0.0:8080", with: """
-              listen: 0.0.0.0:8080
-              admin_listen: 10.0.0.5:9000
-              metrics_listen: 0.0.0.0:9464
-              header_timeout: 5s
-              body_timeout: 20s
-              idle_timeout: 1m
-              max_connections: 100
-            """)
+        let yaml = Self.valid.replacingOccurrences(
+            of: "  listen: 0.0.0.0:8080",
+            with: """
+                  listen: 0.0.0.0:8080
+                  admin_listen: 10.0.0.5:9000
+                  metrics_listen: 0.0.0.0:9464
+                  header_timeout: 5s
+                  body_timeout: 20s
+                  idle_timeout: 1m
+                  max_connections: 100
+                """)
         #expect(yaml != Self.valid)
         let server = try #require(try ConfigurationLoader(environment: Self.environment).load(yaml: yaml).server)
         #expect(server.admin == .init(host: "10.0.0.5", port: 9000) && server.metrics == .init(host: "0.0.0.0", port: 9464))
         #expect(server.limits.headerTimeout == .seconds(5) && server.limits.bodyTimeout == .seconds(20))
         #expect(server.limits.idleTimeout == .seconds(60) && server.limits.maxConnections == 100)
         let local = Self.valid.replacingOccurrences(of: "  listen: 0.0.0.0:8080", with: "  listen: 127.0.0.1:8080")
-        #expect(try ConfigurationLoader(environment: Self.environment).load(yaml: local).server?.admin == nil,
-                "webhooks on loopback: everything on one local listener")
+        #expect(
+            try ConfigurationLoader(environment: Self.environment).load(yaml: local).server?.admin == nil,
+            "webhooks on loopback: everything on one local listener")
     }
 
     @Test("Environment overrides win over the file")
@@ -99,19 +106,24 @@ struct ConfigurationTests {
         environment["CONVOBRIDGE_SOURCES_0_SCHEDULE_OPEN_INTERVAL"] = "30s"
         let configuration = try ConfigurationLoader(environment: environment).load(yaml: Self.valid)
         #expect(configuration.kafka.publisher.bootstrapServers == "override:9092")
-        guard case .jelou(_, let projectID, _, _, _) = configuration.sources[0].connection else { Issue.record("expected Jelou"); return }
+        guard case .jelou(_, let projectID, _, _, _) = configuration.sources[0].connection else {
+            Issue.record("expected Jelou")
+            return
+        }
         #expect(projectID == "p-override")
         #expect(configuration.sources[0].schedule.openInterval == .seconds(30))
     }
 
-    @Test("The dataschema base: an absolute URI, given a trailing slash; spaces and non-ASCII refused", arguments: [
-        ("urn:example:convobridge:v1:", "urn:example:convobridge:v1:", nil),
-        ("https://s.example.com/cb/v1", "https://s.example.com/cb/v1/", nil),
-        ("https://s.example.com/a b/", nil, "a URI has no spaces"),
-        ("https://s.example.com/é/", nil, "a URI has no spaces"),
-        ("://nothing", nil, "expected an absolute URI"),
-        ("1http://x/", nil, "expected an absolute URI"),
-    ] as [(String, String?, String?)])
+    @Test(
+        "The dataschema base: an absolute URI, given a trailing slash; spaces and non-ASCII refused",
+        arguments: [
+            ("urn:example:convobridge:v1:", "urn:example:convobridge:v1:", nil),
+            ("https://s.example.com/cb/v1", "https://s.example.com/cb/v1/", nil),
+            ("https://s.example.com/a b/", nil, "a URI has no spaces"),
+            ("https://s.example.com/é/", nil, "a URI has no spaces"),
+            ("://nothing", nil, "expected an absolute URI"),
+            ("1http://x/", nil, "expected an absolute URI"),
+        ] as [(String, String?, String?)])
     func dataSchemaBase(value: String, loaded: String?, problem: String?) {
         let yaml = """
             kafka: {bootstrap_servers: "k:9092", dataschema_base: \(JSONWriter.string(.string(value)))}
@@ -122,7 +134,9 @@ struct ConfigurationTests {
             let configuration = try ConfigurationLoader(environment: ["ZILD_JWT": "jwt-123"]).load(yaml: yaml)
             #expect(configuration.kafka.encoder.dataSchemaBase == loaded)
         } catch let error as ConfigurationError {
-            #expect(problem.map { expected in error.problems.contains { $0.hasPrefix("kafka.dataschema_base: \(expected)") } } == true, "\(error.problems)")
+            #expect(
+                problem.map { expected in error.problems.contains { $0.hasPrefix("kafka.dataschema_base: \(expected)") } } == true,
+                "\(error.problems)")
         } catch {
             Issue.record("\(error)")
         }
@@ -149,18 +163,25 @@ struct ConfigurationTests {
             """
         let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: [:]).load(yaml: yaml) }
         let problems = error?.problems ?? []
-        #expect(problems.contains("kafka.properties.sasl.password: secrets are not accepted as values; list it under kafka.secret_properties_env with an environment variable name"))
+        #expect(
+            problems.contains(
+                "kafka.properties.sasl.password: secrets are not accepted as values; list it under kafka.secret_properties_env with an environment variable name"
+            ))
         #expect(problems.contains { $0.hasPrefix("sources[0].name: use letters, digits") })
-        #expect(problems.contains(#"kafka.dataschema_base: expected an absolute URI such as https://schemas.example.com/convobridge/v1/, found "schemas/v1/""#))
+        #expect(
+            problems.contains(
+                #"kafka.dataschema_base: expected an absolute URI such as https://schemas.example.com/convobridge/v1/, found "schemas/v1/""#))
         #expect(problems.contains("sources[0].base_url: expected an http:// or https:// URL, found gateway.jelou.ai"))
         #expect(problems.contains("sources[0].project_id: missing; the Jelou project id"))
         #expect(problems.contains { $0.hasPrefix("sources[0].auth.api_key: secrets are not accepted as values; set api_key_env") })
         #expect(problems.contains("sources[0].schedule.open_interval: expected a duration like 500ms, 15s, 2m or 1h (at most a year), found often"))
-        #expect(problems.contains("sources[0].schedule.closed_interval: expected a duration like 500ms, 15s, 2m or 1h (at most a year), found 1e300s"))
+        #expect(
+            problems.contains("sources[0].schedule.closed_interval: expected a duration like 500ms, 15s, 2m or 1h (at most a year), found 1e300s"))
         #expect(problems.contains("sources[0].schedule.closed_grace: expected a duration like 500ms, 15s, 2m or 1h (at most a year), found inf"))
         #expect(problems.contains { $0.hasPrefix("sources[0].schedule.vanish_afer: unknown key") })
-        #expect(!(error?.description.contains("hunter2") ?? true) && !(error?.description.contains("plain-text-key") ?? true),
-                "a refused secret is not repeated in the error")
+        #expect(
+            !(error?.description.contains("hunter2") ?? true) && !(error?.description.contains("plain-text-key") ?? true),
+            "a refused secret is not repeated in the error")
     }
 
     @Test("A secret reference whose variable is not set says so")
@@ -181,28 +202,36 @@ struct ConfigurationTests {
         defer { for file in [large, small] { try? FileManager.default.removeItem(atPath: file) } }
         func problems(_ file: String) -> [String]? {
             let yaml = Self.valid.replacingOccurrences(of: "api_key_env: JELOU_API_KEY", with: "api_key_file: \(file)")
-            do { _ = try ConfigurationLoader(environment: Self.environment).load(yaml: yaml); return nil } catch { return error.problems }
+            do {
+                _ = try ConfigurationLoader(environment: Self.environment).load(yaml: yaml)
+                return nil
+            } catch { return error.problems }
         }
-        #expect(problems("/dev/zero") == ["sources[0].auth.api_key_file: cannot read /dev/zero: not a regular file (a directory, a device or a pipe)"])
+        #expect(
+            problems("/dev/zero") == ["sources[0].auth.api_key_file: cannot read /dev/zero: not a regular file (a directory, a device or a pipe)"])
         #expect(problems("/tmp") == ["sources[0].auth.api_key_file: cannot read /tmp: not a regular file (a directory, a device or a pipe)"])
         #expect(problems(large) == ["sources[0].auth.api_key_file: cannot read \(large): 65537 bytes, over the 64 KiB a secret file may hold"])
         #expect(problems("/nonexistent/secret")?.first?.hasPrefix("sources[0].auth.api_key_file: cannot read /nonexistent/secret: ") == true)
         #expect(problems(small) == nil)
     }
 
-    @Test("Aliases that multiply each other are refused before they expand, as values or as keys; plain aliases and long lists load",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "Aliases that multiply each other are refused before they expand, as values or as keys; plain aliases and long lists load",
+        .timeLimit(.minutes(1)))
     func expansionLimit() throws {
         // Nine levels of ten aliases each: a billion values once expanded.
         var bomb = Self.valid + "\n    tags0: &l0 [a, b, c, d, e, f, g, h, i, j]"
-        for level in 1...8 { bomb += "\n    tags\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]" }
+        for level in 1...8 {
+            bomb += "\n    tags\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]"
+        }
         // The same aliases as a mapping key: composing the YAML would hash the key, expanding it (found by the fuzzer).
         for yaml in [bomb, bomb + "\n    ? *l8\n    : key"] {
             let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: Self.environment).load(yaml: yaml) }
             #expect(error?.problems == ["the file expands to more than 100000 values; are YAML aliases (*name) repeating each other?"])
         }
 
-        let aliased = Self.valid.replacingOccurrences(of: "conversations: [c-1, c-2]", with: "conversations: &ids [c-1, c-2]")
+        let aliased =
+            Self.valid.replacingOccurrences(of: "conversations: [c-1, c-2]", with: "conversations: &ids [c-1, c-2]")
             + "\n  - name: jelou-other\n    base_url: https://gateway.jelou.ai/jelouapi\n    project_id: p-9\n"
             + "    auth: {api_key_env: JELOU_API_KEY}\n    conversations: *ids"
         let sources = try ConfigurationLoader(environment: Self.environment).load(yaml: aliased).sources
@@ -216,9 +245,11 @@ struct ConfigurationTests {
     @Test("The example files in config/ load", arguments: ["demo.yaml", "jelou-production.yaml", "chatvolt-production.yaml", "zild-production.yaml"])
     func examples(file: String) throws {
         let path = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-        let environment = Self.environment.merging(["BRIDGE_ADMIN_TOKEN": "admin-token-0123456789abcdef0123456789", "CHATVOLT_API_KEY": "cv-key-123",
-                                                    "CHATVOLT_WEBHOOK_SECRET": "cv-hook-123", "ZILD_JWT": "jwt-123456",
-                                                    "ZILD_WEBHOOK_SECRET": "zild-hook-123"]) { $1 }
+        let environment = Self.environment.merging([
+            "BRIDGE_ADMIN_TOKEN": "admin-token-0123456789abcdef0123456789", "CHATVOLT_API_KEY": "cv-key-123",
+            "CHATVOLT_WEBHOOK_SECRET": "cv-hook-123", "ZILD_JWT": "jwt-123456",
+            "ZILD_WEBHOOK_SECRET": "zild-hook-123",
+        ]) { $1 }
         let configuration = try ConfigurationLoader(environment: environment)
             .load(file: "/\(path)/config/\(file)")
         #expect(!configuration.sources.isEmpty)
@@ -229,15 +260,24 @@ struct ConfigurationTests {
         let environment = Self.environment.merging(["CONVOBRIDGE_SOURCES_0_PROJECT_ID": "p-override"]) { $1 }
         let configuration = try ConfigurationLoader(environment: environment).load(yaml: Self.valid)
         let settings = Dictionary(configuration.effectiveSettings.map { ($0.path, $0) }) { first, _ in first }
-        #expect(settings["sources[0].project_id"] == EffectiveSetting(path: "sources[0].project_id", value: "p-override",
-                                                                      origin: .environment("CONVOBRIDGE_SOURCES_0_PROJECT_ID")))
-        #expect(settings["sources[0].schedule.open_interval"] == EffectiveSetting(path: "sources[0].schedule.open_interval", value: "10s", origin: .file))
+        #expect(
+            settings["sources[0].project_id"]
+                == EffectiveSetting(
+                    path: "sources[0].project_id", value: "p-override",
+                    origin: .environment("CONVOBRIDGE_SOURCES_0_PROJECT_ID")))
+        #expect(
+            settings["sources[0].schedule.open_interval"] == EffectiveSetting(path: "sources[0].schedule.open_interval", value: "10s", origin: .file))
         #expect(settings["sources[0].schedule.closed_grace"]?.value == "1h")
-        #expect(settings["sources[0].schedule.closed_interval"] == EffectiveSetting(path: "sources[0].schedule.closed_interval", value: "1m", origin: .defaultValue))
+        #expect(
+            settings["sources[0].schedule.closed_interval"]
+                == EffectiveSetting(path: "sources[0].schedule.closed_interval", value: "1m", origin: .defaultValue))
         #expect(settings["sources[0].http.timeout"]?.value == "15s" && settings["relay.batch_size"]?.value == "1000")
         #expect(settings["kafka.properties.compression.type"]?.origin == .file)
-        #expect(settings["kafka.properties.sasl.password"] == EffectiveSetting(path: "kafka.properties.sasl.password", value: EffectiveSetting.mask,
-                                                                              origin: .secret("from $KAFKA_PASSWORD")))
+        #expect(
+            settings["kafka.properties.sasl.password"]
+                == EffectiveSetting(
+                    path: "kafka.properties.sasl.password", value: EffectiveSetting.mask,
+                    origin: .secret("from $KAFKA_PASSWORD")))
         #expect(settings["sources[0].auth.api_key"]?.value == EffectiveSetting.mask)
         #expect(settings["sources[0].conversations"]?.value == "[c-1, c-2]")
         #expect(configuration.effectiveSettings.count == Set(configuration.effectiveSettings.map(\.path)).count, "each setting once")
@@ -279,15 +319,24 @@ struct ConfigurationTests {
         let withToken = yaml.replacing("token_file: \(emptyFile)", with: "token_env: ZILD_JWT")
         let configuration = try ConfigurationLoader(environment: environment.merging(["ZILD_JWT": "jwt-123456"]) { $1 }).load(yaml: withToken)
         let chatvolt = configuration.sources[0]
-        guard case .chatvolt(let baseURL, let token, let status) = chatvolt.connection else { Issue.record("expected Chatvolt"); return }
+        guard case .chatvolt(let baseURL, let token, let status) = chatvolt.connection else {
+            Issue.record("expected Chatvolt")
+            return
+        }
         #expect(baseURL == "https://api.chatvolt.ai" && token == BearerToken("cv-key-123") && status == "HUMAN_REQUESTED")
         #expect(chatvolt.discovery?.pageSize == 100 && chatvolt.discovery?.window.lookback == .seconds(7200))
         #expect(chatvolt.webhook?.verification.header == "X-Hook" && chatvolt.webhook?.path == "/webhooks/cv")
         let zild = configuration.sources[1]
-        guard case .zild(_, _, let labels) = zild.connection else { Issue.record("expected Zild"); return }
+        guard case .zild(_, _, let labels) = zild.connection else {
+            Issue.record("expected Zild")
+            return
+        }
         #expect(labels == [4: "resolved"] && zild.conversationIDs == ["12", "13"] && zild.idsTopic == "ids" && zild.discovery == nil)
         #expect(zild.webhook?.format.conversationIDPaths == ["data.ticket"])
-        guard case .hmacSHA256? = zild.webhook?.verification else { Issue.record("expected HMAC"); return }
+        guard case .hmacSHA256? = zild.webhook?.verification else {
+            Issue.record("expected HMAC")
+            return
+        }
         #expect(configuration.secrets.contains("jwt-123456") && configuration.secrets.contains("hook-secret-1"))
         #expect(configuration.effectiveSettings.count == Set(configuration.effectiveSettings.map(\.path)).count, "each setting once")
 
@@ -300,10 +349,12 @@ struct ConfigurationTests {
             """
         let error = #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: environment).load(yaml: bad) }
         let problems = error?.problems.joined(separator: "\n") ?? ""
-        for expected in ["sources[0].advisor: unknown key", "sources[0].discovery.status: expected one of HUMAN_REQUESTED, RESOLVED, UNRESOLVED, found OPEN",
-                         "sources[0].discovery.page_size: expected a whole number in 1...100", "sources[1].base_url: missing",
-                         "sources[1].conversations[0]: Zild conversation ids are positive integers, found \"abc\"",
-                         "sources[1].ended_reasons.x: expected an integer id", "sources[2].platform: expected one of jelou, chatvolt, zild, found intercom"] {
+        for expected in [
+            "sources[0].advisor: unknown key", "sources[0].discovery.status: expected one of HUMAN_REQUESTED, RESOLVED, UNRESOLVED, found OPEN",
+            "sources[0].discovery.page_size: expected a whole number in 1...100", "sources[1].base_url: missing",
+            "sources[1].conversations[0]: Zild conversation ids are positive integers, found \"abc\"",
+            "sources[1].ended_reasons.x: expected an integer id", "sources[2].platform: expected one of jelou, chatvolt, zild, found intercom",
+        ] {
             #expect(problems.contains(expected), "\(expected) in:\n\(problems)")
         }
     }

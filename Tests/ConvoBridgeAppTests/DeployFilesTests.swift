@@ -25,12 +25,14 @@ struct DeployFilesTests {
         return (result.status, result.stdout + result.stderr)
     }
 
-    @Test("Every YAML file in deploy/ parses", arguments: [
-        "deploy/kubernetes/kustomization.yaml", "deploy/kubernetes/configmap.yaml", "deploy/kubernetes/deployment.yaml",
-        "deploy/kubernetes/service.yaml", "deploy/kubernetes/podmonitor.yaml", "deploy/kubernetes/prometheusrule.yaml",
-        "deploy/kubernetes/persistentvolumeclaim.yaml", "deploy/kubernetes/secret.example.yaml",
-        "deploy/prometheus/convobridge-alerts.yaml", "deploy/prometheus/convobridge-alerts.test.yaml",
-    ])
+    @Test(
+        "Every YAML file in deploy/ parses",
+        arguments: [
+            "deploy/kubernetes/kustomization.yaml", "deploy/kubernetes/configmap.yaml", "deploy/kubernetes/deployment.yaml",
+            "deploy/kubernetes/service.yaml", "deploy/kubernetes/podmonitor.yaml", "deploy/kubernetes/prometheusrule.yaml",
+            "deploy/kubernetes/persistentvolumeclaim.yaml", "deploy/kubernetes/secret.example.yaml",
+            "deploy/prometheus/convobridge-alerts.yaml", "deploy/prometheus/convobridge-alerts.test.yaml",
+        ])
     func parses(file: String) throws {
         let document = try Self.yaml(file)
         #expect(document.objectValue?.isEmpty == false)
@@ -66,9 +68,10 @@ struct DeployFilesTests {
             #expect(throws: ConfigurationError.self, "\(variable) is needed") { try ConfigurationLoader(environment: dropped).load(yaml: text) }
         }
         let server = try #require(configuration.server)
-        let ports = Dictionary(uniqueKeysWithValues: (container["ports"]?.arrayValue ?? []).compactMap { port in
-            port["name"]?.stringValue.map { ($0, port["containerPort"]?.scalarText ?? "") }
-        })
+        let ports = Dictionary(
+            uniqueKeysWithValues: (container["ports"]?.arrayValue ?? []).compactMap { port in
+                port["name"]?.stringValue.map { ($0, port["containerPort"]?.scalarText ?? "") }
+            })
         #expect(ports["http"] == String(server.port))
         let scraped = try Self.yaml("deploy/kubernetes/podmonitor.yaml")["spec"]?["podMetricsEndpoints"]?.arrayValue?.first?["port"]?.stringValue
         #expect(ports[scraped ?? ""] == server.metrics.map { String($0.port) }, "the PodMonitor scrapes the metrics listener")
@@ -137,8 +140,9 @@ struct DeployFilesTests {
         #expect(events["store.kafka.headers"]?.stringValue == "true", "ce_id, the deduplication key, is a header in binary mode")
         let state = try connector("s3-sink-conversation-state.json")
         #expect(state["topics"]?.stringValue == defaults.stateTopic)
-        #expect(state["behavior.on.null.values"]?.stringValue == "write" && state["store.kafka.keys"]?.stringValue == "true",
-                "a vanished conversation's tombstone lands, with its key")
+        #expect(
+            state["behavior.on.null.values"]?.stringValue == "write" && state["store.kafka.keys"]?.stringValue == "true",
+            "a vanished conversation's tombstone lands, with its key")
         let iceberg = try connector("iceberg-sink-conversation-events.json")
         #expect(iceberg["topics"]?.stringValue == defaults.eventsTopic)
         #expect(iceberg["transforms.kafka.timestamp.field"]?.stringValue == "record_time")

@@ -36,7 +36,10 @@ struct GrafanaDashboardTests {
         for panel in panels {
             let title = panel["title"]?.stringValue ?? "?"
             let grid = panel["gridPos"]
-            let (x, y, w, h) = (grid?["x"]?.int64Value.map(Int.init) ?? -1, grid?["y"]?.int64Value.map(Int.init) ?? -1, grid?["w"]?.int64Value.map(Int.init) ?? 0, grid?["h"]?.int64Value.map(Int.init) ?? 0)
+            let (x, y, w, h) = (
+                grid?["x"]?.int64Value.map(Int.init) ?? -1, grid?["y"]?.int64Value.map(Int.init) ?? -1, grid?["w"]?.int64Value.map(Int.init) ?? 0,
+                grid?["h"]?.int64Value.map(Int.init) ?? 0
+            )
             #expect(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= 24, "\(title) is on the grid")
             for column in x..<max(x, x + w) {
                 for line in y..<max(y, y + h) { #expect(cells.insert([column, line]).inserted, "\(title) overlaps another panel") }

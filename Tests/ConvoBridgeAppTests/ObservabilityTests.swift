@@ -2,11 +2,11 @@ import AsyncHTTPClient
 import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeHTTP
+import ConvoBridgeKafka
 import ConvoBridgeSimulator
 import Foundation
 import NIOCore
 import NIOHTTP1
-import ConvoBridgeKafka
 import Synchronization
 import Testing
 
@@ -112,7 +112,10 @@ struct ObservabilityTests {
                 while true {
                     let (status, body) = try await Self.get(url)
                     if (status == 200) == ready { return body }
-                    guard ContinuousClock.now < deadline else { Issue.record("readyz stayed \(status): \(body)"); return body }
+                    guard ContinuousClock.now < deadline else {
+                        Issue.record("readyz stayed \(status): \(body)")
+                        return body
+                    }
                     try await Task.sleep(for: .milliseconds(100))
                 }
             }
@@ -127,7 +130,9 @@ struct ObservabilityTests {
         }
     }
 
-    @Test("/readyz: a source with nothing to poll stays ready however long it idles; one whose requests fail goes unready once its last answer is stale")
+    @Test(
+        "/readyz: a source with nothing to poll stays ready however long it idles; one whose requests fail goes unready once its last answer is stale"
+    )
     func idleVersusFailing() async throws {
         let harness = try await BridgeHarness()
         try harness.world.create(id: "f-1")

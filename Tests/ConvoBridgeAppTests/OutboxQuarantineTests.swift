@@ -56,8 +56,9 @@ struct OutboxQuarantineTests {
         #expect(quarantined.map(\.id) == [ids[0]] && quarantined.first?.key == "s/a" && quarantined.first?.reason == "refused")
 
         #expect(try await store.retryQuarantined(ids: [ids[0]]) == 1)
-        #expect(try await store.pendingOutbox(limit: 10).entries.map { $0.record.header("ce_id") } == ["s/a/1", "s/a/2", "s/b/1", "s/a/3"],
-                "back at its old place, ahead of its key's later records")
+        #expect(
+            try await store.pendingOutbox(limit: 10).entries.map { $0.record.header("ce_id") } == ["s/a/1", "s/a/2", "s/b/1", "s/a/3"],
+            "back at its old place, ahead of its key's later records")
 
         #expect(try await store.quarantineOutbox([(ids[0], "refused")], at: Self.t0) == 1)
         #expect(try await store.dropQuarantined(ids: nil) == 1)
@@ -79,8 +80,9 @@ struct OutboxQuarantineTests {
         #expect(page.lastID == ids[1])
     }
 
-    @Test("A record Kafka refuses and an unreadable row are quarantined; their keys wait, every other key is published at once",
-          .timeLimit(.minutes(2)))
+    @Test(
+        "A record Kafka refuses and an unreadable row are quarantined; their keys wait, every other key is published at once",
+        .timeLimit(.minutes(2)))
     func refusedAndUnreadableQuarantined() async throws {
         let harness = try await BridgeHarness()
         let events = try TopicCollector(harness)
@@ -89,7 +91,8 @@ struct OutboxQuarantineTests {
         do {
             let store = try BridgeStore(path: harness.storePath)
             // Over librdkafka's default message.max.bytes (1,000,000): refused before it is sent, every time.
-            try await Self.append([Self.record("jelou-demo/big", 1, bytes: 1_200_000), Self.record("jelou-demo/big", 2)], to: store, conversation: "big")
+            try await Self.append(
+                [Self.record("jelou-demo/big", 1, bytes: 1_200_000), Self.record("jelou-demo/big", 2)], to: store, conversation: "big")
             try await Self.append([Self.record("jelou-demo/bad", 1), Self.record("jelou-demo/bad", 2)], to: store, conversation: "bad")
             try await Self.append([Self.record("jelou-demo/ok", 1), Self.record("jelou-demo/ok", 2)], to: store, conversation: "ok")
             let damaged = try await store.pendingOutbox(limit: 10).entries[2].id
@@ -137,8 +140,9 @@ struct OutboxQuarantineTests {
         }
     }
 
-    @Test("SIGTERM with Kafka down ends within the drain and shutdown deadlines, not the 15-minute message timeout",
-          .timeLimit(.minutes(2)))
+    @Test(
+        "SIGTERM with Kafka down ends within the drain and shutdown deadlines, not the 15-minute message timeout",
+        .timeLimit(.minutes(2)))
     func boundedShutdownWithKafkaDown() async throws {
         let harness = try await BridgeHarness()
         var configuration = harness.configuration(drainDeadline: .seconds(1), listen: false)

@@ -58,16 +58,19 @@ struct PollEngineTests {
             harness.world.addFault(SimulatorFault(kind: .stalledBody, latencyMilliseconds: 30_000))
             let stalled = try await window()
             // On a loaded machine another answer may pass 2 s too; without a deadline on the body there would be none.
-            #expect(Self.counter(stalled.metrics, "convobridge_poll_failures_total{source=\"zild-stall\",reason=\"timeout\"}") >= 1,
-                    "the stalled attempt failed at its 2 s deadline, not 30 s later")
+            #expect(
+                Self.counter(stalled.metrics, "convobridge_poll_failures_total{source=\"zild-stall\",reason=\"timeout\"}") >= 1,
+                "the stalled attempt failed at its 2 s deadline, not 30 s later")
             // One slot of four held for 2 s costs a few polls; behind a batch that waited for the stalled answer there
             // would be at most one batch in these 4 s.
-            #expect(calm.polls > 40 && Double(stalled.polls) >= Double(calm.polls) * 0.6,
-                    "the others kept being polled while one answer stalled: \(stalled.polls) polls in 4 s, \(calm.polls) without the stall")
+            #expect(
+                calm.polls > 40 && Double(stalled.polls) >= Double(calm.polls) * 0.6,
+                "the others kept being polled while one answer stalled: \(stalled.polls) polls in 4 s, \(calm.polls) without the stall")
             // The polls started while the answer stalled started on time (within the 2 s deadline) as often as without
             // it: behind a batch that waits for it, they would all start up to 30 s late.
-            #expect(onTimeShare(stalled.lag) >= onTimeShare(calm.lag) - 0.1,
-                    "on time during the stall \(onTimeShare(stalled.lag)), without it \(onTimeShare(calm.lag))")
+            #expect(
+                onTimeShare(stalled.lag) >= onTimeShare(calm.lag) - 0.1,
+                "on time during the stall \(onTimeShare(stalled.lag)), without it \(onTimeShare(calm.lag))")
         }
     }
 

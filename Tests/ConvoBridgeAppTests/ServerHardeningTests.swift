@@ -20,8 +20,9 @@ struct ServerHardeningTests {
         let channel: any Channel
 
         static func open(port: Int) async throws -> RawConnection {
-            RawConnection(channel: try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port).get())
+            RawConnection(
+                channel: try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: "127.0.0.1", port: port).get())
         }
 
         func send(_ text: String) async throws { try await channel.writeAndFlush(ByteBuffer(string: text)).get() }
@@ -47,8 +48,9 @@ struct ServerHardeningTests {
         return configuration
     }
 
-    @Test("A client that sends half a request head, or half a body, is cut off at its deadline; an idle one at the idle timeout",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "A client that sends half a request head, or half a body, is cut off at its deadline; an idle one at the idle timeout",
+        .timeLimit(.minutes(1)))
     func slowClients() async throws {
         let harness = try await BridgeHarness()
         try await harness.withBridge(Self.configuration(harness)) { bridge in
@@ -80,7 +82,8 @@ struct ServerHardeningTests {
             let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(5))
             #expect(response.status.code == 200)
             let metricsText = String(decoding: bridge.metrics.render(), as: UTF8.self)
-            #expect(metricsText.contains(#"convobridge_http_slow_clients_closed_total{listener="admin,metrics,webhooks",phase="header"} 3"#)
+            #expect(
+                metricsText.contains(#"convobridge_http_slow_clients_closed_total{listener="admin,metrics,webhooks",phase="header"} 3"#)
                     || metricsText.contains(#"phase="header"} 3"#), "\(metricsText.split(separator: "\n").filter { $0.contains("slow") })")
         }
     }
@@ -133,8 +136,9 @@ struct ServerHardeningTests {
         try await harness.withBridge(Self.configuration(harness)) { bridge in
             let base = "http://127.0.0.1:\(try #require(await bridge.serverPort()))/admin"
             let started = ContinuousClock.now
-            let refused = try await AdminAPITests.call(.POST, base + "/sources/jelou-demo/conversations", token: "guess-\(Self.token)",
-                                                       body: #"{"id":"x"}"#)
+            let refused = try await AdminAPITests.call(
+                .POST, base + "/sources/jelou-demo/conversations", token: "guess-\(Self.token)",
+                body: #"{"id":"x"}"#)
             #expect(refused.status == 401)
             #expect(ContinuousClock.now - started >= .milliseconds(900), "a refused token is answered after a delay")
             #expect(try await bridge.store.watchList(source: "jelou-demo").isEmpty)

@@ -68,8 +68,9 @@ struct TimedOut: Error, CustomStringConvertible {
 struct StoreDiskFullTests {
     /// With no free-space floor the bridge finds out from SQLite refusing a write; with one (`store.min_free_space`)
     /// it stops before SQLite has to refuse anything.
-    @Test("Polling stops, /metrics and /readyz say so, and everything that changed meanwhile arrives once space returns",
-          .timeLimit(.minutes(2)), arguments: [Int64(0), 2 << 20])
+    @Test(
+        "Polling stops, /metrics and /readyz say so, and everything that changed meanwhile arrives once space returns",
+        .timeLimit(.minutes(2)), arguments: [Int64(0), 2 << 20])
     func diskFull(minimumFreeBytes: Int64) async throws {
         let mount = try TmpfsMount(bytes: 8 << 20)
         defer { mount.unmount() }
@@ -94,7 +95,9 @@ struct StoreDiskFullTests {
                     try await Task.sleep(for: .milliseconds(100))
                 }
             }
-            try await events.waitUntil("discoveries") { records in ids.allSatisfy { BridgeEndToEndTests.count("conversation.discovered", in: records, key: "jelou-demo/\($0)") == 1 } }
+            try await events.waitUntil("discoveries") { records in
+                ids.allSatisfy { BridgeEndToEndTests.count("conversation.discovered", in: records, key: "jelou-demo/\($0)") == 1 }
+            }
             try await waitFor("the outbox to empty") { try await metric("convobridge_outbox_events") == 0 }
 
             let filler = try mount.fill()

@@ -29,10 +29,13 @@ struct CrashRecoveryTests {
         }
     }
 
-    static let eventOfChange = ["closed": "conversation.closed", "ended_reason_changed": "conversation.ended_reason_changed",
-                                "reopened": "conversation.reopened", "deleted": "conversation.vanished"]
+    static let eventOfChange = [
+        "closed": "conversation.closed", "ended_reason_changed": "conversation.ended_reason_changed",
+        "reopened": "conversation.reopened", "deleted": "conversation.vanished",
+    ]
 
-    @Test("kill -9 three times with transitions in flight, restarts: no transition lost, no gap, duplicates keep their ce_id", .timeLimit(.minutes(3)))
+    @Test(
+        "kill -9 three times with transitions in flight, restarts: no transition lost, no gap, duplicates keep their ce_id", .timeLimit(.minutes(3)))
     func killAndRestart() async throws {
         let binary = try ProcessRunner.convobridge
         let kcat = try ProcessRunner.program("kcat")
@@ -40,8 +43,12 @@ struct CrashRecoveryTests {
         defer { scratch.remove() }
         func path(_ name: String) -> String { scratch.path(name) }
         // 12 conversations, a lifecycle step every 300 ms, 120 steps: 36 s of changes, the last 15 s or so after the kills.
-        let processes = try await BrokerAndSimulator.start(binary, in: scratch, simulate: ["--population", "12", "--seed", "11",
-                                                         "--advance-every", "0.3", "--advance-steps", "1", "--advance-limit", "120"])
+        let processes = try await BrokerAndSimulator.start(
+            binary, in: scratch,
+            simulate: [
+                "--population", "12", "--seed", "11",
+                "--advance-every", "0.3", "--advance-steps", "1", "--advance-limit", "120",
+            ])
         defer { processes.stop() }
         let (bootstrap, url) = (processes.bootstrap, processes.url)
 
@@ -49,41 +56,41 @@ struct CrashRecoveryTests {
             try value.write(toFile: path(name), atomically: true, encoding: .utf8)
         }
         try """
-            store:
-              path: \(path("bridge.sqlite"))
-            kafka:
-              bootstrap_servers: \(bootstrap)
-            relay:
-              drain_deadline: 2s
-            server:
-              listen: 127.0.0.1:0
-              admin_token_file: \(path("admin-token"))
-            sources:
-              - name: jelou-crash
-                base_url: \(url)/jelouapi
-                project_id: sim-project
-                auth:
-                  api_key_file: \(path("api-key"))
-                  client_id: sim-client
-                  client_secret_file: \(path("client-secret"))
-                advisor:
-                  api_base_url: \(url)
-                  interval: 200ms
-                  lookback: 2h
-                schedule:
-                  open_interval: 100ms
-                  closed_interval: 100ms
-                  closed_grace: 5m
-                  not_found_recheck: 100ms
-                  failure_backoff: 100ms
-                  max_failure_backoff: 1s
-                  jitter: 0
-                  vanish_after: 2
-                http:
-                  requests_per_second: 500
-                  burst: 100
-                  max_concurrent: 8
-            """.write(toFile: path("bridge.yaml"), atomically: true, encoding: .utf8)
+        store:
+          path: \(path("bridge.sqlite"))
+        kafka:
+          bootstrap_servers: \(bootstrap)
+        relay:
+          drain_deadline: 2s
+        server:
+          listen: 127.0.0.1:0
+          admin_token_file: \(path("admin-token"))
+        sources:
+          - name: jelou-crash
+            base_url: \(url)/jelouapi
+            project_id: sim-project
+            auth:
+              api_key_file: \(path("api-key"))
+              client_id: sim-client
+              client_secret_file: \(path("client-secret"))
+            advisor:
+              api_base_url: \(url)
+              interval: 200ms
+              lookback: 2h
+            schedule:
+              open_interval: 100ms
+              closed_interval: 100ms
+              closed_grace: 5m
+              not_found_recheck: 100ms
+              failure_backoff: 100ms
+              max_failure_backoff: 1s
+              jitter: 0
+              vanish_after: 2
+            http:
+              requests_per_second: 500
+              burst: 100
+              max_concurrent: 8
+        """.write(toFile: path("bridge.yaml"), atomically: true, encoding: .utf8)
 
         let check = try await ChildProcess.run(binary, ["run", "--config", path("bridge.yaml"), "--check"])
         #expect(check.status == 0, "\(check.stderr)")
@@ -121,10 +128,19 @@ struct CrashRecoveryTests {
         try await ProcessRunner.waitForExit(second)
         #expect(second.terminationStatus == 0, "graceful stop")
 
-        let consumed = try await ChildProcess.run(kcat, ["-b", bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
-                                                          "-f", "%k\t%T\t%h\t%s\n"], timeout: .seconds(60))
+        let consumed = try await ChildProcess.run(
+            kcat,
+            [
+                "-b", bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
+                "-f", "%k\t%T\t%h\t%s\n",
+            ], timeout: .seconds(60))
         #expect(consumed.status == 0, "\(consumed.stderr)")
-        struct Event { var key: String; var id: String; var type: String; var value: String }
+        struct Event {
+            var key: String
+            var id: String
+            var type: String
+            var value: String
+        }
         let events: [Event] = consumed.stdout.split(separator: "\n").compactMap { line in
             let columns = line.split(separator: "\t", maxSplits: 3, omittingEmptySubsequences: false)
             guard columns.count == 4 else { return nil }
@@ -134,10 +150,12 @@ struct CrashRecoveryTests {
                 if parts.count == 2 { headers.append(.init(name: String(parts[0]), value: String(parts[1]))) }
             }
             // Checked against the contract's schemas after the run, with the other suites' records.
-            ContractCapture.shared.record(topic: "conversation-events", partition: -1, offset: -1, timestamp: Int64(columns[1]),
-                                          key: String(columns[0]), headers: headers, value: Array(columns[3].utf8))
-            return Event(key: String(columns[0]), id: headers.text(of: "ce_id") ?? "", type: headers.text(of: "ce_type") ?? "",
-                         value: String(columns[3]))
+            ContractCapture.shared.record(
+                topic: "conversation-events", partition: -1, offset: -1, timestamp: Int64(columns[1]),
+                key: String(columns[0]), headers: headers, value: Array(columns[3].utf8))
+            return Event(
+                key: String(columns[0]), id: headers.text(of: "ce_id") ?? "", type: headers.text(of: "ce_type") ?? "",
+                value: String(columns[3]))
         }
         #expect(events.count > 20)
 
@@ -173,14 +191,17 @@ struct CrashRecoveryTests {
             // a loaded CI machine polls later than configured) and was made outside the blind window has its event,
             // in order.
             // Changes before the bridge discovered the conversation are part of what `discovered` carries.
-            let discoveredAt = mine.first.flatMap { event in
-                (try? JSONSerialization.jsonObject(with: Data(event.value.utf8))) as? [String: Any]
-            }.flatMap { $0["observed_at"] as? String }.flatMap(formatter.date(from:)) ?? .distantFuture
+            let discoveredAt =
+                mine.first.flatMap { event in
+                    (try? JSONSerialization.jsonObject(with: Data(event.value.utf8))) as? [String: Any]
+                }.flatMap { $0["observed_at"] as? String }.flatMap(formatter.date(from:)) ?? .distantFuture
             let all = changes.filter { $0.conversation == conversation }
             let visible = all.indices.filter { index in
                 let change = all[index]
-                guard Self.eventOfChange[change.kind] != nil, let at = formatter.date(from: change.at), !blindWindows.contains(where: { $0.contains(at) }),
-                      at > discoveredAt else { return false }
+                guard Self.eventOfChange[change.kind] != nil, let at = formatter.date(from: change.at),
+                    !blindWindows.contains(where: { $0.contains(at) }),
+                    at > discoveredAt
+                else { return false }
                 guard index + 1 < all.count, let next = formatter.date(from: all[index + 1].at) else { return true }
                 return next.timeIntervalSince(at) >= 1.0
             }.map { all[$0] }
@@ -214,8 +235,9 @@ struct CrashRecoveryTests {
             }
         }
         let lastLog = try String(contentsOfFile: path("bridge-4.log"), encoding: .utf8)
-        #expect(!lastLog.contains("sim-api-key") && !lastLog.contains("sim-client-secret") && !lastLog.contains(Self.adminToken),
-                "no secret in the logs")
+        #expect(
+            !lastLog.contains("sim-api-key") && !lastLog.contains("sim-client-secret") && !lastLog.contains(Self.adminToken),
+            "no secret in the logs")
     }
 
     /// How long after a bridge is up its first discovery and polls may take on a loaded machine.

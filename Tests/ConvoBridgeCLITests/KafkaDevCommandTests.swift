@@ -65,8 +65,9 @@ struct KafkaDevCommandTests {
         let scratch = try Scratch("kafka-dev-faults")
         defer { scratch.remove() }
         let commands = Pipe()
-        let broker = try ProcessRunner.start(try ProcessRunner.convobridge, ["kafka-dev", "--bootstrap-file", scratch.path("bootstrap")],
-                                             stdin: commands, stderr: scratch.path("kafka.log"))
+        let broker = try ProcessRunner.start(
+            try ProcessRunner.convobridge, ["kafka-dev", "--bootstrap-file", scratch.path("bootstrap")],
+            stdin: commands, stderr: scratch.path("kafka.log"))
         defer { if broker.isRunning { broker.interrupt() } }
         let bootstrap = try await ProcessRunner.waitForFile(scratch.path("bootstrap"))
         func metadata() async throws -> ChildProcess.Output {

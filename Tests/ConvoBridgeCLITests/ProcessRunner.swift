@@ -58,8 +58,10 @@ struct ProcessRunner {
 
 extension ProcessRunner {
     /// Starts a long-running process with its output going to files (or nowhere).
-    static func start(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
-                      stdin: Pipe? = nil, stdout: String? = nil, stderr: String? = nil) throws -> Process {
+    static func start(
+        _ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+        stdin: Pipe? = nil, stdout: String? = nil, stderr: String? = nil
+    ) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -111,10 +113,12 @@ struct BrokerAndSimulator {
     /// - Parameter simulate: arguments for `convobridge simulate` after `--port 0`.
     static func start(_ binary: URL, in scratch: Scratch, simulate: [String]) async throws -> BrokerAndSimulator {
         let broker = try ProcessRunner.start(binary, ["kafka-dev", "--bootstrap-file", scratch.path("bootstrap")], stderr: scratch.path("kafka.log"))
-        let simulator = try ProcessRunner.start(binary, ["simulate", "--port", "0"] + simulate,
-                                                stdout: scratch.path("simulator.url"), stderr: scratch.path("simulator.log"))
-        return BrokerAndSimulator(broker: broker, bootstrap: try await ProcessRunner.waitForFile(scratch.path("bootstrap")),
-                                  simulator: simulator, url: try await ProcessRunner.waitForFile(scratch.path("simulator.url")))
+        let simulator = try ProcessRunner.start(
+            binary, ["simulate", "--port", "0"] + simulate,
+            stdout: scratch.path("simulator.url"), stderr: scratch.path("simulator.log"))
+        return BrokerAndSimulator(
+            broker: broker, bootstrap: try await ProcessRunner.waitForFile(scratch.path("bootstrap")),
+            simulator: simulator, url: try await ProcessRunner.waitForFile(scratch.path("simulator.url")))
     }
 
     func stop() {

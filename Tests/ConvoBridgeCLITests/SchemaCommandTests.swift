@@ -16,12 +16,14 @@ struct SchemaCommandTests {
         return (result.status, result.stdout, result.stderr)
     }
 
-    @Test("Each type's schema is the published file (run scripts/embed-schemas.py after editing one)", arguments: [
-        ("conversation.discovered", "data/conversation.discovered.json"), ("conversation.closed", "data/conversation.closed.json"),
-        ("conversation.vanished", "data/conversation.vanished.json"), ("jelou.message", "data/native.json"),
-        ("zild.conversation.finished", "data/native.json"), ("envelope", "envelope.json"), ("state", "state.json"),
-        ("snapshot", "snapshot.json"),
-    ])
+    @Test(
+        "Each type's schema is the published file (run scripts/embed-schemas.py after editing one)",
+        arguments: [
+            ("conversation.discovered", "data/conversation.discovered.json"), ("conversation.closed", "data/conversation.closed.json"),
+            ("conversation.vanished", "data/conversation.vanished.json"), ("jelou.message", "data/native.json"),
+            ("zild.conversation.finished", "data/native.json"), ("envelope", "envelope.json"), ("state", "state.json"),
+            ("snapshot", "snapshot.json"),
+        ])
     func printsPublishedFile(type: String, path: String) async throws {
         let result = try await Self.schema(["--type", type])
         #expect(result.status == 0, "\(result.stderr)")

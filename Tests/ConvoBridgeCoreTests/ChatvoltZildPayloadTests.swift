@@ -12,23 +12,29 @@ struct ChatvoltZildPayloadTests {
     func chatvoltHumanRequested() throws {
         let observed = try ChatvoltConversationPayload.observation(from: Self.json(ChatvoltFixtures.humanRequested))
         let snapshot = observed.snapshot
-        #expect(snapshot == ConversationSnapshot(
-            conversationID: "clx9k2m3n0001abcd1234efgh", platform: .chatvolt, status: .open, state: "HUMAN_REQUESTED",
-            startedAt: Timestamp(iso8601: "2026-01-15T10:30:00.000Z"), updatedAt: Timestamp(iso8601: "2026-01-15T10:41:07.250Z"),
-            user: .init(id: "visitor_77", name: "Ana Souza", referenceID: "crm-8812"),
-            bot: .init(id: "agent_01", channel: "whatsapp"),
-            assignee: .init(id: "user_42", name: "Bruno Lima"),
-            priority: "HIGH",
-            attributes: ["ai_enabled": .bool(false), "tags": .array([.string("angry"), .string("shipping")]),
-                         "crm_steps": .array([.string("Waiting for agent")])]
-        ))
+        #expect(
+            snapshot
+                == ConversationSnapshot(
+                    conversationID: "clx9k2m3n0001abcd1234efgh", platform: .chatvolt, status: .open, state: "HUMAN_REQUESTED",
+                    startedAt: Timestamp(iso8601: "2026-01-15T10:30:00.000Z"), updatedAt: Timestamp(iso8601: "2026-01-15T10:41:07.250Z"),
+                    user: .init(id: "visitor_77", name: "Ana Souza", referenceID: "crm-8812"),
+                    bot: .init(id: "agent_01", channel: "whatsapp"),
+                    assignee: .init(id: "user_42", name: "Bruno Lima"),
+                    priority: "HIGH",
+                    attributes: [
+                        "ai_enabled": .bool(false), "tags": .array([.string("angry"), .string("shipping")]),
+                        "crm_steps": .array([.string("Waiting for agent")]),
+                    ]
+                ))
         #expect(observed.raw == (try Self.json(ChatvoltFixtures.humanRequested)), "the payload is kept whole")
         #expect(observed.coverage.contains(.assigneeID) && !observed.coverage.contains(.endedReason), "Chatvolt has no end reason")
     }
 
-    @Test("Chatvolt statuses: RESOLVED is closed, the other two open, an undocumented one kept and open", arguments: [
-        ("RESOLVED", ConversationStatus.closed), ("UNRESOLVED", .open), ("HUMAN_REQUESTED", .open), ("SNOOZED", .open),
-    ])
+    @Test(
+        "Chatvolt statuses: RESOLVED is closed, the other two open, an undocumented one kept and open",
+        arguments: [
+            ("RESOLVED", ConversationStatus.closed), ("UNRESOLVED", .open), ("HUMAN_REQUESTED", .open), ("SNOOZED", .open),
+        ])
     func chatvoltStatus(state: String, expected: ConversationStatus) throws {
         var body = try #require(try Self.json(ChatvoltFixtures.resolved).objectValue)
         body["status"] = .string(state)
@@ -107,16 +113,22 @@ struct ChatvoltZildPayloadTests {
         #expect(error?.path == "id")
     }
 
-    @Test(".NET time spans", arguments: [
-        ("00:05:12", Int64(312_000)), ("1.02:03:04", 93_784_000), ("00:00:01.5", 1500), ("00:00:00.1234567", 123),
-        ("-00:01:00", -60_000), ("23:59:59.999", 86_399_999), ("10675199.02:48:05.477", 922_337_203_685_477),
-    ])
+    @Test(
+        ".NET time spans",
+        arguments: [
+            ("00:05:12", Int64(312_000)), ("1.02:03:04", 93_784_000), ("00:00:01.5", 1500), ("00:00:00.1234567", 123),
+            ("-00:01:00", -60_000), ("23:59:59.999", 86_399_999), ("10675199.02:48:05.477", 922_337_203_685_477),
+        ])
     func timeSpans(text: String, milliseconds: Int64) {
         #expect(DotNetTimeSpan.milliseconds(text) == milliseconds)
     }
 
-    @Test("Not .NET time spans", arguments: ["", "5:12", "00:60:00", "24:00:00", "1:02:03", "00:00:00.12345678", "a.00:00:00", "00:00:0x",
-                                           "999999999999999.00:00:00", "10675200.00:00:00"])
+    @Test(
+        "Not .NET time spans",
+        arguments: [
+            "", "5:12", "00:60:00", "24:00:00", "1:02:03", "00:00:00.12345678", "a.00:00:00", "00:00:0x",
+            "999999999999999.00:00:00", "10675200.00:00:00",
+        ])
     func notTimeSpans(text: String) {
         #expect(DotNetTimeSpan.milliseconds(text) == nil)
     }

@@ -31,22 +31,25 @@ struct CloudEventEncoderTests {
         let record = CloudEventEncoder().eventRecord(Self.event)
         #expect(record.topic == "conversation-events")
         #expect(record.key == Array("jelou-prod/c-1".utf8))
-        #expect(record.headers.map { "\($0.name)=\(String(decoding: $0.value, as: UTF8.self))" } == [
-            "ce_specversion=1.0", "ce_id=jelou-prod/c-1/3", "ce_source=/sources/jelou-prod",
-            "ce_type=conversation.closed",
-            "ce_dataschema=https://raw.githubusercontent.com/convobridge/convobridge/main/deploy/schemas/v1/data/conversation.closed.json",
-            "ce_subject=c-1", "ce_time=2026-01-15T10:45:02.114Z", "ce_sequence=3",
-            "ce_partitionkey=jelou-prod/c-1", "content-type=application/json",
-        ])
+        #expect(
+            record.headers.map { "\($0.name)=\(String(decoding: $0.value, as: UTF8.self))" } == [
+                "ce_specversion=1.0", "ce_id=jelou-prod/c-1/3", "ce_source=/sources/jelou-prod",
+                "ce_type=conversation.closed",
+                "ce_dataschema=https://raw.githubusercontent.com/convobridge/convobridge/main/deploy/schemas/v1/data/conversation.closed.json",
+                "ce_subject=c-1", "ce_time=2026-01-15T10:45:02.114Z", "ce_sequence=3",
+                "ce_partitionkey=jelou-prod/c-1", "content-type=application/json",
+            ])
         let data = try JSONParser.parse(try #require(record.value))
-        #expect(data.objectValue?.keys == [
-            "source", "platform", "conversation_id", "sequence", "observation_id", "observed_at", "effective_at",
-            "op", "transition", "changed_fields", "before", "after", "raw",
-        ])
+        #expect(
+            data.objectValue?.keys == [
+                "source", "platform", "conversation_id", "sequence", "observation_id", "observed_at", "effective_at",
+                "op", "transition", "changed_fields", "before", "after", "raw",
+            ])
         #expect(data["effective_at"] == .string("2026-01-15T10:45:00.000Z"))
         #expect(data["op"] == .string("u"))
         #expect(record.timestamp == Self.observedAt.millisecondsSinceEpoch)
-        #expect(data["transition"] == .object(["kind": .string("closed"), "field": .string("status"), "from": .string("open"), "to": .string("closed")]))
+        #expect(
+            data["transition"] == .object(["kind": .string("closed"), "field": .string("status"), "from": .string("open"), "to": .string("closed")]))
         #expect(data["after"]?["ended_reason"] == .string("closed_by_operator"))
         #expect(data["before"]?["ended_at"] == .null)
         #expect(data["after"]?["user"]?["reference_id"] == .string("r-1"))
@@ -168,7 +171,10 @@ struct CloudEventEncoderTests {
         second.type = .endedReasonChanged
         let events = [Self.event, second]
         let batch = encoder.records(for: events, state: ("jelou-prod", "c-1", Self.after))
-        let single = events.map(encoder.eventRecord) + [encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: Self.after, observedAt: Self.observedAt)]
+        let single =
+            events.map(encoder.eventRecord) + [
+                encoder.stateRecord(source: "jelou-prod", conversationID: "c-1", snapshot: Self.after, observedAt: Self.observedAt)
+            ]
         #expect(batch == single)
         #expect(encoder.records(for: events, state: nil) == Array(single.dropLast()))
     }

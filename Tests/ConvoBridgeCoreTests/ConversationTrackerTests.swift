@@ -8,10 +8,13 @@ struct ConversationTrackerTests {
     static let t0 = Timestamp(iso8601: "2026-01-15T10:00:00Z")!
 
     static func observed(_ state: String, reason: String? = nil, endAt: Timestamp? = nil) -> ConversationTracker.Outcome {
-        let snapshot = ConversationSnapshot(conversationID: "c-1", platform: .jelou, status: JelouState.status(state: state, endedAt: endAt),
-                                            state: state, endedReason: reason, endedAt: endAt)
-        return .observed(ObservedConversation(snapshot: snapshot, coverage: [.state, .endedReason, .endedAt], coveredAttributes: [],
-                                              raw: .object(["state": .string(state)])))
+        let snapshot = ConversationSnapshot(
+            conversationID: "c-1", platform: .jelou, status: JelouState.status(state: state, endedAt: endAt),
+            state: state, endedReason: reason, endedAt: endAt)
+        return .observed(
+            ObservedConversation(
+                snapshot: snapshot, coverage: [.state, .endedReason, .endedAt], coveredAttributes: [],
+                raw: .object(["state": .string(state)])))
     }
 
     static func observation(_ n: Int) -> Observation {
@@ -38,8 +41,11 @@ struct ConversationTrackerTests {
             topics += result.records.map(\.topic)
         }
         #expect(types == ["conversation.discovered", "conversation.closed", "conversation.ended_reason_changed", "conversation.vanished"])
-        #expect(topics == ["conversation-events", "conversation-state", "conversation-events", "conversation-events", "conversation-state",
-                           "conversation-events", "conversation-state"])
+        #expect(
+            topics == [
+                "conversation-events", "conversation-state", "conversation-events", "conversation-events", "conversation-state",
+                "conversation-events", "conversation-state",
+            ])
         #expect(tracked.lastSequence == 4)
         #expect(tracked.vanished, "after two 404s")
         #expect(tracked.closedSince == Self.observation(2).observedAt)
@@ -47,7 +53,9 @@ struct ConversationTrackerTests {
 
     @Test("One 404 is not a vanish; an answer in between resets the count")
     func notFoundNeedsConfirmation() {
-        var tracked = Self.tracker.apply(Self.observed("active"), to: TrackedConversation(source: "s", conversationID: "c-1"), observation: Self.observation(0)).tracked
+        var tracked = Self.tracker.apply(
+            Self.observed("active"), to: TrackedConversation(source: "s", conversationID: "c-1"), observation: Self.observation(0)
+        ).tracked
         for (index, step) in [ConversationTracker.Outcome.notFound, Self.observed("active"), .notFound].enumerated() {
             let result = Self.tracker.apply(step, to: tracked, observation: Self.observation(index + 1))
             #expect(result.events.isEmpty)
@@ -65,7 +73,8 @@ struct ConversationTrackerTests {
 
     @Test("A webhook event takes the conversation's next sequence and is typed {platform}.{name}")
     func nativeForwarding() {
-        let seen = Self.tracker.apply(Self.observed("active"), to: TrackedConversation(source: "s", conversationID: "c-1"), observation: Self.observation(0))
+        let seen = Self.tracker.apply(
+            Self.observed("active"), to: TrackedConversation(source: "s", conversationID: "c-1"), observation: Self.observation(0))
         let native = NativeEvent(platform: .jelou, name: "message", conversationID: "c-1", occurredAt: Self.t0, payload: .object(["a": .integer(1)]))
         let result = Self.tracker.forward(native, to: seen.tracked, observation: Self.observation(1))
         #expect(result.events.map(\.sequence) == [2])
@@ -76,12 +85,14 @@ struct ConversationTrackerTests {
 
     @Test("Schedule: open often, closed less often until the grace ends, 404 rechecked soon, failures back off")
     func schedule() {
-        let schedule = PollSchedule(openInterval: .seconds(15), closedInterval: .seconds(60), closedGrace: .seconds(600),
-                                    notFoundRecheck: .seconds(5), failureBackoff: .seconds(5), maxFailureBackoff: .seconds(60), jitter: 0)
+        let schedule = PollSchedule(
+            openInterval: .seconds(15), closedInterval: .seconds(60), closedGrace: .seconds(600),
+            notFoundRecheck: .seconds(5), failureBackoff: .seconds(5), maxFailureBackoff: .seconds(60), jitter: 0)
         var random = SplitMix64(seed: 1)
         let now = Self.t0
-        var tracked = TrackedConversation(source: "s", conversationID: "c-1",
-                                          snapshot: ConversationSnapshot(conversationID: "c-1", platform: .jelou, status: .open))
+        var tracked = TrackedConversation(
+            source: "s", conversationID: "c-1",
+            snapshot: ConversationSnapshot(conversationID: "c-1", platform: .jelou, status: .open))
         #expect(schedule.nextPoll(of: tracked, now: now, using: &random) == now.adding(milliseconds: 15_000))
         tracked.snapshot?.status = .closed
         tracked.closedSince = now
@@ -91,11 +102,16 @@ struct ConversationTrackerTests {
         #expect(schedule.nextPoll(of: tracked, now: now, using: &random) == now.adding(milliseconds: 5_000))
         tracked.vanished = true
         #expect(schedule.nextPoll(of: tracked, now: now, using: &random) == nil)
-        #expect([1, 2, 3, 5, 9].map { schedule.nextPollAfterFailure(failures: $0, now: now, using: &random).millisecondsSinceEpoch - now.millisecondsSinceEpoch }
+        #expect(
+            [1, 2, 3, 5, 9].map {
+                schedule.nextPollAfterFailure(failures: $0, now: now, using: &random).millisecondsSinceEpoch - now.millisecondsSinceEpoch
+            }
                 == [5_000, 10_000, 20_000, 60_000, 60_000])
         let jittered = PollSchedule(openInterval: .seconds(10), jitter: 0.2)
-        tracked = TrackedConversation(source: "s", conversationID: "c-1", snapshot: ConversationSnapshot(conversationID: "c-1", platform: .jelou, status: .open))
-        let delays = Set((0..<50).map { _ in jittered.nextPoll(of: tracked, now: now, using: &random)!.millisecondsSinceEpoch - now.millisecondsSinceEpoch })
+        tracked = TrackedConversation(
+            source: "s", conversationID: "c-1", snapshot: ConversationSnapshot(conversationID: "c-1", platform: .jelou, status: .open))
+        let delays = Set(
+            (0..<50).map { _ in jittered.nextPoll(of: tracked, now: now, using: &random)!.millisecondsSinceEpoch - now.millisecondsSinceEpoch })
         #expect(delays.allSatisfy { (8_000...12_000).contains($0) } && delays.count > 10)
     }
 }

@@ -1,6 +1,6 @@
 import ConvoBridgeCore
-import Foundation
 import ConvoBridgeTestSupport
+import Foundation
 import Testing
 
 /// Bounded, deterministic mutation fuzzing of everything that reads bytes from outside: the JSON parser, each
@@ -97,7 +97,10 @@ struct DecoderFuzzTests {
         for iteration in 0..<50_000 {
             let bytes = mutator.mutate(Array(seeds[iteration % seeds.count].utf8))
             let text = String(decoding: bytes, as: UTF8.self)
-            if let time = Timestamp(iso8601: text) { parsedTimes += 1; _ = time.rfc3339 }
+            if let time = Timestamp(iso8601: text) {
+                parsedTimes += 1
+                _ = time.rfc3339
+            }
             if DotNetTimeSpan.milliseconds(text) != nil { parsedSpans += 1 }
         }
         #expect(parsedTimes > 0 && parsedSpans > 0)

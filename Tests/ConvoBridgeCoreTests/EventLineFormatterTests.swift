@@ -26,7 +26,8 @@ struct EventLineFormatterTests {
     @Test("state records and tombstones")
     func stateLines() {
         let formatter = EventLineFormatter()
-        let state = CloudEventEncoder().stateRecord(source: "s", conversationID: "c", snapshot: CloudEventEncoderTests.after, observedAt: CloudEventEncoderTests.observedAt)
+        let state = CloudEventEncoder().stateRecord(
+            source: "s", conversationID: "c", snapshot: CloudEventEncoderTests.after, observedAt: CloudEventEncoderTests.observedAt)
         #expect(formatter.line(key: "s/c", headers: state.headers, value: state.value) == "state  s/c  status=closed state=closed")
         #expect(formatter.line(key: "s/c", headers: [], value: nil).hasPrefix("tombstone  s/c"))
     }

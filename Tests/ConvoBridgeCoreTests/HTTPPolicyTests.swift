@@ -51,13 +51,14 @@ struct HTTPPolicyTests {
     func tokenBucket() {
         var bucket = TokenBucket(rate: 2, burst: 3)
         let waits = [0, 0, 0, 0, 0, 1, 100, 100, 100, 100].map { seconds in bucket.reserve(now: .seconds(seconds)) }
-        #expect(waits == [
-            .zero, .zero, .zero,            // the burst
-            .milliseconds(500), .seconds(1), // then one token every 1/rate, reserved in arrival order
-            .milliseconds(500),              // one second later: two tokens came back, two were owed
-            .zero, .zero, .zero,            // a long pause refills up to the burst only
-            .milliseconds(500),
-        ])
+        #expect(
+            waits == [
+                .zero, .zero, .zero,  // the burst
+                .milliseconds(500), .seconds(1),  // then one token every 1/rate, reserved in arrival order
+                .milliseconds(500),  // one second later: two tokens came back, two were owed
+                .zero, .zero, .zero,  // a long pause refills up to the burst only
+                .milliseconds(500),
+            ])
     }
 
     @Test("The breaker opens after N refusals, admits one probe per interval, and closes on an accepted answer")
@@ -70,9 +71,9 @@ struct HTTPPolicyTests {
         #expect(!breaker.isOpen)
         breaker.recordAuthenticationFailure(now: .seconds(3))
         #expect(breaker.isOpen)
-        admitted.append(breaker.admit(now: .seconds(62)))   // not yet
-        admitted.append(breaker.admit(now: .seconds(63)))   // the probe
-        admitted.append(breaker.admit(now: .seconds(64)))   // one probe per interval
+        admitted.append(breaker.admit(now: .seconds(62)))  // not yet
+        admitted.append(breaker.admit(now: .seconds(63)))  // the probe
+        admitted.append(breaker.admit(now: .seconds(64)))  // one probe per interval
         breaker.recordAuthenticationFailure(now: .seconds(64))
         #expect(breaker.isOpen && breaker.nextProbeAt == .seconds(123))
         admitted.append(breaker.admit(now: .seconds(123)))  // the next probe
@@ -87,11 +88,14 @@ struct HTTPPolicyTests {
         let window = SlidingWindow(lookback: .seconds(3600), overlap: .seconds(120), maxSpan: .seconds(86_400))
         let now = Timestamp(iso8601: "2026-01-15T12:00:00Z")!
         #expect(window.range(previousEnd: nil, now: now) == .init(start: Timestamp(iso8601: "2026-01-15T11:00:00Z")!, end: now))
-        #expect(window.range(previousEnd: Timestamp(iso8601: "2026-01-15T11:59:45Z")!, now: now).start
+        #expect(
+            window.range(previousEnd: Timestamp(iso8601: "2026-01-15T11:59:45Z")!, now: now).start
                 == Timestamp(iso8601: "2026-01-15T11:00:00Z")!, "a recent previous poll: the lookback is wider")
-        #expect(window.range(previousEnd: Timestamp(iso8601: "2026-01-15T09:00:00Z")!, now: now).start
+        #expect(
+            window.range(previousEnd: Timestamp(iso8601: "2026-01-15T09:00:00Z")!, now: now).start
                 == Timestamp(iso8601: "2026-01-15T08:58:00Z")!, "after an outage: from the previous end minus the overlap")
-        #expect(window.range(previousEnd: Timestamp(iso8601: "2026-01-01T00:00:00Z")!, now: now).start
+        #expect(
+            window.range(previousEnd: Timestamp(iso8601: "2026-01-01T00:00:00Z")!, now: now).start
                 == Timestamp(iso8601: "2026-01-14T12:00:00Z")!, "never more than maxSpan")
         // Successive windows overlap: no instant between two polls is left out.
         let first = window.range(previousEnd: nil, now: now)

@@ -23,10 +23,12 @@ struct JSONTests {
         #expect(JSONWriter.string(.string("a\u{01}b\u{1f}")) == #""a\u0001b\u001f""#)
     }
 
-    @Test("malformed input is rejected with the offset of the problem", arguments: [
-        ("", 0), ("{", 1), (#"{"a" 1}"#, 5), ("[1,]", 3), ("01", 1), ("1.", 2), (#""abc"#, 4), ("tru", 0),
-        (#"{"a":1} x"#, 8), (#""\ud800""#, 7), ("[1 2]", 3), ("<html>", 0),
-    ])
+    @Test(
+        "malformed input is rejected with the offset of the problem",
+        arguments: [
+            ("", 0), ("{", 1), (#"{"a" 1}"#, 5), ("[1,]", 3), ("01", 1), ("1.", 2), (#""abc"#, 4), ("tru", 0),
+            (#"{"a":1} x"#, 8), (#""\ud800""#, 7), ("[1 2]", 3), ("<html>", 0),
+        ])
     func malformed(input: String, offset: Int) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(input) }
         do {
@@ -45,7 +47,9 @@ struct JSONTests {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(("{" + (members + [#""k39": 0"#]).joined(separator: ",") + "}").utf8)) }
         let distinct = try JSONParser.parse(Array(("{" + members.joined(separator: ",") + "}").utf8))
         #expect(distinct.objectValue?.members.count == 40)
-        #expect(try JSONParser.parse(Array(#"{"a": {"x": 1}, "b": {"x": 2}}"#.utf8))["b"]?["x"] == .integer(2), "the same name in different objects is fine")
+        #expect(
+            try JSONParser.parse(Array(#"{"a": {"x": 1}, "b": {"x": 2}}"#.utf8))["b"]?["x"] == .integer(2),
+            "the same name in different objects is fine")
     }
 
     @Test("nesting beyond the limit is refused, not a stack overflow")

@@ -32,10 +32,12 @@ struct JelouPayloadTests {
         #expect(snapshot.endedReason == nil)
     }
 
-    @Test("Unknown states pass through; status follows endAt", arguments: [
-        ("active", nil, ConversationStatus.open), ("closed", nil, .closed), ("resolved", nil, .closed), ("expired", nil, .closed),
-        ("ACTIVE", nil, .open), ("archived", "2026-01-15T10:45:00Z", .closed), ("waiting", nil, .open),
-    ] as [(String, String?, ConversationStatus)])
+    @Test(
+        "Unknown states pass through; status follows endAt",
+        arguments: [
+            ("active", nil, ConversationStatus.open), ("closed", nil, .closed), ("resolved", nil, .closed), ("expired", nil, .closed),
+            ("ACTIVE", nil, .open), ("archived", "2026-01-15T10:45:00Z", .closed), ("waiting", nil, .open),
+        ] as [(String, String?, ConversationStatus)])
     func states(state: String, endAt: String?, expected: ConversationStatus) {
         #expect(JelouState.status(state: state, endedAt: endAt.flatMap(Timestamp.init(iso8601:))) == expected)
     }
@@ -51,18 +53,30 @@ struct JelouPayloadTests {
         #expect(JelouErrorBody(body: try Self.json(#"{"unrelated": true}"#)) == nil)
     }
 
-    @Test("Bad payloads fail with the endpoint and the path named", arguments: [
-        (#"{"message": ["ok"]}"#, "jelou get-conversation: data: missing"),
-        (#"{"data": {"_id": "c", "startAt": "x"}}"#, "jelou get-conversation data: state: missing"),
-        (#"{"data": {"_id": "c", "state": "active", "startAt": "yesterday"}}"#, "jelou get-conversation data: startAt: not an ISO 8601 date-time: yesterday"),
-        // Year 0 (before 0001 in UTC): trapped when the snapshot was encoded, at every start, before it was refused here.
-        (#"{"data": {"_id": "c", "state": "active", "startAt": "0000-01-01T00:00:00+01:00"}}"#,
-         "jelou get-conversation data: startAt: not an ISO 8601 date-time: 0000-01-01T00:00:00+01:00"),
-        (#"{"data": {"_id": "c", "state": "active", "startAt": "0001-01-01T00:30:00+01:00"}}"#,
-         "jelou get-conversation data: startAt: not an ISO 8601 date-time: 0001-01-01T00:30:00+01:00"),
-        (#"{"data": {"_id": "c", "state": "active", "User": {"id": ["u"]}}}"#, "jelou get-conversation data: User.id: expected a string, found an array"),
-        (#"{"data": "closed"}"#, "jelou get-conversation: data: expected an object, found a string"),
-    ])
+    @Test(
+        "Bad payloads fail with the endpoint and the path named",
+        arguments: [
+            (#"{"message": ["ok"]}"#, "jelou get-conversation: data: missing"),
+            (#"{"data": {"_id": "c", "startAt": "x"}}"#, "jelou get-conversation data: state: missing"),
+            (
+                #"{"data": {"_id": "c", "state": "active", "startAt": "yesterday"}}"#,
+                "jelou get-conversation data: startAt: not an ISO 8601 date-time: yesterday"
+            ),
+            // Year 0 (before 0001 in UTC): trapped when the snapshot was encoded, at every start, before it was refused here.
+            (
+                #"{"data": {"_id": "c", "state": "active", "startAt": "0000-01-01T00:00:00+01:00"}}"#,
+                "jelou get-conversation data: startAt: not an ISO 8601 date-time: 0000-01-01T00:00:00+01:00"
+            ),
+            (
+                #"{"data": {"_id": "c", "state": "active", "startAt": "0001-01-01T00:30:00+01:00"}}"#,
+                "jelou get-conversation data: startAt: not an ISO 8601 date-time: 0001-01-01T00:30:00+01:00"
+            ),
+            (
+                #"{"data": {"_id": "c", "state": "active", "User": {"id": ["u"]}}}"#,
+                "jelou get-conversation data: User.id: expected a string, found an array"
+            ),
+            (#"{"data": "closed"}"#, "jelou get-conversation: data: expected an object, found a string"),
+        ])
     func badConversations(body: String, message: String) throws {
         let error = #expect(throws: PayloadError.self) { try JelouConversationPayload.observation(from: Self.json(body)) }
         #expect(error?.description == message)
@@ -83,8 +97,11 @@ struct JelouPayloadTests {
         #expect(first.user == .init(id: "u-1"))
         #expect(first.bot == .init(name: "Asistente"))
         #expect(first.startedAt == Timestamp(iso8601: "2025-01-01T14:00:00Z"))
-        #expect(first.attributes == ["company_id": .string("co-1"), "origin": .string("ticket"),
-                                     "time_replied_operator_ms": .integer(45000), "conversation_duration_ms": .integer(1_800_000)])
+        #expect(
+            first.attributes == [
+                "company_id": .string("co-1"), "origin": .string("ticket"),
+                "time_replied_operator_ms": .integer(45000), "conversation_duration_ms": .integer(1_800_000),
+            ])
         let second = page.conversations[1].snapshot
         #expect(second.status == .open && second.endedAt == nil && second.endedReason == nil)
         #expect(second.attributes["conversation_duration_ms"] == nil)

@@ -29,9 +29,10 @@ struct KeyBackoffTests {
     @Test("A doubling delay: initial after the first failure, twice that after the second, never past its maximum, never overflowing")
     func doublingDelay() {
         let delays = DoublingDelay.storeRetry
-        #expect((1...9).map { delays.delay(afterFailures: $0) } == [
-            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30), .seconds(30),
-        ])
+        #expect(
+            (1...9).map { delays.delay(afterFailures: $0) } == [
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30), .seconds(30),
+            ])
         #expect(delays.delay(afterFailures: 0) == .milliseconds(250) && delays.delay(afterFailures: .max) == .seconds(30))
     }
 }

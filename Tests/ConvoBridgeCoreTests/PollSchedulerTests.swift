@@ -26,7 +26,10 @@ struct PollSchedulerTests {
         for index in 0..<10 { scheduler.own("c\(index)", dueAt: at(Int64(index) * 100)) }
         // c0 is taken and never finishes (a stalled answer); every other conversation still comes out exactly on time,
         // and each comes back on its own schedule while c0 is still in flight.
-        guard case .poll("c0", _) = scheduler.next(now: at(0)) else { Issue.record("c0 first"); return }
+        guard case .poll("c0", _) = scheduler.next(now: at(0)) else {
+            Issue.record("c0 first")
+            return
+        }
         for round in 0..<3 {
             for index in 1..<10 {
                 let due = Int64(round * 1000 + index * 100)
@@ -106,7 +109,9 @@ struct PollSchedulerTests {
                 scheduler.finished(id, nextDueAt: at(now + Int64(polled % 7 + 1)))
                 polled += 1
             case .wait(let until): now = until.millisecondsSinceEpoch
-            case .idle: Issue.record("never idle here"); return
+            case .idle:
+                Issue.record("never idle here")
+                return
             }
         }
         #expect(scheduler.scheduledCount == 100 && scheduler.inFlightCount == 0)
@@ -135,8 +140,10 @@ struct PollSchedulerTests {
         let retry = RetryPolicy(maxAttempts: 4)
         var random = SplitMix64(seed: 3)
         #expect(schedule.nextAttemptAfterFailure(failures: 9, retry: retry, sporadic: true, now: t0, using: &random) == at(1000))
-        #expect(schedule.nextAttemptAfterFailure(failures: 9, retry: retry, sporadic: true, facts: PollFacts(isClosed: true, closedSince: t0),
-                                                 now: t0, using: &random) == at(2000))
+        #expect(
+            schedule.nextAttemptAfterFailure(
+                failures: 9, retry: retry, sporadic: true, facts: PollFacts(isClosed: true, closedSince: t0),
+                now: t0, using: &random) == at(2000))
         #expect(schedule.nextAttemptAfterFailure(failures: 9, retry: retry, sporadic: false, now: t0, using: &random) == at(160_000))
         // Past eight failures beyond the quick retries it is poisoned, not unlucky: the backoff, sporadic or not.
         let lastRegular = retry.maxAttempts - 1 + PollSchedule.persistentFailures
@@ -191,7 +198,8 @@ struct SourcePacerTests {
         #expect(pacer.rateLimited(retryAfter: nil, backoff: policy, now: .milliseconds(200)) == .seconds(2))
         #expect(pacer.currentRate(now: .milliseconds(300)) == 50, "cut once, not three times")
         pacer.accepted()
-        #expect(pacer.rateLimited(retryAfter: nil, backoff: policy, now: .seconds(3)) == .milliseconds(500), "backoff restarts after an accepted answer")
+        #expect(
+            pacer.rateLimited(retryAfter: nil, backoff: policy, now: .seconds(3)) == .milliseconds(500), "backoff restarts after an accepted answer")
     }
 
     @Test("A hostile Retry-After is capped")

@@ -13,10 +13,12 @@ struct SecretRedactorTests {
         #expect(SecretRedactor(secrets: [""]).secrets.isEmpty)
     }
 
-    @Test("secret-looking configuration keys are recognised", arguments: [
-        ("sasl.password", true), ("ssl.key.password", true), ("api_key_env", true), ("signing_secret", true),
-        ("bootstrap.servers", false), ("compression.type", false),
-    ])
+    @Test(
+        "secret-looking configuration keys are recognised",
+        arguments: [
+            ("sasl.password", true), ("ssl.key.password", true), ("api_key_env", true), ("signing_secret", true),
+            ("bootstrap.servers", false), ("compression.type", false),
+        ])
     func secretKeys(key: String, secret: Bool) {
         #expect(SecretRedactor.isSecretKey(key) == secret)
     }

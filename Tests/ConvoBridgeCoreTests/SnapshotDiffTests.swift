@@ -36,41 +36,72 @@ struct SnapshotDiffTests {
     }
 
     static let cases: [Case] = [
-        Case(name: "closing with an end reason", before: open, after: closed,
-             types: [.closed, .endedReasonChanged],
-             transitions: [#"status "open"→"closed""#, #"ended_reason null→"closed_by_operator""#]),
-        Case(name: "reopening", before: closed, after: changed { $0.state = "active" },
-             types: [.reopened, .endedReasonChanged],
-             transitions: [#"status "closed"→"open""#, #"ended_reason "closed_by_operator"→null"#]),
-        Case(name: "state within the closed category", before: closed, after: { var s = closed; s.state = "resolved"; return s }(),
-             types: [.stateChanged], transitions: [#"state "closed"→"resolved""#]),
-        Case(name: "end reason changed after closing", before: closed,
-             after: { var s = closed; s.endedReason = "expired"; return s }(),
-             types: [.endedReasonChanged], transitions: [#"ended_reason "closed_by_operator"→"expired""#]),
-        Case(name: "assignment", before: open, after: changed { $0.assignee = .init(id: "op-1", name: "Luis"); $0.team = "sales" },
-             types: [.assignmentChanged], transitions: [#"assignee null→{"id":"op-1","name":"Luis"}"#]),
-        Case(name: "queue only", before: open, after: changed { $0.queue = "vip" },
-             types: [.assignmentChanged], transitions: [#"queue null→"vip""#]),
-        Case(name: "another tracked field", before: open, after: changed { $0.priority = "HIGH" },
-             types: [.updated], transitions: [#"priority null→"HIGH""#]),
-        Case(name: "an attribute", before: open, after: changed { $0.attributes["isAiEnabled"] = .bool(false) },
-             types: [.updated], transitions: [#"attributes.isAiEnabled null→false"#]),
-        Case(name: "only the watermark", before: open, after: changed { $0.updatedAt = Timestamp(iso8601: "2026-01-15T11:00:00Z") },
-             types: [], transitions: []),
+        Case(
+            name: "closing with an end reason", before: open, after: closed,
+            types: [.closed, .endedReasonChanged],
+            transitions: [#"status "open"→"closed""#, #"ended_reason null→"closed_by_operator""#]),
+        Case(
+            name: "reopening", before: closed, after: changed { $0.state = "active" },
+            types: [.reopened, .endedReasonChanged],
+            transitions: [#"status "closed"→"open""#, #"ended_reason "closed_by_operator"→null"#]),
+        Case(
+            name: "state within the closed category", before: closed,
+            after: {
+                var s = closed
+                s.state = "resolved"
+                return s
+            }(),
+            types: [.stateChanged], transitions: [#"state "closed"→"resolved""#]),
+        Case(
+            name: "end reason changed after closing", before: closed,
+            after: {
+                var s = closed
+                s.endedReason = "expired"
+                return s
+            }(),
+            types: [.endedReasonChanged], transitions: [#"ended_reason "closed_by_operator"→"expired""#]),
+        Case(
+            name: "assignment", before: open,
+            after: changed {
+                $0.assignee = .init(id: "op-1", name: "Luis")
+                $0.team = "sales"
+            },
+            types: [.assignmentChanged], transitions: [#"assignee null→{"id":"op-1","name":"Luis"}"#]),
+        Case(
+            name: "queue only", before: open, after: changed { $0.queue = "vip" },
+            types: [.assignmentChanged], transitions: [#"queue null→"vip""#]),
+        Case(
+            name: "another tracked field", before: open, after: changed { $0.priority = "HIGH" },
+            types: [.updated], transitions: [#"priority null→"HIGH""#]),
+        Case(
+            name: "an attribute", before: open, after: changed { $0.attributes["isAiEnabled"] = .bool(false) },
+            types: [.updated], transitions: [#"attributes.isAiEnabled null→false"#]),
+        Case(
+            name: "only the watermark", before: open, after: changed { $0.updatedAt = Timestamp(iso8601: "2026-01-15T11:00:00Z") },
+            types: [], transitions: []),
         Case(name: "nothing", before: open, after: open, types: [], transitions: []),
-        Case(name: "everything at once, in contract order", before: open,
-             after: { var s = closed; s.assignee = .init(id: "op-2"); s.priority = "LOW"; return s }(),
-             types: [.closed, .endedReasonChanged, .assignmentChanged, .updated],
-             transitions: [#"status "open"→"closed""#, #"ended_reason null→"closed_by_operator""#,
-                           #"assignee null→{"id":"op-2","name":null}"#, #"priority null→"LOW""#]),
+        Case(
+            name: "everything at once, in contract order", before: open,
+            after: {
+                var s = closed
+                s.assignee = .init(id: "op-2")
+                s.priority = "LOW"
+                return s
+            }(),
+            types: [.closed, .endedReasonChanged, .assignmentChanged, .updated],
+            transitions: [
+                #"status "open"→"closed""#, #"ended_reason null→"closed_by_operator""#,
+                #"assignee null→{"id":"op-2","name":null}"#, #"priority null→"LOW""#,
+            ]),
     ]
 
     @Test("each kind of change yields its events, in order", arguments: cases)
     func table(_ testCase: Case) {
         let events = SnapshotDiff.events(from: testCase.before, to: testCase.after, observation: Self.observation, nextSequence: 7)
         #expect(events.map(\.type) == testCase.types)
-        #expect(events.map { "\($0.transition!.field) \(JSONWriter.string($0.transition!.from))→\(JSONWriter.string($0.transition!.to))" }
-            == testCase.transitions)
+        #expect(
+            events.map { "\($0.transition!.field) \(JSONWriter.string($0.transition!.from))→\(JSONWriter.string($0.transition!.to))" }
+                == testCase.transitions)
         #expect(events.map(\.sequence) == Array(7..<7 + Int64(events.count)))
         #expect(events.allSatisfy { $0.observationID == "obs-1" && $0.before == testCase.before && $0.after == testCase.after })
         #expect(Set(events.map(\.changedFields)).count <= 1, "one observation, one changed_fields list")

@@ -3,23 +3,27 @@ import Testing
 
 @Suite("Timestamps")
 struct TimestampTests {
-    @Test("platform formats parse to the right instant", arguments: [
-        ("2026-01-15T10:45:00.000Z", "2026-01-15T10:45:00.000Z"),
-        ("2026-01-15T10:45:02.114Z", "2026-01-15T10:45:02.114Z"),
-        ("2025-01-01T00:00:00-05:00", "2025-01-01T05:00:00.000Z"),
-        ("2025-01-01T23:59:59+0530", "2025-01-01T18:29:59.000Z"),
-        ("2023-11-07T05:31:56Z", "2023-11-07T05:31:56.000Z"),
-        ("2023-11-07T05:31:56", "2023-11-07T05:31:56.000Z"),
-        ("2023-11-07T05:31:56.1234567", "2023-11-07T05:31:56.123Z"),
-        ("2025-01-01 10:00:00", "2025-01-01T10:00:00.000Z"),
-        ("2024-02-29", "2024-02-29T00:00:00.000Z"),
-        ("1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"),
-    ])
+    @Test(
+        "platform formats parse to the right instant",
+        arguments: [
+            ("2026-01-15T10:45:00.000Z", "2026-01-15T10:45:00.000Z"),
+            ("2026-01-15T10:45:02.114Z", "2026-01-15T10:45:02.114Z"),
+            ("2025-01-01T00:00:00-05:00", "2025-01-01T05:00:00.000Z"),
+            ("2025-01-01T23:59:59+0530", "2025-01-01T18:29:59.000Z"),
+            ("2023-11-07T05:31:56Z", "2023-11-07T05:31:56.000Z"),
+            ("2023-11-07T05:31:56", "2023-11-07T05:31:56.000Z"),
+            ("2023-11-07T05:31:56.1234567", "2023-11-07T05:31:56.123Z"),
+            ("2025-01-01 10:00:00", "2025-01-01T10:00:00.000Z"),
+            ("2024-02-29", "2024-02-29T00:00:00.000Z"),
+            ("1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"),
+        ])
     func parse(text: String, expected: String) throws {
         #expect(try #require(Timestamp(iso8601: text)).rfc3339 == expected)
     }
 
-    @Test("nonsense is refused", arguments: ["", "yesterday", "2026-13-01", "2026-01-15T25:00:00Z", "2026-01-15T10:45:00Q", "2026-01-15T10:45:00.Z", "1776134278574"])
+    @Test(
+        "nonsense is refused",
+        arguments: ["", "yesterday", "2026-13-01", "2026-01-15T25:00:00Z", "2026-01-15T10:45:00Q", "2026-01-15T10:45:00.Z", "1776134278574"])
     func refuse(text: String) {
         #expect(Timestamp(iso8601: text) == nil)
     }
@@ -38,10 +42,12 @@ struct TimestampTests {
         #expect(Timestamp(iso8601: "9999-12-31T23:59:59.999Z")?.isWithinContractRange == true)
         #expect(Timestamp(iso8601: "0000-06-01T00:00:00Z") == nil)
         // A signed Jelou webhook whose timestamp is a huge negative number: refused by field, not trapped.
-        let body = try JSONParser.parse(Array(#"{"event": "conversation.close", "conversation": {"id": "c-1"}, "timestamp": -9223372036854775807}"#.utf8))
+        let body = try JSONParser.parse(
+            Array(#"{"event": "conversation.close", "conversation": {"id": "c-1"}, "timestamp": -9223372036854775807}"#.utf8))
         let error = #expect(throws: PayloadError.self) { try WebhookEventFormat.jelou.nativeEvent(from: body) }
-        #expect(error?.description.contains("timestamp") == true && error?.description.contains("outside the years 0001–9999") == true,
-                "\(String(describing: error))")
+        #expect(
+            error?.description.contains("timestamp") == true && error?.description.contains("outside the years 0001–9999") == true,
+            "\(String(describing: error))")
     }
 
     @Test("Saturating subtraction of outside times: the difference, or .max/.min where it would overflow")

@@ -20,15 +20,24 @@ struct ChatvoltZildClientTests {
         try await Harness.with { harness in
             let id = try #require(harness.world.conversations.first?.id)
             let chatvolt = harness.chatvolt()
-            guard case .found(let open) = try await chatvolt.fetch(conversationID: id) else { Issue.record("expected the conversation"); return }
+            guard case .found(let open) = try await chatvolt.fetch(conversationID: id) else {
+                Issue.record("expected the conversation")
+                return
+            }
             #expect(open.snapshot.platform == .chatvolt && open.snapshot.state == "UNRESOLVED" && open.snapshot.status == .open)
             #expect(open.snapshot.attributes["ai_enabled"] == .bool(true) && open.snapshot.assignee == nil)
             try harness.world.assign(id, operator: "Ana Ruiz", team: "Soporte")
-            guard case .found(let assigned) = try await chatvolt.fetch(conversationID: id) else { Issue.record("expected the conversation"); return }
+            guard case .found(let assigned) = try await chatvolt.fetch(conversationID: id) else {
+                Issue.record("expected the conversation")
+                return
+            }
             #expect(assigned.snapshot.state == "HUMAN_REQUESTED" && assigned.snapshot.assignee?.name == "Ana Ruiz")
             #expect(assigned.snapshot.attributes["ai_enabled"] == .bool(false))
             try harness.world.close(id)
-            guard case .found(let closed) = try await chatvolt.fetch(conversationID: id) else { Issue.record("expected the conversation"); return }
+            guard case .found(let closed) = try await chatvolt.fetch(conversationID: id) else {
+                Issue.record("expected the conversation")
+                return
+            }
             #expect(closed.snapshot.state == "RESOLVED" && closed.snapshot.status == .closed)
         }
     }
@@ -39,7 +48,8 @@ struct ChatvoltZildClientTests {
             let id = try #require(harness.world.conversations.first?.id)
             try harness.world.delete(id)
             #expect(try await harness.chatvolt().fetch(conversationID: id) == .notFound)
-            let wrongBase = ChatvoltClient(baseURL: harness.baseURL + "/nowhere", token: Harness.bearer, http: harness.sourceClient(), redactor: harness.redactor)
+            let wrongBase = ChatvoltClient(
+                baseURL: harness.baseURL + "/nowhere", token: Harness.bearer, http: harness.sourceClient(), redactor: harness.redactor)
             let routing = await #expect(throws: SourceError.self) { try await wrongBase.fetch(conversationID: "conv-000002") }
             #expect(routing?.description.contains("not Chatvolt's not-found answer") == true, "\(String(describing: routing))")
             let client = harness.sourceClient()
@@ -67,7 +77,8 @@ struct ChatvoltZildClientTests {
             let resolved = try await harness.chatvolt(status: "RESOLVED").list(range: everything)
             #expect(Set(resolved.map(\.conversationID)) == Set(harness.world.conversations.filter { !$0.isOpen }.map(\.id)))
             #expect(resolved.contains { $0.conversationID == open.id } && resolved.allSatisfy { $0.snapshot.status == .closed })
-            let before = SlidingWindow.Range(start: Harness.fixedNow.adding(milliseconds: -90_000_000), end: Harness.fixedNow.adding(milliseconds: -86_400_000))
+            let before = SlidingWindow.Range(
+                start: Harness.fixedNow.adding(milliseconds: -90_000_000), end: Harness.fixedNow.adding(milliseconds: -86_400_000))
             #expect(try await harness.chatvolt().list(range: before).isEmpty, "nothing created a day ago")
         }
     }
@@ -79,10 +90,13 @@ struct ChatvoltZildClientTests {
             harness.world.addFault(SimulatorFault(kind: .malformedJSON))
             let error = await #expect(throws: SourceError.self) { try await harness.chatvolt(pageSize: 3).list(range: everything) }
             #expect(error?.kind == "invalid_payload")
-            #expect(ChatvoltClient.cursor(after: .object(["id": .string("c-9"), "createdAt": .string("2026-01-15T10:00:00.000Z")]))
+            #expect(
+                ChatvoltClient.cursor(after: .object(["id": .string("c-9"), "createdAt": .string("2026-01-15T10:00:00.000Z")]))
                     == #"{"lastCreatedAt":"2026-01-15T10:00:00.000Z","lastId":"c-9"}"#)
             let url = harness.chatvolt(pageSize: 3).listURL(range: everything, cursor: #"{"lastId":"c 9"}"#)
-            #expect(url.contains("limit=3") && url.contains("cursor=%7B%22lastId%22%3A%22c%209%22%7D") && url.contains("createdAt=2026-01-15T10%3A00%3A00.000Z"))
+            #expect(
+                url.contains("limit=3") && url.contains("cursor=%7B%22lastId%22%3A%22c%209%22%7D")
+                    && url.contains("createdAt=2026-01-15T10%3A00%3A00.000Z"))
         }
     }
 
@@ -92,13 +106,22 @@ struct ChatvoltZildClientTests {
             let conversation = try #require(harness.world.conversations.first)
             let zild = harness.zild(labels: [1: "closed_by_operator"])
             let id = String(conversation.number)
-            guard case .found(let open) = try await zild.fetch(conversationID: id) else { Issue.record("expected the conversation"); return }
+            guard case .found(let open) = try await zild.fetch(conversationID: id) else {
+                Issue.record("expected the conversation")
+                return
+            }
             #expect(open.snapshot.platform == .zild && open.snapshot.conversationID == id && open.snapshot.state == "bot")
             try harness.world.assign(conversation.id, operator: "Ana Ruiz", team: "Soporte")
-            guard case .found(let live) = try await zild.fetch(conversationID: id) else { Issue.record("expected the conversation"); return }
+            guard case .found(let live) = try await zild.fetch(conversationID: id) else {
+                Issue.record("expected the conversation")
+                return
+            }
             #expect(live.snapshot.state == "live_agent" && live.snapshot.assignee?.name == "Ana Ruiz" && live.snapshot.queue == "Soporte")
             try harness.world.close(conversation.id, reason: "closed_by_operator")
-            guard case .found(let ended) = try await zild.fetch(conversationID: id) else { Issue.record("expected the conversation"); return }
+            guard case .found(let ended) = try await zild.fetch(conversationID: id) else {
+                Issue.record("expected the conversation")
+                return
+            }
             #expect(ended.snapshot.status == .closed && ended.snapshot.endedReason == "closed_by_operator")
             #expect(ended.snapshot.attributes["duration_ms"]?.int64Value.map { $0 > 0 } == true)
         }
@@ -116,7 +139,9 @@ struct ChatvoltZildClientTests {
             let conversation = try #require(harness.world.conversations.first)
             try harness.world.delete(conversation.id)
             #expect(try await zild.fetch(conversationID: String(conversation.number)) == .notFound)
-            let refused = await #expect(throws: SourceError.self) { try await harness.zild(token: BearerToken("expired-jwt")).fetch(conversationID: "2") }
+            let refused = await #expect(throws: SourceError.self) {
+                try await harness.zild(token: BearerToken("expired-jwt")).fetch(conversationID: "2")
+            }
             #expect(refused?.kind == "unauthorized")
             harness.world.addFault(SimulatorFault(kind: .serverError))
             let failed = await #expect(throws: SourceError.self) { try await zild.fetch(conversationID: "2") }
@@ -124,7 +149,10 @@ struct ChatvoltZildClientTests {
             harness.world.addFault(SimulatorFault(kind: .truncatedBody))
             let truncated = await #expect(throws: SourceError.self) { try await zild.fetch(conversationID: "2") }
             #expect(truncated?.kind == "invalid_payload")
-            guard case .found = try await zild.fetch(conversationID: "2") else { Issue.record("works again after the faults"); return }
+            guard case .found = try await zild.fetch(conversationID: "2") else {
+                Issue.record("works again after the faults")
+                return
+            }
         }
     }
 }

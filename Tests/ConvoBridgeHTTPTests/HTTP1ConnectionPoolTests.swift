@@ -1,10 +1,11 @@
 import ConvoBridgeCore
-@testable import ConvoBridgeHTTP
 import ConvoBridgeTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
+
+@testable import ConvoBridgeHTTP
 
 /// The polls' HTTP/1.1 connection pool, through ``SourceHTTPClient``, against a server that misbehaves on cue.
 @Suite("Pooled HTTP/1.1 connections against a scripted server")
@@ -14,10 +15,12 @@ struct HTTP1ConnectionPoolTests {
     /// The deadline is long by default: the whole suite's load can keep a task from its thread for seconds, and a
     /// deadline counts that time too.
     private func client(_ http: SharedHTTPClient, timeout: Duration = .seconds(30), maxResponseBytes: Int = 1024) -> SourceHTTPClient {
-        SourceHTTPClient(sourceName: "scripted", http: http,
-                         policy: SourceHTTPPolicy(requestsPerSecond: 100_000, burst: 100_000, maxConcurrentRequests: 64,
-                                                  requestTimeout: timeout, maxResponseBytes: maxResponseBytes),
-                         time: .system, redactor: SecretRedactor(secrets: []), logger: CapturedLogs().logger)
+        SourceHTTPClient(
+            sourceName: "scripted", http: http,
+            policy: SourceHTTPPolicy(
+                requestsPerSecond: 100_000, burst: 100_000, maxConcurrentRequests: 64,
+                requestTimeout: timeout, maxResponseBytes: maxResponseBytes),
+            time: .system, redactor: SecretRedactor(secrets: []), logger: CapturedLogs().logger)
     }
 
     private func get(_ client: SourceHTTPClient, _ url: String) async throws -> SourceResponse {
@@ -126,10 +129,13 @@ struct HTTP1ConnectionPoolTests {
         try await server.stop()
     }
 
-    @Test("Bodies over the cap are refused, by Content-Length or in chunks", arguments: [
-        "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" + String(repeating: "x", count: 2000),
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + String(repeating: "200\r\n" + String(repeating: "y", count: 512) + "\r\n", count: 4) + "0\r\n\r\n",
-    ])
+    @Test(
+        "Bodies over the cap are refused, by Content-Length or in chunks",
+        arguments: [
+            "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" + String(repeating: "x", count: 2000),
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + String(repeating: "200\r\n" + String(repeating: "y", count: 512) + "\r\n", count: 4) + "0\r\n\r\n",
+        ])
     func tooLarge(reply: String) async throws {
         let server = try await ScriptedHTTPServer { _ in .bytes(reply) }
         let http = SharedHTTPClient()
@@ -175,14 +181,16 @@ struct HTTP1ConnectionPoolTests {
         try await server.stop()
     }
 
-    @Test("URLs the pool cannot send are refused with the reason, and nothing is sent", arguments: [
-        ("ftp://127.0.0.1/a", "invalid URL: scheme ftp is neither http nor https"),
-        ("127.0.0.1/a", "invalid URL: no scheme"),
-        ("http:///a", "invalid URL: no host"),
-        ("http://user:pw@127.0.0.1/a", "invalid URL: credentials in the URL are not supported"),
-        ("http://127.0.0.1:99999/a", "invalid URL: port is not a number from 1 to 65535"),
-        ("http://[::1/a", "invalid URL: unterminated IPv6 address"),
-    ])
+    @Test(
+        "URLs the pool cannot send are refused with the reason, and nothing is sent",
+        arguments: [
+            ("ftp://127.0.0.1/a", "invalid URL: scheme ftp is neither http nor https"),
+            ("127.0.0.1/a", "invalid URL: no scheme"),
+            ("http:///a", "invalid URL: no host"),
+            ("http://user:pw@127.0.0.1/a", "invalid URL: credentials in the URL are not supported"),
+            ("http://127.0.0.1:99999/a", "invalid URL: port is not a number from 1 to 65535"),
+            ("http://[::1/a", "invalid URL: unterminated IPv6 address"),
+        ])
     func invalidURL(url: String, reason: String) async throws {
         let http = SharedHTTPClient()
         let detail = await transportError { try await get(client(http), url) }
@@ -204,8 +212,12 @@ struct HTTP1ConnectionPoolTests {
     @Test("https: TLS is spoken, and a certificate this machine does not trust is refused with a clear error")
     func untrustedCertificate() async throws {
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/tls")
-        let server = try await ScriptedHTTPServer(tls: (fixtures.appendingPathComponent("localhost-cert.pem").path,
-                                                        fixtures.appendingPathComponent("localhost-key.pem").path)) { _ in
+        let server = try await ScriptedHTTPServer(
+            tls: (
+                fixtures.appendingPathComponent("localhost-cert.pem").path,
+                fixtures.appendingPathComponent("localhost-key.pem").path
+            )
+        ) { _ in
             .bytes(ScriptedHTTPServer.ok(Self.answer))
         }
         let http = SharedHTTPClient()
@@ -230,16 +242,18 @@ struct HTTP1ConnectionPoolClosedConnectionTests {
         try await channel.close().get()
         let started = ContinuousClock.now
         await #expect(throws: HTTP1TransportError.connectionClosed(answerStarted: false)) {
-            try await pool.exchange(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/a"), body: nil, on: channel,
-                                    deadline: .now() + .seconds(60), maxBodyBytes: 1024)
+            try await pool.exchange(
+                head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/a"), body: nil, on: channel,
+                deadline: .now() + .seconds(60), maxBodyBytes: 1024)
         }
         #expect(ContinuousClock.now - started < .seconds(30))
         await pool.shutdown()
         try await server.stop()
     }
 
-    @Test("A connection idle for the idle timeout is closed and forgotten; one busy for longer is not; the next request opens a new one",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "A connection idle for the idle timeout is closed and forgotten; one busy for longer is not; the next request opens a new one",
+        .timeLimit(.minutes(1)))
     func idleConnectionsClose() async throws {
         // The first answer takes three idle timeouts: the connection is busy, not idle, all that time.
         let server = try await ScriptedHTTPServer { request in
@@ -248,8 +262,10 @@ struct HTTP1ConnectionPoolClosedConnectionTests {
         let pool = HTTP1ConnectionPool(maxIdlePerOrigin: 4, idleTimeout: .milliseconds(300), connectTimeout: .seconds(5))
         let target = try RequestTarget(url: server.baseURL + "/a")
         func get() async throws -> Int {
-            try await pool.execute(method: .GET, target: target, headers: HTTPHeaders(), body: nil, timeout: .seconds(30),
-                                   maxBodyBytes: 1024).status
+            try await pool.execute(
+                method: .GET, target: target, headers: HTTPHeaders(), body: nil, timeout: .seconds(30),
+                maxBodyBytes: 1024
+            ).status
         }
         #expect(try await get() == 200)
         #expect(server.connections == 1)

@@ -11,7 +11,8 @@ struct JelouAdvisorClientTests {
 
     @Test("The request body is the documented one")
     func requestBody() {
-        #expect(String(decoding: JelouAdvisorClient.requestBody(Self.range), as: UTF8.self)
+        #expect(
+            String(decoding: JelouAdvisorClient.requestBody(Self.range), as: UTF8.self)
                 == #"{"startAt":"2026-01-15T00:00:00.000Z","endAt":"2026-01-15T12:00:00.000Z","getJson":true}"#)
     }
 
@@ -48,7 +49,10 @@ struct JelouAdvisorClientTests {
     func validationError() async throws {
         try await Harness.with { harness in
             let error = await #expect(throws: SourceError.self) { try await harness.advisor(pageSize: 5000).list(range: Self.range) }
-            guard case .httpStatus(422, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .httpStatus(422, let detail)? = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(detail.contains("validation_error"))
         }
     }
@@ -68,7 +72,8 @@ struct JelouAdvisorClientTests {
     @Test("Advisor Conversations takes Basic credentials only")
     func basicOnly() async throws {
         try await Harness.with { harness in
-            let advisor = JelouAdvisorClient(apiBaseURL: harness.baseURL, credentials: Harness.apiKey, http: harness.sourceClient(), redactor: harness.redactor)
+            let advisor = JelouAdvisorClient(
+                apiBaseURL: harness.baseURL, credentials: Harness.apiKey, http: harness.sourceClient(), redactor: harness.redactor)
             let error = await #expect(throws: SourceError.self) { try await advisor.list(range: Self.range) }
             #expect(error?.kind == "unauthorized")
         }
@@ -76,10 +81,12 @@ struct JelouAdvisorClientTests {
 }
 
 extension JelouAdvisorClientTests {
-    @Test("Injected faults on Advisor Conversations give clear errors and no list", arguments: [
-        (SimulatorFault.Kind.serverError, 1, "http_status"), (.malformedJSON, 1, "invalid_payload"), (.truncatedBody, 1, "invalid_payload"),
-        (.htmlError, 1, "http_status"), (.rateLimit, 1, "rate_limited"), (.unauthorized, 1, "unauthorized"),
-    ])
+    @Test(
+        "Injected faults on Advisor Conversations give clear errors and no list",
+        arguments: [
+            (SimulatorFault.Kind.serverError, 1, "http_status"), (.malformedJSON, 1, "invalid_payload"), (.truncatedBody, 1, "invalid_payload"),
+            (.htmlError, 1, "http_status"), (.rateLimit, 1, "rate_limited"), (.unauthorized, 1, "unauthorized"),
+        ])
     func faults(kind: SimulatorFault.Kind, count: Int, errorKind: String) async throws {
         try await Harness.with(population: 20, seed: 3) { harness in
             let client = harness.sourceClient()

@@ -22,22 +22,28 @@ struct JelouConversationClientTests {
     @Test("Ids and project ids are percent-encoded as path segments; plain ones go as they are")
     func pathEncoding() async throws {
         try await Harness.with { harness in
-            let client = JelouConversationClient(baseURL: "https://gateway.example/jelouapi/", projectID: "p 1/x", credentials: Harness.apiKey,
-                                                 http: harness.sourceClient(), redactor: harness.redactor)
+            let client = JelouConversationClient(
+                baseURL: "https://gateway.example/jelouapi/", projectID: "p 1/x", credentials: Harness.apiKey,
+                http: harness.sourceClient(), redactor: harness.redactor)
             let prefix = "https://gateway.example/jelouapi/v1/external-support/p%201%2Fx/conversations/"
             #expect(client.url(conversationID: "c-1_a.b~") == prefix + "c-1_a.b~")
             #expect(client.url(conversationID: "a b/ñ?#%") == prefix + "a%20b%2F%C3%B1%3F%23%25")
         }
     }
 
-    @Test("Both auth schemes under both path prefixes read the same conversation", arguments: [
-        (Harness.apiKey, "jelouapi"), (Harness.apiKey, "platform"), (Harness.basic, "jelouapi"), (Harness.basic, "platform"),
-    ])
+    @Test(
+        "Both auth schemes under both path prefixes read the same conversation",
+        arguments: [
+            (Harness.apiKey, "jelouapi"), (Harness.apiKey, "platform"), (Harness.basic, "jelouapi"), (Harness.basic, "platform"),
+        ])
     func found(credentials: JelouCredentials, prefix: String) async throws {
         try await Harness.with { harness in
             let expected = try #require(harness.world.conversations.first)
             let result = try await harness.conversations(credentials, prefix: prefix).fetch(conversationID: expected.id)
-            guard case .found(let observed) = result else { Issue.record("expected the conversation, got \(result)"); return }
+            guard case .found(let observed) = result else {
+                Issue.record("expected the conversation, got \(result)")
+                return
+            }
             #expect(observed.snapshot.conversationID == expected.id)
             #expect(observed.snapshot.state == expected.state)
             #expect(observed.snapshot.user?.name == expected.userName)
@@ -52,12 +58,20 @@ struct JelouConversationClientTests {
             let id = try #require(harness.world.conversations.first).id
             let client = harness.conversations(Harness.apiKey, prefix: "jelouapi")
             let first = try await client.read(conversationID: id, unlessFingerprint: nil)
-            guard case .found = first.fetch, let fingerprint = first.bodyFingerprint else { Issue.record("expected the conversation, got \(first)"); return }
+            guard case .found = first.fetch, let fingerprint = first.bodyFingerprint else {
+                Issue.record("expected the conversation, got \(first)")
+                return
+            }
             #expect(try await client.read(conversationID: id, unlessFingerprint: fingerprint).fetch == .unchanged)
-            #expect(try await client.read(conversationID: id, unlessFingerprint: fingerprint &+ 1).fetch == first.fetch, "another fingerprint: read in full")
+            #expect(
+                try await client.read(conversationID: id, unlessFingerprint: fingerprint &+ 1).fetch == first.fetch,
+                "another fingerprint: read in full")
             try harness.world.close(id)
             let changed = try await client.read(conversationID: id, unlessFingerprint: fingerprint)
-            guard case .found(let closed) = changed.fetch else { Issue.record("expected the changed conversation, got \(changed)"); return }
+            guard case .found(let closed) = changed.fetch else {
+                Issue.record("expected the changed conversation, got \(changed)")
+                return
+            }
             #expect(closed.snapshot.status == .closed && changed.bodyFingerprint != fingerprint)
             // Errors are never "unchanged", whatever fingerprint is given.
             harness.world.addFault(SimulatorFault(kind: .serverError))
@@ -74,7 +88,10 @@ struct JelouConversationClientTests {
             let error = await #expect(throws: SourceError.self) {
                 try await harness.conversations(prefix: "wrongapi").fetch(conversationID: "conv-000002")
             }
-            guard case .httpStatus(404, let detail)? = error else { Issue.record("got \(String(describing: error))"); return }
+            guard case .httpStatus(404, let detail)? = error else {
+                Issue.record("got \(String(describing: error))")
+                return
+            }
             #expect(detail.contains("not Jelou's not-found answer"))
         }
     }
@@ -106,7 +123,10 @@ struct JelouConversationClientTests {
             #expect(await harness.clock.waitForSleepers(1))
             #expect(harness.clock.requestedSleeps == [.seconds(2)])
             harness.clock.advance(by: .seconds(2))
-            guard case .found = try await next.value else { Issue.record("expected the conversation"); return }
+            guard case .found = try await next.value else {
+                Issue.record("expected the conversation")
+                return
+            }
             harness.clock.advance(by: .seconds(7))
             #expect(!client.isSlowed, "the full rate comes back after the Retry-After")
             #expect(client.statistics.requests == 2 && client.statistics.rateLimitedResponses == 1)
@@ -124,20 +144,25 @@ struct JelouConversationClientTests {
             #expect(error?.kind == "http_status")
             #expect(harness.clock.requestedSleeps.isEmpty && client.statistics.requests == 1 && client.statistics.failures == 1)
             #expect(!client.isSlowed, "a 503 without Retry-After says nothing of the pace")
-            guard case .found = try await conversations.fetch(conversationID: "conv-000001") else { Issue.record("expected the conversation"); return }
+            guard case .found = try await conversations.fetch(conversationID: "conv-000001") else {
+                Issue.record("expected the conversation")
+                return
+            }
         }
     }
 
     /// Each injected fault: a clear error, nothing observed, and the client keeps working afterwards.
-    @Test("Injected faults give clear errors and no observation", arguments: [
-        (SimulatorFault.Kind.serverError, false, "http_status", "HTTP 500: internal_error: Internal server error"),
-        (.malformedJSON, false, "invalid_payload", "not JSON"),
-        (.truncatedBody, false, "invalid_payload", "not JSON"),
-        (.oversizedBody, true, "response_too_large", "response larger than 4194304 bytes"),
-        (.htmlError, true, "http_status", "502 Bad Gateway"),
-        (.rateLimit, true, "rate_limited", "Too Many Requests"),
-        (.unavailable, true, "http_status", "HTTP 503: empty body"),
-    ])
+    @Test(
+        "Injected faults give clear errors and no observation",
+        arguments: [
+            (SimulatorFault.Kind.serverError, false, "http_status", "HTTP 500: internal_error: Internal server error"),
+            (.malformedJSON, false, "invalid_payload", "not JSON"),
+            (.truncatedBody, false, "invalid_payload", "not JSON"),
+            (.oversizedBody, true, "response_too_large", "response larger than 4194304 bytes"),
+            (.htmlError, true, "http_status", "502 Bad Gateway"),
+            (.rateLimit, true, "rate_limited", "Too Many Requests"),
+            (.unavailable, true, "http_status", "HTTP 503: empty body"),
+        ])
     func faults(kind: SimulatorFault.Kind, failedAttempt: Bool, errorKind: String, message: String) async throws {
         try await Harness.with { harness in
             let client = harness.sourceClient()
@@ -148,7 +173,8 @@ struct JelouConversationClientTests {
             #expect(error?.description.contains(message) == true, "\(String(describing: error))")
             #expect(client.statistics.failures == (failedAttempt ? 1 : 0), "a failed attempt is one whose answer the adapter never saw")
             guard case .found = try await conversations.fetch(conversationID: "conv-000001") else {
-                Issue.record("the client must work again once the fault is gone"); return
+                Issue.record("the client must work again once the fault is gone")
+                return
             }
         }
     }
@@ -191,7 +217,8 @@ struct JelouConversationClientTests {
     @Test("Repeated 401s open the circuit: requests stop, one probe per interval, and an accepted probe resumes the source")
     func circuitBreaker() async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, authFailureThreshold: 3, authProbeInterval: .seconds(60)))
+            let client = harness.sourceClient(
+                SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, authFailureThreshold: 3, authProbeInterval: .seconds(60)))
             let conversations = harness.conversations(client: client)
             harness.world.addFault(SimulatorFault(kind: .unauthorized, count: 4))
             for _ in 0..<3 {
@@ -208,7 +235,10 @@ struct JelouConversationClientTests {
             #expect(probe?.kind == "unauthorized", "the probe went out and was refused again")
             #expect(client.statistics.requests == 4)
             harness.clock.advance(by: .seconds(60))
-            guard case .found = try await conversations.fetch(conversationID: "conv-000001") else { Issue.record("expected the conversation"); return }
+            guard case .found = try await conversations.fetch(conversationID: "conv-000001") else {
+                Issue.record("expected the conversation")
+                return
+            }
             #expect(!client.isCircuitOpen)
             let logText = harness.logs.lines.joined(separator: "\n")
             #expect(logText.contains("pausing the source"))

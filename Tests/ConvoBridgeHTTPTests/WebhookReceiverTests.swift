@@ -35,15 +35,19 @@ struct WebhookReceiverTests {
     static func withReceiver(now: Timestamp = Self.now, _ body: (String, RecordingSink, WebhookReceiver) async throws -> Void) async throws {
         let sink = RecordingSink()
         let receiver = WebhookReceiver(
-            endpoints: [WebhookEndpoint(source: "jelou-test", verification: .hmacSHA256(header: "X-Jelou-Signature", WebhookSignature(secret: secret)), format: .jelou)],
+            endpoints: [
+                WebhookEndpoint(
+                    source: "jelou-test", verification: .hmacSHA256(header: "X-Jelou-Signature", WebhookSignature(secret: secret)), format: .jelou)
+            ],
             sink: sink, maxBodyBytes: 2048, now: { now }, logger: Logger(label: "receiver") { _ in SwiftLogNoOpLogHandler() }
         )
         let router = Router()
         receiver.addRoutes(to: router)
         let port = OnceValue<Int>()
-        let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                      onServerRunning: { port.set($0.localAddress?.port ?? 0) },
-                                      logger: Logger(label: "server") { _ in SwiftLogNoOpLogHandler() })
+        let application = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { port.set($0.localAddress?.port ?? 0) },
+            logger: Logger(label: "server") { _ in SwiftLogNoOpLogHandler() })
         let server = Task { try await application.runService() }
         defer { server.cancel() }
         try await body("http://127.0.0.1:\(await port.value())/webhooks/jelou-test", sink, receiver)
@@ -62,7 +66,8 @@ struct WebhookReceiverTests {
     /// The receiver's clock: a second after the sample events' `timestamp`.
     static let now = Timestamp(millisecondsSinceEpoch: 1_768_474_801_000)
 
-    static let close = Array(#"{"event":"conversation.close","timestamp":1768474800000,"project_id":"p-1","conversation_id":"c-1","reason":"closed_by_operator"}"#.utf8)
+    static let close = Array(
+        #"{"event":"conversation.close","timestamp":1768474800000,"project_id":"p-1","conversation_id":"c-1","reason":"closed_by_operator"}"#.utf8)
 
     @Test("Signature verification: valid, wrong secret, modified body, missing or malformed header")
     func signatures() {
@@ -80,7 +85,8 @@ struct WebhookReceiverTests {
         #expect(signature.verify(header: "sha256=zz" + header.dropFirst(9), body: Self.close) == .malformedHeader)
         #expect(!"\(signature)".contains(Self.secret))
         // RFC 4231 test case 2: the HMAC itself.
-        #expect(WebhookSignature(secret: "Jefe").sign(Array("what do ya want for nothing?".utf8))
+        #expect(
+            WebhookSignature(secret: "Jefe").sign(Array("what do ya want for nothing?".utf8))
                 == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
@@ -98,7 +104,9 @@ struct WebhookReceiverTests {
             #expect(try await Self.post(url, notJSON, signature: signature.sign(notJSON)) == 400)
             let noConversation = Array(#"{"event":"conversation.close"}"#.utf8)
             #expect(try await Self.post(url, noConversation, signature: signature.sign(noConversation)) == 400)
-            let large = Array(#"{"event":"message","conversation":{"id":"c-1"},"pad":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 3000) + Array(#""}"#.utf8)
+            let large =
+                Array(#"{"event":"message","conversation":{"id":"c-1"},"pad":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 3000)
+                + Array(#""}"#.utf8)
             #expect(try await Self.post(url, large, signature: signature.sign(large)) == 413)
             sink.failing.withLock { $0 = true }
             #expect(try await Self.post(url, Self.close, signature: signature.sign(Self.close)) == 503)
@@ -107,15 +115,17 @@ struct WebhookReceiverTests {
             let event = try #require(sink.received.first)
             #expect(event.name == "conversation.close" && event.conversationID == "c-1")
             #expect(event.payload == (try JSONParser.parse(Self.close)), "the payload is forwarded unchanged")
-            #expect(receiver.statistics == {
-                var expected = WebhookStatistics()
-                expected.accepted = 1
-                expected.badSignature = 3
-                expected.malformed = 2
-                expected.tooLarge = 1
-                expected.sinkFailures = 1
-                return expected
-            }())
+            #expect(
+                receiver.statistics
+                    == {
+                        var expected = WebhookStatistics()
+                        expected.accepted = 1
+                        expected.badSignature = 3
+                        expected.malformed = 2
+                        expected.tooLarge = 1
+                        expected.sinkFailures = 1
+                        return expected
+                    }())
         }
     }
 
@@ -166,7 +176,8 @@ struct WebhookReceiverTests {
             var configuration = SimulatorHarness.configuration
             configuration.signingSecret = Self.secret
             let world = SimulatorWorld(population: 2, seed: 1, now: { SimulatorHarness.fixedNow })
-            let simulator = PlatformSimulator(configuration: configuration, world: world, logger: Logger(label: "sim") { _ in SwiftLogNoOpLogHandler() })
+            let simulator = PlatformSimulator(
+                configuration: configuration, world: world, logger: Logger(label: "sim") { _ in SwiftLogNoOpLogHandler() })
             let server = Task { try await simulator.run() }
             defer { server.cancel() }
             let control = await simulator.baseURL() + "/_sim/webhooks"
@@ -196,15 +207,19 @@ struct WebhookReceiverTests {
 
     @Test("Chatvolt and Zild payloads: event names normalized, conversation ids found where the platforms put them")
     func otherFormats() throws {
-        let chatvolt = try WebhookEventFormat.chatvolt.nativeEvent(from: JSONParser.parse(
-            #"{"eventType": "USER_MESSAGE_RECEIVED", "payload": {"conversationId": "clx1", "message": "hola"}}"#))
+        let chatvolt = try WebhookEventFormat.chatvolt.nativeEvent(
+            from: JSONParser.parse(
+                #"{"eventType": "USER_MESSAGE_RECEIVED", "payload": {"conversationId": "clx1", "message": "hola"}}"#))
         #expect(chatvolt.platform == .chatvolt && chatvolt.name == "user_message_received" && chatvolt.conversationID == "clx1")
         let zild = try WebhookEventFormat.zild.nativeEvent(from: JSONParser.parse(#"{"event": "Conversation Ended", "data": {"id": 48213}}"#))
         #expect(zild.platform == .zild && zild.name == "conversation_ended" && zild.conversationID == "48213")
-        let custom = try WebhookEventFormat.zild.withConversationIDPath("ticket.ref").nativeEvent(from: JSONParser.parse(
-            #"{"event": "Evaluation Result", "conversationId": 1, "ticket": {"ref": 77}}"#))
+        let custom = try WebhookEventFormat.zild.withConversationIDPath("ticket.ref").nativeEvent(
+            from: JSONParser.parse(
+                #"{"event": "Evaluation Result", "conversationId": 1, "ticket": {"ref": 77}}"#))
         #expect(custom.conversationID == "77", "a configured path replaces the usual places")
         #expect(throws: PayloadError.self) { try WebhookEventFormat.zild.nativeEvent(from: JSONParser.parse(#"{"event": "Conversation Ended"}"#)) }
-        #expect(throws: PayloadError.self) { try WebhookEventFormat.chatvolt.nativeEvent(from: JSONParser.parse(#"{"eventType": "BAD/NAME", "conversationId": "c"}"#)) }
+        #expect(throws: PayloadError.self) {
+            try WebhookEventFormat.chatvolt.nativeEvent(from: JSONParser.parse(#"{"eventType": "BAD/NAME", "conversationId": "c"}"#))
+        }
     }
 }

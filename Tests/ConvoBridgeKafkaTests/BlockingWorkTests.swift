@@ -1,6 +1,7 @@
-@testable import ConvoBridgeKafka
 import Foundation
 import Testing
+
+@testable import ConvoBridgeKafka
 
 @Suite("Blocking work")
 struct BlockingWorkTests {

@@ -1,13 +1,15 @@
-import ConvoBridgeTestSupport
 import ConvoBridgeCore
 import ConvoBridgeKafka
+import ConvoBridgeTestSupport
 import Testing
 
 @Suite("Publisher configuration")
 struct KafkaPublisherConfigurationTests {
-    @Test("properties that would weaken the guarantee are refused, naming the property", arguments: [
-        ("acks", "1"), ("enable.idempotence", "false"), ("request.required.acks", "0"),
-    ])
+    @Test(
+        "properties that would weaken the guarantee are refused, naming the property",
+        arguments: [
+            ("acks", "1"), ("enable.idempotence", "false"), ("request.required.acks", "0"),
+        ])
     func weakeningPropertiesRefused(property: String, value: String) throws {
         let configuration = KafkaPublisherConfiguration(bootstrapServers: "127.0.0.1:1", properties: [property: value])
         let error = try #require(throws: KafkaError.self) {

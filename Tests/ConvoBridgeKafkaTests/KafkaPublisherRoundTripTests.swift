@@ -32,10 +32,11 @@ struct KafkaPublisherRoundTripTests {
         _ = try await harness.withPublisher { publisher, _ in try await publisher.publish(records) }
         let record = try #require(try await harness.read(count: 1).first)
         #expect(record.keyString == "jelou-test/c-0")
-        #expect(record.headers.map(\.name) == [
-            "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_dataschema", "ce_subject", "ce_time", "ce_sequence",
-            "ce_partitionkey", "content-type",
-        ])
+        #expect(
+            record.headers.map(\.name) == [
+                "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_dataschema", "ce_subject", "ce_time", "ce_sequence",
+                "ce_partitionkey", "content-type",
+            ])
         #expect(record.timestamp != nil && record.timestamp == records[0].timestamp, "the record time is the event's observation time")
         #expect(record.header("ce_id") == "jelou-test/c-0/1")
         #expect(record.header("ce_source") == "/sources/jelou-test")
@@ -58,8 +59,9 @@ struct KafkaPublisherRoundTripTests {
         let (reports, statistics) = try await harness.withPublisher(configuration) { publisher, _ in
             (try await publisher.publish(records), publisher.statistics)
         }
-        #expect(reports.map(\.status) == [.persisted, .refused, .notPersisted, .persisted],
-                "the third would land in its partition before the second: held back")
+        #expect(
+            reports.map(\.status) == [.persisted, .refused, .notPersisted, .persisted],
+            "the third would land in its partition before the second: held back")
         #expect(reports[1].error?.isEmpty == false && reports[2].error?.contains("earlier record") == true)
         #expect(statistics.enqueued == 2 && statistics.failed == 2 && statistics.inFlight == 0)
     }

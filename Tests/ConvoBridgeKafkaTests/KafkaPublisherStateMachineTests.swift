@@ -1,6 +1,7 @@
 import ConvoBridgeCore
-@testable import ConvoBridgeKafka
 import Testing
+
+@testable import ConvoBridgeKafka
 
 /// The publisher's decisions on their own: no librdkafka, no thread, time given as values.
 @Suite("Publisher state machine")
@@ -27,8 +28,11 @@ struct KafkaPublisherStateMachineTests {
     }
 
     /// What the batch's caller gets when it waits now, resuming whatever the wait makes ready.
-    static func collect(_ machine: inout Machine, batch: UInt, whileWaiting: (inout Machine) -> [KafkaPublisher.Completion] = { _ in [] }) async
-        -> [DeliveryReport] {
+    static func collect(
+        _ machine: inout Machine, batch: UInt, whileWaiting: (inout Machine) -> [KafkaPublisher.Completion] = { _ in [] }
+    ) async
+        -> [DeliveryReport]
+    {
         await withCheckedContinuation { continuation in
             if let ready = machine.waitForBatch(batch, unreported: cancelled, continuation: continuation) {
                 return continuation.resume(returning: ready)
@@ -66,7 +70,9 @@ struct KafkaPublisherStateMachineTests {
         #expect(machine.statistics.inFlight == 3)
         // Out of order, as partitions answer.
         let opaques = (0..<3).map { KafkaPublisher.opaque(batch: batch, index: $0) }
-        let (completions, _) = machine.deliveryReports([(opaques[2], Self.persisted(12)), (opaques[0], Self.persisted(10)), (opaques[1], Self.persisted(11))])
+        let (completions, _) = machine.deliveryReports([
+            (opaques[2], Self.persisted(12)), (opaques[0], Self.persisted(10)), (opaques[1], Self.persisted(11)),
+        ])
         #expect(completions.isEmpty, "nobody waits yet")
         #expect(machine.statistics.inFlight == 0)
         #expect(machine.statistics.persisted == 3)
@@ -81,8 +87,12 @@ struct KafkaPublisherStateMachineTests {
         let reports = await Self.collect(&machine, batch: batch) { machine in
             let (first, _) = machine.deliveryReports([(KafkaPublisher.opaque(batch: batch, index: 0), Self.persisted(1))])
             #expect(first.isEmpty)
-            let (second, _) = machine.deliveryReports([(KafkaPublisher.opaque(batch: batch, index: 1),
-                                                         DeliveryReport(status: .notPersisted, error: "timed out"))])
+            let (second, _) = machine.deliveryReports([
+                (
+                    KafkaPublisher.opaque(batch: batch, index: 1),
+                    DeliveryReport(status: .notPersisted, error: "timed out")
+                )
+            ])
             #expect(second.count == 1)
             return second
         }
@@ -95,7 +105,10 @@ struct KafkaPublisherStateMachineTests {
         var machine = Machine(client: FakeClient(), timing: Self.timing)
         let started = machine.startBatch(count: 10)
         _ = try #require(started)
-        guard case .enqueue(_, let progress) = machine.reserveChunk(count: 10) else { Issue.record("not enqueued"); return }
+        guard case .enqueue(_, let progress) = machine.reserveChunk(count: 10) else {
+            Issue.record("not enqueued")
+            return
+        }
         machine.chunkEnded(reserved: 10, enqueued: 4, refused: 1, queueFull: true)
         #expect(machine.statistics.inFlight == 4)
         #expect(machine.statistics.enqueued == 4)
@@ -142,7 +155,10 @@ struct KafkaPublisherStateMachineTests {
         #expect(result10)
         machine.fatalErrorRaised(now: start)
         #expect(machine.acceptsRecords, "callers wait for the new producer rather than fail")
-        guard case .wait(let seen) = machine.reserveChunk(count: 1) else { Issue.record("produced on a failed producer"); return }
+        guard case .wait(let seen) = machine.reserveChunk(count: 1) else {
+            Issue.record("produced on a failed producer")
+            return
+        }
         guard case .replaceProducer(let failing) = machine.nextLoopAction(now: start, queued: { _ in 0 }) else {
             Issue.record("an empty failed producer is replaced at once")
             return
@@ -155,7 +171,10 @@ struct KafkaPublisherStateMachineTests {
             #expect(waiters.count == 1)
             for waiter in waiters { waiter.resume() }
         }
-        guard case .enqueue(let client, let progress) = machine.reserveChunk(count: 1) else { Issue.record("not running again"); return }
+        guard case .enqueue(let client, let progress) = machine.reserveChunk(count: 1) else {
+            Issue.record("not running again")
+            return
+        }
         #expect(client === new)
         #expect(progress == seen + 1)
         #expect(machine.statistics.fatalErrors == 1)
@@ -208,7 +227,10 @@ struct KafkaPublisherStateMachineTests {
         _ = machine.shutdownRequested(deadline: start + .seconds(30))
         let result14 = machine.startBatch(count: 1)
         #expect(result14 == nil)
-        guard case .shutDown = machine.reserveChunk(count: 1) else { Issue.record("a draining publisher took records"); return }
+        guard case .shutDown = machine.reserveChunk(count: 1) else {
+            Issue.record("a draining publisher took records")
+            return
+        }
         let held: (FakeClient) -> Int = { _ in 1 }
         #expect(Self.isServe(machine.nextLoopAction(now: start + .seconds(2), queued: held)))
         guard case .purge = machine.nextLoopAction(now: start + .seconds(3), queued: held) else {
@@ -226,7 +248,10 @@ struct KafkaPublisherStateMachineTests {
         #expect(reports.map(\.status) == [.possiblyPersisted])
         #expect(machine.statistics.failed == 1)
         #expect(!machine.acceptsRecords)
-        guard case .finished = machine.state else { Issue.record("not finished"); return }
+        guard case .finished = machine.state else {
+            Issue.record("not finished")
+            return
+        }
     }
 
     @Test("Shutdown with nothing held stops at once and hands back run()'s continuation; a fatal error then replaces nothing")

@@ -1,9 +1,9 @@
 import ConvoBridgeCore
-import Foundation
 import ConvoBridgeServer
 import ConvoBridgeStore
-import Hummingbird
+import Foundation
 import HTTPTypes
+import Hummingbird
 import Logging
 
 /// The admin API under `/admin`, served only when `server.admin_token_*` is configured. Every request needs
@@ -42,13 +42,17 @@ struct AdminAPI: Sendable {
                     let counts = (try? await store.counts(source: name)) ?? (watched: 0, retired: 0, vanished: 0)
                     let poller = pollers[name]!
                     let schedule = poller.scheduleCounts()
-                    members.append(JSONObject.Member(key: name, value: .object([
-                        "paused": .bool(poller.isPausedByOperator), "circuit_open": .bool(poller.health(now: now()).circuitOpen),
-                        "watched": .integer(counts.watched), "retired": .integer(counts.retired), "vanished": .integer(counts.vanished),
-                        "scheduled": .integer(schedule.scheduled), "in_flight": .integer(schedule.inFlight), "due_now": .integer(schedule.dueNow),
-                        "poll_lag_p50_seconds": schedule.lagP50.map { .number(Self.seconds($0)) } ?? .null,
-                        "poll_lag_p99_seconds": schedule.lagP99.map { .number(Self.seconds($0)) } ?? .null,
-                    ])))
+                    members.append(
+                        JSONObject.Member(
+                            key: name,
+                            value: .object([
+                                "paused": .bool(poller.isPausedByOperator), "circuit_open": .bool(poller.health(now: now()).circuitOpen),
+                                "watched": .integer(counts.watched), "retired": .integer(counts.retired), "vanished": .integer(counts.vanished),
+                                "scheduled": .integer(schedule.scheduled), "in_flight": .integer(schedule.inFlight),
+                                "due_now": .integer(schedule.dueNow),
+                                "poll_lag_p50_seconds": schedule.lagP50.map { .number(Self.seconds($0)) } ?? .null,
+                                "poll_lag_p99_seconds": schedule.lagP99.map { .number(Self.seconds($0)) } ?? .null,
+                            ])))
                 }
                 return .object(JSONObject(members))
             }
@@ -57,13 +61,14 @@ struct AdminAPI: Sendable {
             try await authorized(request) {
                 let poller = try poller(context)
                 try await poller.flushSchedule()
-                return .array(try await store.watchList(source: poller.source).map { entry in
-                    .object([
-                        "conversation_id": .string(entry.conversationID), "next_poll_at": .optional(entry.nextPollAt?.rfc3339),
-                        "status": .optional(entry.status), "state": .optional(entry.state),
-                        "last_sequence": .integer(entry.lastSequence), "vanished": .bool(entry.vanished),
-                    ])
-                })
+                return .array(
+                    try await store.watchList(source: poller.source).map { entry in
+                        .object([
+                            "conversation_id": .string(entry.conversationID), "next_poll_at": .optional(entry.nextPollAt?.rfc3339),
+                            "status": .optional(entry.status), "state": .optional(entry.state),
+                            "last_sequence": .integer(entry.lastSequence), "vanished": .bool(entry.vanished),
+                        ])
+                    })
             }
         }
         admin.post("sources/:source/conversations") { request, context in
@@ -88,7 +93,8 @@ struct AdminAPI: Sendable {
                     ConversationWrite(tracked: tracked, poll: .retire)
                 }
                 poller.scheduled(id, by: write)
-                logger.notice("conversation removed from the watch list by an operator", metadata: ["source": "\(poller.source)", "conversation_id": "\(id)"])
+                logger.notice(
+                    "conversation removed from the watch list by an operator", metadata: ["source": "\(poller.source)", "conversation_id": "\(id)"])
                 return .object(["status": .string("removed"), "conversation_id": .string(id)])
             }
         }
@@ -124,7 +130,8 @@ struct AdminAPI: Sendable {
                 return .object([
                     "depth": .integer(try await store.outboxCount()),
                     "quarantined": .integer(try await store.quarantineCount()),
-                    "oldest_age_seconds": .number(String(Double(oldest.map { now().millisecondsSinceEpoch - $0.millisecondsSinceEpoch } ?? 0) / 1000)),
+                    "oldest_age_seconds": .number(
+                        String(Double(oldest.map { now().millisecondsSinceEpoch - $0.millisecondsSinceEpoch } ?? 0) / 1000)),
                 ])
             }
         }
@@ -133,13 +140,14 @@ struct AdminAPI: Sendable {
     private func addQuarantineRoutes(to admin: RouterGroup<BasicRequestContext>) {
         admin.get("quarantine") { request, _ in
             try await authorized(request) {
-                .array(try await store.quarantinedRecords().map { record in
-                    .object([
-                        "id": .integer(record.id), "key": .optional(record.key), "topic": .optional(record.topic),
-                        "size_bytes": .integer(Int64(record.sizeBytes)), "reason": .string(record.reason),
-                        "written_at": .string(record.writtenAt.rfc3339), "quarantined_at": .string(record.quarantinedAt.rfc3339),
-                    ])
-                })
+                .array(
+                    try await store.quarantinedRecords().map { record in
+                        .object([
+                            "id": .integer(record.id), "key": .optional(record.key), "topic": .optional(record.topic),
+                            "size_bytes": .integer(Int64(record.sizeBytes)), "reason": .string(record.reason),
+                            "written_at": .string(record.writtenAt.rfc3339), "quarantined_at": .string(record.quarantinedAt.rfc3339),
+                        ])
+                    })
             }
         }
         for action in ["retry", "drop"] {
@@ -157,8 +165,10 @@ struct AdminAPI: Sendable {
                     }
                     let count = action == "retry" ? try await store.retryQuarantined(ids: ids) : try await store.dropQuarantined(ids: ids)
                     relayWake.signal()
-                    logger.notice(action == "retry" ? "quarantined records put back in the outbox by an operator" : "quarantined records dropped by an operator",
-                                  metadata: ["records": "\(count)", "ids": "\(ids.map { "\($0)" } ?? "all")"])
+                    logger.notice(
+                        action == "retry"
+                            ? "quarantined records put back in the outbox by an operator" : "quarantined records dropped by an operator",
+                        metadata: ["records": "\(count)", "ids": "\(ids.map { "\($0)" } ?? "all")"])
                     return .object(["status": .string(action == "retry" ? "retrying" : "dropped"), "records": .integer(Int64(count))])
                 }
             }
@@ -202,12 +212,14 @@ struct AdminAPI: Sendable {
         guard header.hasPrefix("Bearer "), ConstantTime.equals(header.utf8.dropFirst(7), token.utf8) else {
             metrics.adminTokenRefused()
             if let refused = refusals.shouldLog(now: .now) {
-                logger.warning("admin request refused: missing or wrong bearer token",
-                               metadata: ["path": "\(request.uri.path)", "refused_since_last_log": "\(refused)"])
+                logger.warning(
+                    "admin request refused: missing or wrong bearer token",
+                    metadata: ["path": "\(request.uri.path)", "refused_since_last_log": "\(refused)"])
             }
             try? await Task.sleep(for: AdminTokenRefusals.delay)
-            return Response.json(.unauthorized, .object(["error": .string("missing or wrong bearer token")]),
-                             headers: [.wwwAuthenticate: #"Bearer realm="convobridge-admin""#])
+            return Response.json(
+                .unauthorized, .object(["error": .string("missing or wrong bearer token")]),
+                headers: [.wwwAuthenticate: #"Bearer realm="convobridge-admin""#])
         }
         do {
             return Response.json(.ok, try await body())

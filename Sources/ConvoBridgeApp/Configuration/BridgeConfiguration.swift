@@ -57,8 +57,10 @@ public struct BridgeConfiguration: Sendable {
         public var adminToken: String?
         public var limits: Limits
 
-        public init(host: String, port: Int, admin: Address? = nil, metrics: Address? = nil, maxBodyBytes: Int = 256 * 1024,
-                    adminToken: String? = nil, limits: Limits = Limits()) {
+        public init(
+            host: String, port: Int, admin: Address? = nil, metrics: Address? = nil, maxBodyBytes: Int = 256 * 1024,
+            adminToken: String? = nil, limits: Limits = Limits()
+        ) {
             self.host = host
             self.port = port
             self.admin = admin

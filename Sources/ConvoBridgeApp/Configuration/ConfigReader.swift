@@ -34,14 +34,21 @@ final class ConfigReader {
         var current = root
         for part in Self.parts(path) {
             switch part {
-            case .key(let key): guard let next = current[key] else { return nil }; current = next
-            case .index(let index): guard let items = current.arrayValue, index < items.count else { return nil }; current = items[index]
+            case .key(let key):
+                guard let next = current[key] else { return nil }
+                current = next
+            case .index(let index):
+                guard let items = current.arrayValue, index < items.count else { return nil }
+                current = items[index]
             }
         }
         return current.isNull ? nil : current
     }
 
-    enum Part { case key(String), index(Int) }
+    enum Part {
+        case key(String)
+        case index(Int)
+    }
 
     static func parts(_ path: String) -> [Part] {
         var parts: [Part] = []
@@ -72,7 +79,10 @@ final class ConfigReader {
     /// The text at `path`, not recorded (for readers that record what they make of it).
     private func scalar(_ path: String) -> String? {
         guard let value = node(path) else { return nil }
-        guard let text = value.scalarText else { problem(path, "expected a text value, found \(value.kindName)"); return nil }
+        guard let text = value.scalarText else {
+            problem(path, "expected a text value, found \(value.kindName)")
+            return nil
+        }
         return text
     }
 
@@ -180,10 +190,13 @@ final class ConfigReader {
     }
 
     static func parseByteSize(_ text: String) -> Int64? {
-        let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776),
-                                         ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1)]
+        let units: [(String, Double)] = [
+            ("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("TiB", 1_099_511_627_776),
+            ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1),
+        ]
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let (number, scale) = units.first { trimmed.hasSuffix($0.0) }
+        let (number, scale) =
+            units.first { trimmed.hasSuffix($0.0) }
             .map { (Double(trimmed.dropLast($0.0.count).trimmingCharacters(in: .whitespaces)), $0.1) } ?? (Double(trimmed), 1)
         guard let number, number.isFinite, number >= 0, number * scale < 1e18 else { return nil }
         return Int64((number * scale).rounded())
@@ -212,7 +225,8 @@ final class ConfigReader {
     func secret(_ path: String, key: String, required: Bool) -> String? {
         let keyPath = Self.join(path, key)
         if node(keyPath) != nil {
-            problem(keyPath, "secrets are not accepted as values; set \(key)_env to the name of an environment variable, or \(key)_file to a file path")
+            problem(
+                keyPath, "secrets are not accepted as values; set \(key)_env to the name of an environment variable, or \(key)_file to a file path")
             return nil
         }
         if let variable = string(Self.join(path, "\(key)_env")) {
@@ -226,7 +240,10 @@ final class ConfigReader {
         if let file = string(Self.join(path, "\(key)_file")) {
             do {
                 let value = try readFile(file).trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !value.isEmpty else { problem(Self.join(path, "\(key)_file"), "\(file) is empty"); return nil }
+                guard !value.isEmpty else {
+                    problem(Self.join(path, "\(key)_file"), "\(file) is empty")
+                    return nil
+                }
                 record(keyPath, EffectiveSetting.mask, origin: .secret("from file \(file)"))
                 return value
             } catch {

@@ -7,7 +7,8 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        problems.count == 1 ? "configuration: \(problems[0])"
+        problems.count == 1
+            ? "configuration: \(problems[0])"
             : "configuration has \(problems.count) problems:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
     }
 }

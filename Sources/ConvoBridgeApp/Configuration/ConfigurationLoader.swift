@@ -33,8 +33,9 @@ public struct ConfigurationLoader: Sendable {
         guard tree.objectValue != nil else { throw ConfigurationError(problems: ["the file must be a YAML mapping at the top level"]) }
         let overrides = overrides(of: tree)
         for (path, variable) in overrides { tree = Self.setting(tree, ConfigReader.parts(path)[...], to: .string(environment[variable] ?? "")) }
-        let reader = ConfigReader(root: tree, environment: environment, overrides: overrides,
-                                  readFile: SecretFile.read)
+        let reader = ConfigReader(
+            root: tree, environment: environment, overrides: overrides,
+            readFile: SecretFile.read)
         var configuration = Self.decode(reader)
         guard reader.problems.isEmpty else { throw ConfigurationError(problems: reader.problems) }
         configuration.effectiveSettings = reader.settings
@@ -98,20 +99,27 @@ public struct ConfigurationLoader: Sendable {
         let storePath = reader.string("store.path", default: "convobridge.sqlite")
         let minimumFree = reader.byteSize("store.min_free_space", default: BridgeConfiguration.defaultStoreMinimumFreeBytes)
 
-        reader.rejectUnknownKeys("kafka", known: ["bootstrap_servers", "client_id", "events_topic", "state_topic", "content_mode",
-                                                  "include_raw", "max_record_bytes", "message_timeout", "shutdown_deadline", "properties",
-                                                  "secret_properties_env", "dataschema_base"])
+        reader.rejectUnknownKeys(
+            "kafka",
+            known: [
+                "bootstrap_servers", "client_id", "events_topic", "state_topic", "content_mode",
+                "include_raw", "max_record_bytes", "message_timeout", "shutdown_deadline", "properties",
+                "secret_properties_env", "dataschema_base",
+            ])
         let bootstrap = reader.requiredString("kafka.bootstrap_servers", hint: "the brokers as host:port[,host:port]")
         if bootstrap.trimmingCharacters(in: .whitespaces).lowercased() == "embedded" {
             // Once accepted; the mock cluster is development code and no longer part of `run`.
-            reader.problem("kafka.bootstrap_servers", "embedded is not a broker address; for a development cluster run `convobridge kafka-dev` "
-                           + "and use the address it prints, or `convobridge demo`")
+            reader.problem(
+                "kafka.bootstrap_servers",
+                "embedded is not a broker address; for a development cluster run `convobridge kafka-dev` "
+                    + "and use the address it prints, or `convobridge demo`")
         }
         var properties: [String: String] = [:]
         for member in reader.node("kafka.properties")?.objectValue?.members ?? [] {
             let path = "kafka.properties.\(member.key)"
             if SecretRedactor.isSecretKey(member.key) {
-                reader.problem(path, "secrets are not accepted as values; list it under kafka.secret_properties_env with an environment variable name")
+                reader.problem(
+                    path, "secrets are not accepted as values; list it under kafka.secret_properties_env with an environment variable name")
             } else if let text = member.value.scalarText {
                 if let problem = KafkaPublisherConfiguration.problem(withProperty: member.key, value: text) { reader.problem(path, problem) }
                 properties[member.key] = text
@@ -147,35 +155,45 @@ public struct ConfigurationLoader: Sendable {
                 stateTopic: reader.string("kafka.state_topic", default: "conversation-state"),
                 contentMode: contentMode ?? .binary,
                 includeRaw: reader.bool("kafka.include_raw", default: true),
-                maxRecordBytes: reader.int("kafka.max_record_bytes", default: CloudEventEncoder.Configuration.defaultMaxRecordBytes,
-                                           range: 4096...(1 << 30)),
+                maxRecordBytes: reader.int(
+                    "kafka.max_record_bytes", default: CloudEventEncoder.Configuration.defaultMaxRecordBytes,
+                    range: 4096...(1 << 30)),
                 dataSchemaBase: dataSchemaBase.hasSuffix("/") || dataSchemaBase.hasSuffix(":") ? dataSchemaBase : dataSchemaBase + "/"
             )
         )
 
-        reader.rejectUnknownKeys("server", known: ["listen", "admin_listen", "metrics_listen", "max_body_bytes", "admin_token", "admin_token_env",
-                                                   "admin_token_file", "idle_timeout", "header_timeout", "body_timeout", "max_connections"])
+        reader.rejectUnknownKeys(
+            "server",
+            known: [
+                "listen", "admin_listen", "metrics_listen", "max_body_bytes", "admin_token", "admin_token_env",
+                "admin_token_file", "idle_timeout", "header_timeout", "body_timeout", "max_connections",
+            ])
         var server: BridgeConfiguration.Server?
         if let listen = address(reader, "server.listen") {
             var limits = BridgeConfiguration.Server.Limits()
             limits.idleTimeout = reader.duration("server.idle_timeout", default: limits.idleTimeout)
             limits.headerTimeout = reader.duration("server.header_timeout", default: limits.headerTimeout)
             limits.bodyTimeout = reader.duration("server.body_timeout", default: limits.bodyTimeout)
-            limits.maxConnections = reader.int("server.max_connections", default: BridgeConfiguration.Server.defaultMaxConnections(),
-                                               range: 1...1_000_000)
+            limits.maxConnections = reader.int(
+                "server.max_connections", default: BridgeConfiguration.Server.defaultMaxConnections(),
+                range: 1...1_000_000)
             let token = reader.secret("server", key: "admin_token", required: false)
             if let token, token.utf8.count < BridgeConfiguration.Server.minimumAdminTokenBytes {
-                reader.problem("server.admin_token", "is \(token.utf8.count) bytes; at least \(BridgeConfiguration.Server.minimumAdminTokenBytes) are required (e.g. openssl rand -hex 32)")
+                reader.problem(
+                    "server.admin_token",
+                    "is \(token.utf8.count) bytes; at least \(BridgeConfiguration.Server.minimumAdminTokenBytes) are required (e.g. openssl rand -hex 32)"
+                )
             }
             // Not set: with the webhooks when they are on loopback (a local set-up), else on loopback of its own.
             let admin = address(reader, "server.admin_listen") ?? (listen.isLoopback ? nil : BridgeConfiguration.Server.defaultAdminAddress)
             if reader.string("server.admin_listen") == nil && !listen.isLoopback {
                 reader.record("server.admin_listen", "\(BridgeConfiguration.Server.defaultAdminAddress)", origin: .defaultValue)
             }
-            server = .init(host: listen.host, port: listen.port, admin: admin,
-                           metrics: address(reader, "server.metrics_listen"),
-                           maxBodyBytes: reader.int("server.max_body_bytes", default: 256 * 1024, range: 1024...(16 << 20)),
-                           adminToken: token, limits: limits)
+            server = .init(
+                host: listen.host, port: listen.port, admin: admin,
+                metrics: address(reader, "server.metrics_listen"),
+                maxBodyBytes: reader.int("server.max_body_bytes", default: 256 * 1024, range: 1024...(16 << 20)),
+                adminToken: token, limits: limits)
         }
 
         reader.rejectUnknownKeys("relay", known: ["batch_size", "max_backlog", "drain_deadline"])
@@ -212,11 +230,12 @@ public struct ConfigurationLoader: Sendable {
             return nil
         }
         let common: Set<String> = ["name", "platform", "base_url", "allow_insecure_http", "auth", "webhook", "conversations", "schedule", "http"]
-        let specific: Set<String> = switch platform {
-        case .jelou: ["project_id", "advisor"]
-        case .chatvolt: ["discovery"]
-        case .zild: ["ended_reasons", "ids_topic"]
-        }
+        let specific: Set<String> =
+            switch platform {
+            case .jelou: ["project_id", "advisor"]
+            case .chatvolt: ["discovery"]
+            case .zild: ["ended_reasons", "ids_topic"]
+            }
         reader.rejectUnknownKeys(path, known: common.union(specific))
         let name = reader.requiredString("\(path).name", hint: "a unique name such as \(platform.rawValue)-prod; it is part of every event key")
         if !name.isEmpty, !name.utf8.allSatisfy({ isNameByte($0) }) {
@@ -226,7 +245,9 @@ public struct ConfigurationLoader: Sendable {
         switch platform {
         case .jelou: baseURL = reader.requiredString("\(path).base_url", hint: "e.g. https://gateway.jelou.ai/jelouapi (or …/platform)")
         case .chatvolt: baseURL = reader.string("\(path).base_url", default: "https://api.chatvolt.ai")
-        case .zild: baseURL = reader.requiredString("\(path).base_url", hint: "your Zild API's address (Zild's docs give none), e.g. https://api.your-tenant.zild.ai")
+        case .zild:
+            baseURL = reader.requiredString(
+                "\(path).base_url", hint: "your Zild API's address (Zild's docs give none), e.g. https://api.your-tenant.zild.ai")
         }
         let allowInsecureHTTP = reader.bool("\(path).allow_insecure_http", default: false)
         checkURL(reader, "\(path).base_url", baseURL, allowInsecureHTTP: allowInsecureHTTP)
@@ -262,7 +283,12 @@ public struct ConfigurationLoader: Sendable {
         reader.record("\(path).conversations", "[" + conversationIDs.joined(separator: ", ") + "]")
 
         let schedulePath = "\(path).schedule"
-        reader.rejectUnknownKeys(schedulePath, known: ["open_interval", "closed_interval", "closed_grace", "not_found_recheck", "failure_backoff", "max_failure_backoff", "jitter", "vanish_after"])
+        reader.rejectUnknownKeys(
+            schedulePath,
+            known: [
+                "open_interval", "closed_interval", "closed_grace", "not_found_recheck", "failure_backoff", "max_failure_backoff", "jitter",
+                "vanish_after",
+            ])
         let schedule = PollSchedule(
             openInterval: reader.duration("\(schedulePath).open_interval", default: .seconds(15)),
             closedInterval: reader.duration("\(schedulePath).closed_interval", default: .seconds(60)),
@@ -274,16 +300,22 @@ public struct ConfigurationLoader: Sendable {
         )
 
         let httpPath = "\(path).http"
-        reader.rejectUnknownKeys(httpPath, known: ["requests_per_second", "burst", "max_concurrent", "timeout", "max_response_bytes", "max_attempts", "max_retry_after", "auth_failure_threshold",
-                                                   "auth_probe_interval"])
+        reader.rejectUnknownKeys(
+            httpPath,
+            known: [
+                "requests_per_second", "burst", "max_concurrent", "timeout", "max_response_bytes", "max_attempts", "max_retry_after",
+                "auth_failure_threshold",
+                "auth_probe_interval",
+            ])
         let http = SourceHTTPPolicy(
             requestsPerSecond: reader.double("\(httpPath).requests_per_second", default: 5, minimum: 0.01),
             burst: reader.int("\(httpPath).burst", default: 10, range: 1...10_000),
             maxConcurrentRequests: reader.int("\(httpPath).max_concurrent", default: 4, range: 1...256),
             requestTimeout: reader.duration("\(httpPath).timeout", default: .seconds(15)),
             maxResponseBytes: reader.int("\(httpPath).max_response_bytes", default: 4 << 20, range: 1024...(256 << 20)),
-            retry: RetryPolicy(maxAttempts: reader.int("\(httpPath).max_attempts", default: 4, range: 1...20),
-                               maxRetryAfter: reader.duration("\(httpPath).max_retry_after", default: RetryPolicy().maxRetryAfter)),
+            retry: RetryPolicy(
+                maxAttempts: reader.int("\(httpPath).max_attempts", default: 4, range: 1...20),
+                maxRetryAfter: reader.duration("\(httpPath).max_retry_after", default: RetryPolicy().maxRetryAfter)),
             authFailureThreshold: reader.int("\(httpPath).auth_failure_threshold", default: 3, range: 1...100),
             authProbeInterval: reader.duration("\(httpPath).auth_probe_interval", default: .seconds(60))
         )
@@ -306,28 +338,37 @@ public struct ConfigurationLoader: Sendable {
         let host = URLComponents(string: url)?.host ?? ""
         let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
         if !loopback {
-            reader.problem(path, "http:// would send this source's credentials unencrypted to \(host.isEmpty ? url : host); "
-                + "use https://, or set allow_insecure_http: true on the source for a trusted network")
+            reader.problem(
+                path,
+                "http:// would send this source's credentials unencrypted to \(host.isEmpty ? url : host); "
+                    + "use https://, or set allow_insecure_http: true on the source for a trusted network")
         }
     }
 
     /// `lookback`, `overlap`, `max_span`, `page_size`, `max_pages` and `interval` of a list endpoint's walk.
-    static func decodeWindow(_ reader: ConfigReader, _ path: String, pageSize: (default: Int, range: ClosedRange<Int>)) -> BridgeConfiguration.Discovery {
+    static func decodeWindow(
+        _ reader: ConfigReader, _ path: String, pageSize: (default: Int, range: ClosedRange<Int>)
+    ) -> BridgeConfiguration.Discovery {
         BridgeConfiguration.Discovery(
             interval: reader.duration("\(path).interval", default: .seconds(60)),
-            window: SlidingWindow(lookback: reader.duration("\(path).lookback", default: .seconds(3600)),
-                                  overlap: reader.duration("\(path).overlap", default: .seconds(120)),
-                                  maxSpan: reader.duration("\(path).max_span", default: .seconds(7 * 86_400))),
+            window: SlidingWindow(
+                lookback: reader.duration("\(path).lookback", default: .seconds(3600)),
+                overlap: reader.duration("\(path).overlap", default: .seconds(120)),
+                maxSpan: reader.duration("\(path).max_span", default: .seconds(7 * 86_400))),
             pageSize: reader.int("\(path).page_size", default: pageSize.default, range: pageSize.range),
             maxPages: reader.int("\(path).max_pages", default: 200, range: 1...100_000)
         )
     }
 
-    static func decodeJelou(_ reader: ConfigReader, _ path: String, baseURL: String,
-                            allowInsecureHTTP: Bool) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
+    static func decodeJelou(
+        _ reader: ConfigReader, _ path: String, baseURL: String,
+        allowInsecureHTTP: Bool
+    ) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
         let projectID = reader.requiredString("\(path).project_id", hint: "the Jelou project id")
         let authPath = "\(path).auth"
-        reader.rejectUnknownKeys(authPath, known: ["scheme", "api_key", "api_key_env", "api_key_file", "client_id", "client_secret", "client_secret_env", "client_secret_file"])
+        reader.rejectUnknownKeys(
+            authPath,
+            known: ["scheme", "api_key", "api_key_env", "api_key_file", "client_id", "client_secret", "client_secret_env", "client_secret_file"])
         let scheme = reader.string("\(authPath).scheme", default: "api_key")
         var credentials: JelouCredentials?
         var basic: JelouCredentials?
@@ -347,7 +388,8 @@ public struct ConfigurationLoader: Sendable {
         var discovery: BridgeConfiguration.Discovery?
         var advisorBaseURL: String?
         let advisorPath = "\(path).advisor"
-        reader.rejectUnknownKeys(advisorPath, known: ["enabled", "api_base_url", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
+        reader.rejectUnknownKeys(
+            advisorPath, known: ["enabled", "api_base_url", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
         if reader.node(advisorPath) != nil, reader.bool("\(advisorPath).enabled", default: true) {
             advisorBaseURL = reader.requiredString("\(advisorPath).api_base_url", hint: "e.g. https://api.jelou.ai")
             checkURL(reader, "\(advisorPath).api_base_url", advisorBaseURL ?? "", allowInsecureHTTP: allowInsecureHTTP)
@@ -357,21 +399,28 @@ public struct ConfigurationLoader: Sendable {
             discovery = decodeWindow(reader, advisorPath, pageSize: (50, 1...1000))
         }
         guard let credentials else { return (nil, discovery) }
-        return (.jelou(baseURL: baseURL, projectID: projectID, credentials: credentials, advisorBaseURL: advisorBaseURL, advisorCredentials: basic), discovery)
+        return (
+            .jelou(baseURL: baseURL, projectID: projectID, credentials: credentials, advisorBaseURL: advisorBaseURL, advisorCredentials: basic),
+            discovery
+        )
     }
 
-    static func decodeChatvolt(_ reader: ConfigReader, _ path: String, baseURL: String) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
+    static func decodeChatvolt(
+        _ reader: ConfigReader, _ path: String, baseURL: String
+    ) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
         reader.rejectUnknownKeys("\(path).auth", known: ["api_key", "api_key_env", "api_key_file"])
         let key = reader.secret("\(path).auth", key: "api_key", required: true)
         let discoveryPath = "\(path).discovery"
-        reader.rejectUnknownKeys(discoveryPath, known: ["enabled", "status", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
+        reader.rejectUnknownKeys(
+            discoveryPath, known: ["enabled", "status", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
         var discovery: BridgeConfiguration.Discovery?
         var status: String?
         if reader.node(discoveryPath) != nil, reader.bool("\(discoveryPath).enabled", default: true) {
             discovery = decodeWindow(reader, discoveryPath, pageSize: (100, 1...100))
             status = reader.string("\(discoveryPath).status")
             if let status, !ChatvoltStatus.documented.contains(status) {
-                reader.problem("\(discoveryPath).status", "expected one of \(ChatvoltStatus.documented.sorted().joined(separator: ", ")), found \(status)")
+                reader.problem(
+                    "\(discoveryPath).status", "expected one of \(ChatvoltStatus.documented.sorted().joined(separator: ", ")), found \(status)")
             }
         }
         guard let key else { return (nil, discovery) }
@@ -415,11 +464,13 @@ public struct ConfigurationLoader: Sendable {
         if let idPath = reader.string("\(path).conversation_id_path") { format = format.withConversationIDPath(idPath) }
         // Only Jelou's payloads carry their time.
         let window = platform == .jelou ? reader.duration("\(path).replay_window", default: WebhookEndpoint.defaultReplayWindow) : nil
-        let rememberFor = reader.duration("\(path).remember_for",
-                                          default: BridgeConfiguration.Webhook.defaultRememberFor(replayWindow: window.flatMap { $0 > .zero ? $0 : nil }))
+        let rememberFor = reader.duration(
+            "\(path).remember_for",
+            default: BridgeConfiguration.Webhook.defaultRememberFor(replayWindow: window.flatMap { $0 > .zero ? $0 : nil }))
         func webhook(_ verification: WebhookVerification, _ secret: String) -> BridgeConfiguration.Webhook {
-            .init(path: webhookPath, verification: verification, format: format, secret: secret,
-                  replayWindow: window.flatMap { $0 > .zero ? $0 : nil }, rememberFor: rememberFor)
+            .init(
+                path: webhookPath, verification: verification, format: format, secret: secret,
+                replayWindow: window.flatMap { $0 > .zero ? $0 : nil }, rememberFor: rememberFor)
         }
         if platform == .jelou {
             guard let secret = reader.secret(path, key: "signing_secret", required: true) else { return nil }
@@ -439,7 +490,8 @@ public struct ConfigurationLoader: Sendable {
 
     static func isNameByte(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            || byte == UInt8(ascii: ".")
     }
 
     /// Why `base` cannot prefix the events' `dataschema`, an absolute URI (RFC 3986): nil when it can.
@@ -453,7 +505,7 @@ public struct ConfigurationLoader: Sendable {
         let scheme = bytes.prefix { $0 != UInt8(ascii: ":") }
         let isLetter = { (byte: UInt8) in (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) }
         guard let first = scheme.first, isLetter(first), scheme.count + 1 < bytes.count,
-              scheme.allSatisfy({ isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || "+-.".utf8.contains($0) })
+            scheme.allSatisfy({ isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || "+-.".utf8.contains($0) })
         else { return "expected an absolute URI such as https://schemas.example.com/convobridge/v1/, found \(base.debugDescription)" }
         return nil
     }

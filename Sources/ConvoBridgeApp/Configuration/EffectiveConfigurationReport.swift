@@ -34,9 +34,10 @@ public struct EffectiveConfigurationReport: Sendable {
         .object([
             "file": .string(file),
             "valid": .bool(true),
-            "settings": .array(configuration.effectiveSettings.map { setting in
-                .object(["key": .string(setting.path), "value": .string(setting.value), "origin": .string(setting.origin.description)])
-            }),
+            "settings": .array(
+                configuration.effectiveSettings.map { setting in
+                    .object(["key": .string(setting.path), "value": .string(setting.value), "origin": .string(setting.origin.description)])
+                }),
         ])
     }
 }

@@ -19,9 +19,11 @@ extension BridgeConfiguration {
         public var vanishAfterNotFound: Int
         public var http: SourceHTTPPolicy
 
-        public init(name: String, connection: Connection, discovery: Discovery? = nil, webhook: Webhook? = nil,
-                    conversationIDs: [String] = [], idsTopic: String? = nil, schedule: PollSchedule = PollSchedule(),
-                    vanishAfterNotFound: Int = 3, http: SourceHTTPPolicy = SourceHTTPPolicy()) {
+        public init(
+            name: String, connection: Connection, discovery: Discovery? = nil, webhook: Webhook? = nil,
+            conversationIDs: [String] = [], idsTopic: String? = nil, schedule: PollSchedule = PollSchedule(),
+            vanishAfterNotFound: Int = 3, http: SourceHTTPPolicy = SourceHTTPPolicy()
+        ) {
             self.name = name
             self.connection = connection
             self.discovery = discovery
@@ -99,8 +101,10 @@ extension BridgeConfiguration {
             replayWindow.map { $0 * 2 } ?? .seconds(86_400)
         }
 
-        public init(path: String, verification: WebhookVerification, format: WebhookEventFormat, secret: String,
-                    replayWindow: Duration? = WebhookEndpoint.defaultReplayWindow, rememberFor: Duration? = nil) {
+        public init(
+            path: String, verification: WebhookVerification, format: WebhookEventFormat, secret: String,
+            replayWindow: Duration? = WebhookEndpoint.defaultReplayWindow, rememberFor: Duration? = nil
+        ) {
             self.path = path
             self.verification = verification
             self.format = format

@@ -10,7 +10,9 @@ public enum YAMLDocument {
 
     public static func parse(_ text: String) throws(ConfigurationError) -> JSONValue {
         if let count = YAMLExpansion.count(text, limit: maximumValues), count > maximumValues {
-            throw ConfigurationError(problems: ["the file expands to more than \(maximumValues) values; are YAML aliases (*name) repeating each other?"])
+            throw ConfigurationError(problems: [
+                "the file expands to more than \(maximumValues) values; are YAML aliases (*name) repeating each other?"
+            ])
         }
         let node: Node?
         do {

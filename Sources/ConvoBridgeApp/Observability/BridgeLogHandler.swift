@@ -15,8 +15,10 @@ public struct BridgeLogHandler: LogHandler {
 
     /// - Parameters:
     ///   - write: receives each line, newline included (standard error in production).
-    public init(label: String, level: Logger.Level, format: LogFormat, redactor: SecretRedactor,
-                now: (@Sendable () -> Timestamp)? = nil, write: @escaping @Sendable (String) -> Void) {
+    public init(
+        label: String, level: Logger.Level, format: LogFormat, redactor: SecretRedactor,
+        now: (@Sendable () -> Timestamp)? = nil, write: @escaping @Sendable (String) -> Void
+    ) {
         self.label = label
         self.logLevel = level
         self.format = format
@@ -59,8 +61,10 @@ public struct BridgeLogHandler: LogHandler {
             for (key, value) in fields { line += " \(Self.escapingControls(key))=\(Self.escapingControls(value))" }
             write(line + "\n")
         case .json:
-            var object: JSONObject = ["ts": .string(now().rfc3339), "level": .string(event.level.rawValue),
-                                      "logger": .string(label), "msg": .string(message)]
+            var object: JSONObject = [
+                "ts": .string(now().rfc3339), "level": .string(event.level.rawValue),
+                "logger": .string(label), "msg": .string(message),
+            ]
             for (key, value) in fields where object[key] == nil { object[key] = .string(value) }
             write(JSONWriter.string(.object(object)) + "\n")
         }

@@ -22,12 +22,18 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
 
     static let durationBuckets: [Double] = [60, 300, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200]
     static let replyBuckets: [Double] = [5, 15, 30, 60, 120, 300, 600, 1800, 3600]
-    static let latencyBuckets: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-                                             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
-    static let lagBuckets: [Duration] = [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                                         .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300)]
-    static let deliveryBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
-                                              .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(120)]
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+    ]
+    static let lagBuckets: [Duration] = [
+        .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300),
+    ]
+    static let deliveryBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
+        .milliseconds(500), .seconds(1), .seconds(5), .seconds(30), .seconds(120),
+    ]
 
     /// Creates the counters and gauges alerts rely on at zero, per source, so `rate()` and `increase()` have a
     /// series before the first 429 or delivery error.
@@ -54,23 +60,31 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
 
     /// One event published to the outbox (a transition or a forwarded webhook event).
     func event(_ event: ConversationEvent) {
-        registry.makeCounter(descriptor: name("transitions", "total", "Events written for publication, by source and CloudEvents type."),
-                             labels: [("source", event.source), ("type", boundedType(event.type))]).increment()
+        registry.makeCounter(
+            descriptor: name("transitions", "total", "Events written for publication, by source and CloudEvents type."),
+            labels: [("source", event.source), ("type", boundedType(event.type))]
+        ).increment()
         guard event.type == .closed, let after = event.after else { return }
-        registry.makeCounter(descriptor: name("closes", "total", "Conversations closed, by source and end reason (the first 20 reasons seen; the rest as other)."),
-                             labels: [("source", event.source), ("ended_reason", boundedReason(after.endedReason))]).increment()
+        registry.makeCounter(
+            descriptor: name("closes", "total", "Conversations closed, by source and end reason (the first 20 reasons seen; the rest as other)."),
+            labels: [("source", event.source), ("ended_reason", boundedReason(after.endedReason))]
+        ).increment()
         if let start = after.startedAt, let end = after.endedAt, end >= start {
-            registry.makeValueHistogram(descriptor: name("conversation_duration", "seconds", "Conversation duration at close (ended_at - started_at)."),
-                                        labels: [("source", event.source)], buckets: Self.durationBuckets)
-                .record(Double(end.millisecondsSinceEpoch - start.millisecondsSinceEpoch) / 1000)
+            registry.makeValueHistogram(
+                descriptor: name("conversation_duration", "seconds", "Conversation duration at close (ended_at - started_at)."),
+                labels: [("source", event.source)], buckets: Self.durationBuckets
+            )
+            .record(Double(end.millisecondsSinceEpoch - start.millisecondsSinceEpoch) / 1000)
         }
     }
 
     /// An operator's first reply time became known (Jelou `timeRepliedOperator`).
     func operatorFirstReply(source: String, milliseconds: Int64) {
-        registry.makeValueHistogram(descriptor: name("operator_first_reply", "seconds", "Time to the operator's first reply (Jelou timeRepliedOperator)."),
-                                    labels: [("source", source)], buckets: Self.replyBuckets)
-            .record(Double(milliseconds) / 1000)
+        registry.makeValueHistogram(
+            descriptor: name("operator_first_reply", "seconds", "Time to the operator's first reply (Jelou timeRepliedOperator)."),
+            labels: [("source", source)], buckets: Self.replyBuckets
+        )
+        .record(Double(milliseconds) / 1000)
     }
 
     /// The contract's own types always; a forwarded webhook event's `{platform}.{name}` only among the first
@@ -97,10 +111,16 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
 
     /// Conversations tracked now, by source, platform, status and state (set at each scrape from the store).
     func setConversations(_ counts: [ConversationCount]) {
-        setScraped(name("conversations", "", "Conversations tracked now (not vanished), by source, platform, status and state."),
-                   labelNames: ["source", "platform", "status", "state"],
-                   Self.merging(counts.map { ([$0.source, $0.platform, $0.status, Self.bounded($0.state, in: states, limit: Self.maxOutsideValues)],
-                                              Double($0.count)) }))
+        setScraped(
+            name("conversations", "", "Conversations tracked now (not vanished), by source, platform, status and state."),
+            labelNames: ["source", "platform", "status", "state"],
+            Self.merging(
+                counts.map {
+                    (
+                        [$0.source, $0.platform, $0.status, Self.bounded($0.state, in: states, limit: Self.maxOutsideValues)],
+                        Double($0.count)
+                    )
+                }))
     }
 
     /// A source's poll engine schedule now (set at each scrape).
@@ -128,8 +148,9 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
 
     /// Per source, how long its oldest open conversation has been open (sources with none open read 0).
     func setOldestOpenAge(_ ages: [(source: String, age: Duration)]) {
-        setScraped(name("open_conversation_oldest_age", "seconds", "Age of the longest-open conversation, by source (from its start time)."),
-                   labelNames: ["source"], ages.map { ([$0.source], Double($0.age.wholeMilliseconds) / 1000) })
+        setScraped(
+            name("open_conversation_oldest_age", "seconds", "Age of the longest-open conversation, by source (from its start time)."),
+            labelNames: ["source"], ages.map { ([$0.source], Double($0.age.wholeMilliseconds) / 1000) })
     }
 
     /// Sets a gauge family read from the store at scrape time; label sets present last time but not now go to 0.
@@ -149,16 +170,21 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     public func attemptFinished(source: String, operation: String, status: Int?, latency: Duration) {
         let key = AttemptKey(source: source, operation: operation, status: status)
         // Looked up once per label set, not once per request (thousands a second).
-        let series = attemptSeries.withLock { $0[key] } ?? {
-            let made = (
-                registry.makeCounter(descriptor: name("http_requests", "total", "Requests to platforms, by source, operation and status code (error: no response)."),
-                                     labels: [("source", source), ("operation", operation), ("code", status.map(String.init) ?? "error")]),
-                registry.makeDurationHistogram(descriptor: name("http_request_duration", "seconds", "Platform request latency, by source and operation."),
-                                               labels: [("source", source), ("operation", operation)], buckets: Self.latencyBuckets)
-            )
-            attemptSeries.withLock { $0[key] = made }
-            return made
-        }()
+        let series =
+            attemptSeries.withLock { $0[key] }
+            ?? {
+                let made = (
+                    registry.makeCounter(
+                        descriptor: name(
+                            "http_requests", "total", "Requests to platforms, by source, operation and status code (error: no response)."),
+                        labels: [("source", source), ("operation", operation), ("code", status.map(String.init) ?? "error")]),
+                    registry.makeDurationHistogram(
+                        descriptor: name("http_request_duration", "seconds", "Platform request latency, by source and operation."),
+                        labels: [("source", source), ("operation", operation)], buckets: Self.latencyBuckets)
+                )
+                attemptSeries.withLock { $0[key] = made }
+                return made
+            }()
         series.0.increment()
         series.1.record(latency)
         if status == 429 { rateLimitedCounter(source).increment() }
@@ -187,31 +213,41 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
 
     public func sourceMetrics(_ source: String) -> SourceMetrics {
         SourceMetrics(
-            pollLag: registry.makeDurationHistogram(descriptor: name("poll_lag", "seconds", "How late due polls started (start time - due time), by source."),
-                                                    labels: [("source", source)], buckets: Self.lagBuckets),
-            lastSuccess: registry.makeGauge(descriptor: name("last_successful_poll", "timestamp_seconds", "Unix time of the last answer a source's platform gave."),
-                                            labels: [("source", source)]),
-            retries: registry.makeCounter(descriptor: name("http_retries", "total", "Failed platform requests rescheduled for another attempt, by source."),
-                                          labels: [("source", source)]),
-            discovered: registry.makeCounter(descriptor: name("discovered", "total", "Conversations first seen in a list endpoint's page, by source."),
-                                             labels: [("source", source)])
+            pollLag: registry.makeDurationHistogram(
+                descriptor: name("poll_lag", "seconds", "How late due polls started (start time - due time), by source."),
+                labels: [("source", source)], buckets: Self.lagBuckets),
+            lastSuccess: registry.makeGauge(
+                descriptor: name("last_successful_poll", "timestamp_seconds", "Unix time of the last answer a source's platform gave."),
+                labels: [("source", source)]),
+            retries: registry.makeCounter(
+                descriptor: name("http_retries", "total", "Failed platform requests rescheduled for another attempt, by source."),
+                labels: [("source", source)]),
+            discovered: registry.makeCounter(
+                descriptor: name("discovered", "total", "Conversations first seen in a list endpoint's page, by source."),
+                labels: [("source", source)])
         )
     }
 
     func pollFailed(source: String, kind: String) {
-        registry.makeCounter(descriptor: name("poll_failures", "total", "Polls that gave no observation, by source and reason."),
-                             labels: [("source", source), ("reason", kind)]).increment()
+        registry.makeCounter(
+            descriptor: name("poll_failures", "total", "Polls that gave no observation, by source and reason."),
+            labels: [("source", source), ("reason", kind)]
+        ).increment()
     }
 
     func setCircuitOpen(source: String, _ open: Bool) {
-        registry.makeGauge(descriptor: name("source_circuit_open", "", "1 while a source is paused after repeated credential refusals."),
-                           labels: [("source", source)]).set(to: open ? 1 : 0)
+        registry.makeGauge(
+            descriptor: name("source_circuit_open", "", "1 while a source is paused after repeated credential refusals."),
+            labels: [("source", source)]
+        ).set(to: open ? 1 : 0)
     }
 
     func published(_ count: Int, delivery: Duration) {
         publishedCounter().increment(by: Int64(count))
-        registry.makeDurationHistogram(descriptor: name("kafka_delivery", "seconds", "Time from handing a batch to the producer to its last delivery report."),
-                                       labels: [], buckets: Self.deliveryBuckets).record(delivery)
+        registry.makeDurationHistogram(
+            descriptor: name("kafka_delivery", "seconds", "Time from handing a batch to the producer to its last delivery report."),
+            labels: [], buckets: Self.deliveryBuckets
+        ).record(delivery)
     }
 
     func deliveryFailed(_ count: Int) {
@@ -223,47 +259,71 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
     }
 
     private func deliveryErrorCounter() -> Counter {
-        registry.makeCounter(descriptor: name("kafka_delivery_errors", "total", "Records Kafka did not acknowledge (they stay in the outbox)."), labels: [])
+        registry.makeCounter(
+            descriptor: name("kafka_delivery_errors", "total", "Records Kafka did not acknowledge (they stay in the outbox)."), labels: [])
     }
 
     func setOutbox(depth: Int, oldestAge: Duration?) {
         registry.makeGauge(descriptor: name("outbox_events", "", "Records waiting in the outbox for Kafka."), labels: []).set(to: Double(depth))
-        registry.makeGauge(descriptor: name("outbox_oldest_age", "seconds", "Age of the oldest record waiting in the outbox (0 when empty)."), labels: [])
-            .set(to: oldestAge.map { Double($0.wholeMilliseconds) / 1000 } ?? 0)
+        registry.makeGauge(
+            descriptor: name("outbox_oldest_age", "seconds", "Age of the oldest record waiting in the outbox (0 when empty)."), labels: []
+        )
+        .set(to: oldestAge.map { Double($0.wholeMilliseconds) / 1000 } ?? 0)
     }
 
     /// A webhook body recorded recently, sent again: answered 200, nothing recorded.
     func webhookDuplicate(source: String) {
-        registry.makeCounter(descriptor: name("webhook_duplicates", "total", "Webhook deliveries whose body was recorded within webhook.remember_for: answered 200, no event, no poll."),
-                             labels: [("source", source)]).increment()
+        registry.makeCounter(
+            descriptor: name(
+                "webhook_duplicates", "total",
+                "Webhook deliveries whose body was recorded within webhook.remember_for: answered 200, no event, no poll."),
+            labels: [("source", source)]
+        ).increment()
     }
 
     /// A connection closed because its client was too slow to send its request head or body.
     func slowClientClosed(listener: String, phase: String) {
-        registry.makeCounter(descriptor: name("http_slow_clients_closed", "total", "Connections closed because the client took longer than server.header_timeout or server.body_timeout, by listener and phase."),
-                             labels: [("listener", listener), ("phase", phase)]).increment()
+        registry.makeCounter(
+            descriptor: name(
+                "http_slow_clients_closed", "total",
+                "Connections closed because the client took longer than server.header_timeout or server.body_timeout, by listener and phase."),
+            labels: [("listener", listener), ("phase", phase)]
+        ).increment()
     }
 
     /// An admin request with a missing or wrong token.
     func adminTokenRefused() {
-        registry.makeCounter(descriptor: name("admin_auth_failures", "total", "Admin API requests refused for a missing or wrong bearer token."),
-                             labels: []).increment()
+        registry.makeCounter(
+            descriptor: name("admin_auth_failures", "total", "Admin API requests refused for a missing or wrong bearer token."),
+            labels: []
+        ).increment()
     }
 
     /// Records moved out of the outbox into the quarantine (refused by Kafka for good, or unreadable).
     func quarantined(_ count: Int) {
-        registry.makeCounter(descriptor: name("outbox_quarantined", "total", "Records moved to the quarantine: Kafka refused them for good or their outbox row could not be read."),
-                             labels: []).increment(by: Int64(count))
+        registry.makeCounter(
+            descriptor: name(
+                "outbox_quarantined", "total", "Records moved to the quarantine: Kafka refused them for good or their outbox row could not be read."),
+            labels: []
+        ).increment(by: Int64(count))
     }
 
     func setQuarantine(depth: Int) {
-        registry.makeGauge(descriptor: name("quarantine_records", "", "Records in the quarantine; their conversations' later records wait behind them (admin API: /admin/quarantine)."),
-                           labels: []).set(to: Double(depth))
+        registry.makeGauge(
+            descriptor: name(
+                "quarantine_records", "",
+                "Records in the quarantine; their conversations' later records wait behind them (admin API: /admin/quarantine)."),
+            labels: []
+        ).set(to: Double(depth))
     }
 
     func setStoreDiskFull(_ full: Bool) {
-        registry.makeGauge(descriptor: name("store_disk_full", "", "1 while the store's disk is full or below store.min_free_space: polling, discovery and the ids topic are paused."),
-                           labels: []).set(to: full ? 1 : 0)
+        registry.makeGauge(
+            descriptor: name(
+                "store_disk_full", "",
+                "1 while the store's disk is full or below store.min_free_space: polling, discovery and the ids topic are paused."),
+            labels: []
+        ).set(to: full ? 1 : 0)
     }
 
     /// The exposition text.

@@ -14,7 +14,8 @@ struct BridgeProbes: Sendable {
         let time = now()
         if let counts = try? await store.conversationCounts() { metrics.setConversations(counts) }
         if let oldest = try? await store.oldestOpenStart() {
-            metrics.setOldestOpenAge(oldest.map { ($0.source, .milliseconds(max(0, time.millisecondsSinceEpoch - $0.startedAt.millisecondsSinceEpoch))) })
+            metrics.setOldestOpenAge(
+                oldest.map { ($0.source, .milliseconds(max(0, time.millisecondsSinceEpoch - $0.startedAt.millisecondsSinceEpoch))) })
         }
         let depth = (try? await store.outboxCount()) ?? 0
         let oldest = (try? await store.oldestOutboxTime()) ?? nil
@@ -40,19 +41,26 @@ struct BridgeProbes: Sendable {
         let kafkaOK = checks.kafkaConnected
         let sources = pollers.map { $0.health(now: time) }
         let ready = checks.checked && storeOK && !diskFull && kafkaOK && sources.allSatisfy(\.ready)
-        return (ready, .object([
-            "ready": .bool(ready),
-            "checked": .bool(checks.checked),
-            "store": .bool(storeOK),
-            "store_disk_full": .bool(diskFull),
-            "kafka": .bool(kafkaOK),
-            "sources": .object(JSONObject(sources.map { health in
-                JSONObject.Member(key: health.source, value: .object([
-                    "ready": .bool(health.ready),
-                    "circuit_open": .bool(health.circuitOpen),
-                    "last_success": .optional(health.lastSuccess?.rfc3339),
-                ]))
-            })),
-        ]))
+        return (
+            ready,
+            .object([
+                "ready": .bool(ready),
+                "checked": .bool(checks.checked),
+                "store": .bool(storeOK),
+                "store_disk_full": .bool(diskFull),
+                "kafka": .bool(kafkaOK),
+                "sources": .object(
+                    JSONObject(
+                        sources.map { health in
+                            JSONObject.Member(
+                                key: health.source,
+                                value: .object([
+                                    "ready": .bool(health.ready),
+                                    "circuit_open": .bool(health.circuitOpen),
+                                    "last_success": .optional(health.lastSuccess?.rfc3339),
+                                ]))
+                        })),
+            ])
+        )
     }
 }

@@ -32,9 +32,10 @@ public final class Bridge: Sendable {
         let publisher = try KafkaPublisher(configuration: configuration.kafka.publisher, logger: logger)
         let metrics = BridgeMetrics(sources: configuration.sources.map(\.name))
         self.metrics = metrics
-        let relay = OutboxRelay(store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
-                                drainDeadline: configuration.relay.drainDeadline, spaceGate: StoreSpaceGate(store: store, time: time),
-                                metrics: metrics, now: { time.wallClock }, logger: logger)
+        let relay = OutboxRelay(
+            store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
+            drainDeadline: configuration.relay.drainDeadline, spaceGate: StoreSpaceGate(store: store, time: time),
+            metrics: metrics, now: { time.wallClock }, logger: logger)
         // Enough connections per platform host for every request a source may have in flight.
         let http = SharedHTTPClient(maxConnectionsPerHost: max(8, configuration.sources.map(\.http.maxConcurrentRequests).max() ?? 0))
         self.store = store
@@ -46,39 +47,51 @@ public final class Bridge: Sendable {
         let pollers = configuration.sources.map { source in
             SourcePoller(
                 settings: source,
-                http: SourceHTTPClient(sourceName: source.name, http: http, policy: source.http, time: time, redactor: redactor,
-                                       logger: logger, observer: metrics),
+                http: SourceHTTPClient(
+                    sourceName: source.name, http: http, policy: source.http, time: time, redactor: redactor,
+                    logger: logger, observer: metrics),
                 redactor: redactor, store: store, encoder: encoder, time: time, maxBacklog: configuration.relay.maxBacklog,
                 outboxWritten: { relayWake.signal() }, metrics: metrics, logger: logger
             )
         }
         self.pollers = pollers
         idsWatchers = zip(configuration.sources, pollers).compactMap { source, poller in
-            source.idsTopic.map { IdsTopicWatcher(topic: $0, poller: poller, store: store, bootstrapServers: publisher.bootstrapServers,
-                                                  kafkaProperties: configuration.kafka.publisher.properties,
-                                                  now: { time.wallClock }, logger: logger) }
+            source.idsTopic.map {
+                IdsTopicWatcher(
+                    topic: $0, poller: poller, store: store, bootstrapServers: publisher.bootstrapServers,
+                    kafkaProperties: configuration.kafka.publisher.properties,
+                    now: { time.wallClock }, logger: logger)
+            }
         }
         let endpoints = configuration.sources.compactMap { source in
-            source.webhook.map { WebhookEndpoint(source: source.name, verification: $0.verification, format: $0.format, path: $0.path,
-                                                 replayWindow: $0.replayWindow) }
+            source.webhook.map {
+                WebhookEndpoint(
+                    source: source.name, verification: $0.verification, format: $0.format, path: $0.path,
+                    replayWindow: $0.replayWindow)
+            }
         }
         let readiness = ReadinessCache(store: store, publisher: publisher)
         self.readiness = readiness
         if let settings = configuration.server {
             let pollersBySource = Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) })
-            let remember = Dictionary(uniqueKeysWithValues: configuration.sources.compactMap { source in source.webhook.map { (source.name, $0.rememberFor) } })
-            let sink = BridgeEventSink(store: store, encoder: encoder, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
-                                       rememberDeliveries: remember, now: { time.wallClock })
-            let receiver = WebhookReceiver(endpoints: endpoints, sink: sink, maxBodyBytes: settings.maxBodyBytes, now: { time.wallClock },
-                                           logger: logger)
+            let remember = Dictionary(
+                uniqueKeysWithValues: configuration.sources.compactMap { source in source.webhook.map { (source.name, $0.rememberFor) } })
+            let sink = BridgeEventSink(
+                store: store, encoder: encoder, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
+                rememberDeliveries: remember, now: { time.wallClock })
+            let receiver = WebhookReceiver(
+                endpoints: endpoints, sink: sink, maxBodyBytes: settings.maxBodyBytes, now: { time.wallClock },
+                logger: logger)
             let probes = BridgeProbes(store: store, readiness: readiness, pollers: pollers, metrics: metrics, now: { time.wallClock })
             let admin = settings.adminToken.map { token in
-                AdminAPI(token: token, store: store, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
-                         now: { time.wallClock }, logger: logger)
+                AdminAPI(
+                    token: token, store: store, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
+                    now: { time.wallClock }, logger: logger)
             }
             servers = Self.listeners(settings).map { address, roles in
-                BridgeHTTPServer(address: address, roles: roles, limits: settings.limits, receiver: receiver, probes: probes, admin: admin,
-                                 metrics: metrics, logger: logger)
+                BridgeHTTPServer(
+                    address: address, roles: roles, limits: settings.limits, receiver: receiver, probes: probes, admin: admin,
+                    metrics: metrics, logger: logger)
             }
         } else {
             servers = []
@@ -87,7 +100,9 @@ public final class Bridge: Sendable {
 
     /// One listener per distinct address, with what it serves: the admin API on the webhook listener when it has no
     /// address of its own, the metrics on the admin API's (an ephemeral port 0 is never shared).
-    static func listeners(_ settings: BridgeConfiguration.Server) -> [(address: BridgeConfiguration.Server.Address, roles: Set<BridgeHTTPServer.Role>)] {
+    static func listeners(
+        _ settings: BridgeConfiguration.Server
+    ) -> [(address: BridgeConfiguration.Server.Address, roles: Set<BridgeHTTPServer.Role>)] {
         var listeners: [(address: BridgeConfiguration.Server.Address, roles: Set<BridgeHTTPServer.Role>)] = [(settings.webhooks, [.webhooks])]
         func place(_ role: BridgeHTTPServer.Role, at address: BridgeConfiguration.Server.Address?, otherwise fallback: Int) -> Int {
             guard let address else {
@@ -136,8 +151,10 @@ public final class Bridge: Sendable {
 
     /// Runs until SIGINT/SIGTERM (or cancellation), then shuts down gracefully and closes the HTTP client.
     public func run(gracefulShutdownSignals: [UnixSignal] = [.sigint, .sigterm]) async throws {
-        try await Self.run(services: services, gracefulShutdownSignals: gracefulShutdownSignals, maximumShutdown: maximumShutdown,
-                           logger: logger) {
+        try await Self.run(
+            services: services, gracefulShutdownSignals: gracefulShutdownSignals, maximumShutdown: maximumShutdown,
+            logger: logger
+        ) {
             try await self.close()
         }
     }
@@ -156,8 +173,10 @@ public final class Bridge: Sendable {
     /// Runs `services` (the bridge's, with any others around them) in one group until a signal or cancellation,
     /// then runs `cleanup` whatever happened. A graceful shutdown longer than `maximumShutdown` is cut short by
     /// cancellation.
-    public static func run(services: [any Service], gracefulShutdownSignals: [UnixSignal], maximumShutdown: Duration,
-                           logger: Logger, cleanup: @Sendable () async throws -> Void) async throws {
+    public static func run(
+        services: [any Service], gracefulShutdownSignals: [UnixSignal], maximumShutdown: Duration,
+        logger: Logger, cleanup: @Sendable () async throws -> Void
+    ) async throws {
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
         configuration.maximumGracefulShutdownDuration = maximumShutdown
         configuration.maximumCancellationDuration = cancellationLimit

@@ -19,14 +19,21 @@ struct BridgeEventSink: NativeEventSink {
         let at = now()
         let tracker = ConversationTracker(encoder: encoder)
         let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: at, raw: nil)
-        let delivery = rememberDeliveries[source].flatMap { $0 > .zero ? WebhookDelivery(digest: bodyDigest, receivedAt: at, rememberedFor: $0) : nil }
+        let delivery = rememberDeliveries[source].flatMap {
+            $0 > .zero ? WebhookDelivery(digest: bodyDigest, receivedAt: at, rememberedFor: $0) : nil
+        }
         let write: ConversationWrite
         let forwarded: [ConversationEvent]
         do {
-            (write, forwarded) = try await store.write(source: source, conversationID: event.conversationID, discoveredBy: .webhook, now: at,
-                                                       delivery: delivery) { tracked in
+            (write, forwarded) = try await store.write(
+                source: source, conversationID: event.conversationID, discoveredBy: .webhook, now: at,
+                delivery: delivery
+            ) { tracked in
                 let result = tracker.forward(event, to: tracked, observation: observation)
-                return (ConversationWrite(tracked: result.tracked, records: result.records, poll: tracked.vanished ? .keep : .noLaterThan(at)), result.events)
+                return (
+                    ConversationWrite(tracked: result.tracked, records: result.records, poll: tracked.vanished ? .keep : .noLaterThan(at)),
+                    result.events
+                )
             }
         } catch is DuplicateDelivery {
             metrics.webhookDuplicate(source: source)

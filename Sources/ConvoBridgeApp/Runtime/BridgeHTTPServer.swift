@@ -31,8 +31,10 @@ final class BridgeHTTPServer: Service, Sendable {
     private let logger: Logger
     private let boundPort = OnceValue<Int>()
 
-    init(address: BridgeConfiguration.Server.Address, roles: Set<Role>, limits: BridgeConfiguration.Server.Limits,
-         receiver: WebhookReceiver, probes: BridgeProbes, admin: AdminAPI?, metrics: BridgeMetrics, logger: Logger) {
+    init(
+        address: BridgeConfiguration.Server.Address, roles: Set<Role>, limits: BridgeConfiguration.Server.Limits,
+        receiver: WebhookReceiver, probes: BridgeProbes, admin: AdminAPI?, metrics: BridgeMetrics, logger: Logger
+    ) {
         self.address = address
         self.roles = roles
         self.limits = limits
@@ -57,8 +59,9 @@ final class BridgeHTTPServer: Service, Sendable {
         }
         if roles.contains(.metrics) {
             router.get("metrics") { _, _ in
-                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: await probes.metricsText())))
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: await probes.metricsText())))
             }
         }
         let limits = self.limits
@@ -66,23 +69,30 @@ final class BridgeHTTPServer: Service, Sendable {
         let listener = roles.sorted().map(\.rawValue).joined(separator: ",")
         let channel = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
-                RequestDeadlineHandler(headerTimeout: .milliseconds(limits.headerTimeout.wholeMilliseconds),
-                                       bodyTimeout: .milliseconds(limits.bodyTimeout.wholeMilliseconds)) { phase in
+                RequestDeadlineHandler(
+                    headerTimeout: .milliseconds(limits.headerTimeout.wholeMilliseconds),
+                    bodyTimeout: .milliseconds(limits.bodyTimeout.wholeMilliseconds)
+                ) { phase in
                     metrics.slowClientClosed(listener: listener, phase: phase)
-                },
+                }
             ],
             idleTimeout: .milliseconds(limits.idleTimeout.wholeMilliseconds)
         )
         let application = Application(
             router: router,
             server: .http1(configuration: channel),
-            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: "convobridge",
-                                                    availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)),
+            configuration: ApplicationConfiguration(
+                address: .hostname(address.host, port: address.port), serverName: "convobridge",
+                availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)),
             onServerRunning: { [boundPort, logger, address, roles] channel in
                 let port = channel.localAddress?.port ?? 0
                 boundPort.set(port)
-                logger.notice("HTTP server listening", metadata: ["url": "http://\(address.host):\(port)",
-                                                                  "serves": "\(roles.sorted().map(\.rawValue).joined(separator: ", "))"])
+                logger.notice(
+                    "HTTP server listening",
+                    metadata: [
+                        "url": "http://\(address.host):\(port)",
+                        "serves": "\(roles.sorted().map(\.rawValue).joined(separator: ", "))",
+                    ])
             },
             logger: logger
         )

@@ -23,8 +23,10 @@ final class IdsTopicWatcher: Service, Sendable {
     /// - Parameters:
     ///   - bootstrapServers: the publisher's.
     ///   - kafkaProperties: the publisher's librdkafka properties, of which the security ones are used.
-    init(topic: String, poller: SourcePoller, store: BridgeStore, bootstrapServers: String, kafkaProperties: [String: String],
-         now: @escaping @Sendable () -> Timestamp, logger: Logger) {
+    init(
+        topic: String, poller: SourcePoller, store: BridgeStore, bootstrapServers: String, kafkaProperties: [String: String],
+        now: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) {
         self.topic = topic
         self.poller = poller
         self.store = store
@@ -40,8 +42,9 @@ final class IdsTopicWatcher: Service, Sendable {
 
     func run() async throws {
         let source = poller.source
-        let reader = try KafkaTopicReader(bootstrapServers: bootstrapServers, topic: topic,
-                                          from: .offsets(try await store.topicPositions(source: source, topic: topic)), properties: properties)
+        let reader = try KafkaTopicReader(
+            bootstrapServers: bootstrapServers, topic: topic,
+            from: .offsets(try await store.topicPositions(source: source, topic: topic)), properties: properties)
         try await untilGracefulShutdown {
             for try await record in reader.records() {
                 try await self.consumeWhenWritable(record)
@@ -62,8 +65,12 @@ final class IdsTopicWatcher: Service, Sendable {
             } catch let error as StoreError {
                 failures += 1
                 let delay = DoublingDelay.storeRetry.delay(afterFailures: failures)
-                logger.error("could not record an id from the topic; retrying", metadata: ["offset": "\(record.offset)", "error": "\(error)",
-                                                                                          "retry_in": "\(delay)"])
+                logger.error(
+                    "could not record an id from the topic; retrying",
+                    metadata: [
+                        "offset": "\(record.offset)", "error": "\(error)",
+                        "retry_in": "\(delay)",
+                    ])
                 try await Task.sleep(for: delay)
             }
         }
@@ -82,7 +89,8 @@ final class IdsTopicWatcher: Service, Sendable {
             return
         }
         let at = now()
-        let write = try await store.write(source: poller.source, conversationID: id, discoveredBy: .idsTopic, now: at, position: position) { tracked in
+        let write = try await store.write(source: poller.source, conversationID: id, discoveredBy: .idsTopic, now: at, position: position) {
+            tracked in
             ConversationWrite(tracked: tracked, poll: tracked.vanished ? .keep : .noLaterThan(at))
         }
         poller.scheduled(id, by: write)

@@ -37,8 +37,10 @@ final class OutboxRelay: Service, Sendable {
     /// How many rows one cycle reads at most looking for keys that are not waiting, in batches.
     private static let scanLimitInBatches = 8
 
-    init(store: BridgeStore, publisher: any RecordPublisher, batchSize: Int, drainDeadline: Duration, spaceGate: StoreSpaceGate,
-         metrics: BridgeMetrics, now: @escaping @Sendable () -> Timestamp, logger: Logger) {
+    init(
+        store: BridgeStore, publisher: any RecordPublisher, batchSize: Int, drainDeadline: Duration, spaceGate: StoreSpaceGate,
+        metrics: BridgeMetrics, now: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) {
         self.metrics = metrics
         self.now = now
         self.spaceGate = spaceGate
@@ -177,8 +179,9 @@ final class OutboxRelay: Service, Sendable {
             $0.retried += unacknowledged
         }
         if let firstError {
-            logger.warning("Kafka did not acknowledge every event; their conversations wait and are published again in order",
-                           metadata: ["unacknowledged": "\(unacknowledged)", "error": "\(firstError)"])
+            logger.warning(
+                "Kafka did not acknowledge every event; their conversations wait and are published again in order",
+                metadata: ["unacknowledged": "\(unacknowledged)", "error": "\(firstError)"])
         }
         return Cycle(published: entries.count, failed: firstError != nil, nextRetry: keyBackoff.withLock { $0.nextRetry(after: finished) })
     }
@@ -218,9 +221,12 @@ final class OutboxRelay: Service, Sendable {
         let moved = try await store.quarantineOutbox(rows.map { ($0.id, $0.reason) }, at: now())
         metrics.quarantined(moved)
         for row in rows {
-            logger.error("record quarantined: its conversation's later records wait until it is retried or dropped (admin API /admin/quarantine)",
-                         metadata: ["outbox_id": "\(row.id)", "key": "\(row.key.map { String(decoding: $0, as: UTF8.self) } ?? "none")",
-                                    "reason": "\(row.reason)"])
+            logger.error(
+                "record quarantined: its conversation's later records wait until it is retried or dropped (admin API /admin/quarantine)",
+                metadata: [
+                    "outbox_id": "\(row.id)", "key": "\(row.key.map { String(decoding: $0, as: UTF8.self) } ?? "none")",
+                    "reason": "\(row.reason)",
+                ])
         }
     }
 
@@ -232,8 +238,9 @@ final class OutboxRelay: Service, Sendable {
             return true
         } catch {
             acknowledgedNotRemoved.withLock { $0 = ids }
-            logger.error("published events cannot be deleted from the outbox yet; they are not published again unless the bridge restarts first",
-                         metadata: ["entries": "\(ids.count)", "error": "\(error)"])
+            logger.error(
+                "published events cannot be deleted from the outbox yet; they are not published again unless the bridge restarts first",
+                metadata: ["entries": "\(ids.count)", "error": "\(error)"])
             return false
         }
     }

@@ -14,13 +14,15 @@ struct PlatformClients {
         case .jelou(let baseURL, let projectID, let credentials, let advisorBaseURL, let advisorCredentials):
             reader = JelouConversationClient(baseURL: baseURL, projectID: projectID, credentials: credentials, http: http, redactor: redactor)
             lister = zip(advisorBaseURL, discovery).map { url, discovery in
-                JelouAdvisorClient(apiBaseURL: url, credentials: advisorCredentials ?? credentials, pageSize: discovery.pageSize,
-                                   maxPages: discovery.maxPages, http: http, redactor: redactor)
+                JelouAdvisorClient(
+                    apiBaseURL: url, credentials: advisorCredentials ?? credentials, pageSize: discovery.pageSize,
+                    maxPages: discovery.maxPages, http: http, redactor: redactor)
             }
             readsNewlyListed = true
         case .chatvolt(let baseURL, let token, let statusFilter):
-            let client = ChatvoltClient(baseURL: baseURL, token: token, statusFilter: statusFilter, pageSize: discovery?.pageSize ?? 100,
-                                        maxPages: discovery?.maxPages ?? 200, http: http, redactor: redactor)
+            let client = ChatvoltClient(
+                baseURL: baseURL, token: token, statusFilter: statusFilter, pageSize: discovery?.pageSize ?? 100,
+                maxPages: discovery?.maxPages ?? 200, http: http, redactor: redactor)
             reader = client
             lister = discovery == nil ? nil : client
             readsNewlyListed = false

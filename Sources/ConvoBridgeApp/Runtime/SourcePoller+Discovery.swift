@@ -41,15 +41,22 @@ extension SourcePoller {
                 countFailure(error)
                 failures += 1
                 let retry = http.policy.retry
-                guard let delay = random.withLock({ retry.delay(beforeRetry: failures, retryAfter: (error as? SourceError)?.retryAfter, using: &$0) }) else {
-                    logger.warning("discovery gave up this walk; the window will be asked again", metadata: [
-                        "page": "\(current.page)", "failures": "\(failures)", "error": "\(error)",
-                    ])
+                guard let delay = random.withLock({ retry.delay(beforeRetry: failures, retryAfter: (error as? SourceError)?.retryAfter, using: &$0) })
+                else {
+                    logger.warning(
+                        "discovery gave up this walk; the window will be asked again",
+                        metadata: [
+                            "page": "\(current.page)", "failures": "\(failures)", "error": "\(error)",
+                        ])
                     return
                 }
                 sourceMetrics.retries.increment()
-                logger.debug("discovery page failed; asking it again", metadata: ["page": "\(current.page)", "error": "\(error)",
-                                                                                   "retry_in_ms": "\(delay.wholeMilliseconds)"])
+                logger.debug(
+                    "discovery page failed; asking it again",
+                    metadata: [
+                        "page": "\(current.page)", "error": "\(error)",
+                        "retry_in_ms": "\(delay.wholeMilliseconds)",
+                    ])
                 try await time.sleep(for: delay)
                 continue
             }
@@ -101,8 +108,9 @@ extension SourcePoller {
                         }
                         return true
                     } catch {
-                        self.logger.error("could not store a listed conversation; the window will be asked again",
-                                          metadata: ["conversation_id": "\(id)", "error": "\(error)"])
+                        self.logger.error(
+                            "could not store a listed conversation; the window will be asked again",
+                            metadata: ["conversation_id": "\(id)", "error": "\(error)"])
                         return false
                     }
                 }
@@ -110,12 +118,14 @@ extension SourcePoller {
             for observed in toStore {
                 group.addTask {
                     do {
-                        try await self.record(.observed(observed), conversationID: observed.conversationID, requestedAt: requestedAt,
-                                              answeredAt: answeredAt, discoveredBy: .discovery, fingerprint: nil, fromPoll: false)
+                        try await self.record(
+                            .observed(observed), conversationID: observed.conversationID, requestedAt: requestedAt,
+                            answeredAt: answeredAt, discoveredBy: .discovery, fingerprint: nil, fromPoll: false)
                         return true
                     } catch {
-                        self.logger.error("could not store a listed conversation; the window will be asked again",
-                                          metadata: ["conversation_id": "\(observed.conversationID)", "error": "\(error)"])
+                        self.logger.error(
+                            "could not store a listed conversation; the window will be asked again",
+                            metadata: ["conversation_id": "\(observed.conversationID)", "error": "\(error)"])
                         return false
                     }
                 }

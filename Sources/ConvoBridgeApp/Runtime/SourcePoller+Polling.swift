@@ -48,10 +48,12 @@ extension SourcePoller {
         }
         let fingerprint: Int? = if case .found = answer.fetch { answer.bodyFingerprint } else { nil }
         do {
-            try await record(outcome, conversationID: conversationID, requestedAt: times.requestedAt, answeredAt: times.answeredAt,
-                             discoveredBy: memo?.pendingListing == nil ? .poll : .discovery, fingerprint: fingerprint, fromPoll: true)
+            try await record(
+                outcome, conversationID: conversationID, requestedAt: times.requestedAt, answeredAt: times.answeredAt,
+                discoveredBy: memo?.pendingListing == nil ? .poll : .discovery, fingerprint: fingerprint, fromPoll: true)
         } catch {
-            logger.error("could not store an observation; it will be polled again", metadata: ["conversation_id": "\(conversationID)", "error": "\(error)"])
+            logger.error(
+                "could not store an observation; it will be polled again", metadata: ["conversation_id": "\(conversationID)", "error": "\(error)"])
             failed(conversationID, error, counted: false)
         }
     }
@@ -72,11 +74,15 @@ extension SourcePoller {
     /// Applies an answer in the store, against the conversation's stored state, and schedules what follows.
     /// - Parameter fromPoll: the answer of this conversation's poll (in flight in the scheduler), rather than a
     ///   row of a list page.
-    func record(_ outcome: ConversationTracker.Outcome, conversationID: String, requestedAt: Timestamp, answeredAt: Timestamp,
-                discoveredBy: DiscoveredBy, fingerprint: Int?, fromPoll: Bool) async throws {
+    func record(
+        _ outcome: ConversationTracker.Outcome, conversationID: String, requestedAt: Timestamp, answeredAt: Timestamp,
+        discoveredBy: DiscoveredBy, fingerprint: Int?, fromPoll: Bool
+    ) async throws {
         let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: answeredAt, raw: outcome.raw)
         let known = engine.withLock { $0.memos[conversationID]?.lastObservedAt }
-        let (written, outcomeApplied) = try await store.write(source: source, conversationID: conversationID, discoveredBy: discoveredBy, now: answeredAt) { stored in
+        let (written, outcomeApplied) = try await store.write(
+            source: source, conversationID: conversationID, discoveredBy: discoveredBy, now: answeredAt
+        ) { stored in
             var tracked = stored
             if let known, tracked.lastObservedAt.map({ $0 < known }) ?? true { tracked.lastObservedAt = known }
             let next: Timestamp?
@@ -100,14 +106,17 @@ extension SourcePoller {
             }
             // A list row for a conversation already scheduled leaves its schedule alone; a new one is scheduled.
             let plan: PollPlan = if fromPoll || stored.snapshot == nil { next.map(PollPlan.at) ?? .retire } else { .keep }
-            return (ConversationWrite(tracked: result.tracked, records: result.records, poll: plan),
-                    AppliedAnswer(before: tracked.snapshot, result: result, stale: stale))
+            return (
+                ConversationWrite(tracked: result.tracked, records: result.records, poll: plan),
+                AppliedAnswer(before: tracked.snapshot, result: result, stale: stale)
+            )
         }
-        let next: Timestamp? = switch written.poll {
-        case .at(let at), .noLaterThan(let at): at
-        case .retire: nil
-        case .keep: nil
-        }
+        let next: Timestamp? =
+            switch written.poll {
+            case .at(let at), .noLaterThan(let at): at
+            case .retire: nil
+            case .keep: nil
+            }
         engine.withLock { engine in
             var memo = engine.memos[conversationID] ?? PollEngineState.Memo()
             let changed = outcomeApplied.map { $0.before != $0.result.tracked.snapshot } ?? false
@@ -138,7 +147,8 @@ extension SourcePoller {
             for event in outcomeApplied.result.events { metrics.event(event) }
             let key = "time_replied_operator_ms"
             if outcomeApplied.before?.attributes[key] == nil || outcomeApplied.before?.attributes[key] == .null,
-               let replied = outcomeApplied.result.tracked.snapshot?.attributes[key]?.int64Value {
+                let replied = outcomeApplied.result.tracked.snapshot?.attributes[key]?.int64Value
+            {
                 metrics.operatorFirstReply(source: source, milliseconds: replied)
             }
         }
@@ -180,8 +190,9 @@ extension SourcePoller {
             memo.consecutiveFailures += 1
             engine.memos[conversationID] = memo
             var retryAt = random.withLock {
-                settings.schedule.nextAttemptAfterFailure(failures: memo.consecutiveFailures, retry: http.policy.retry, sporadic: sporadic,
-                                                          facts: memo.facts, now: now, using: &$0)
+                settings.schedule.nextAttemptAfterFailure(
+                    failures: memo.consecutiveFailures, retry: http.policy.retry, sporadic: sporadic,
+                    facts: memo.facts, now: now, using: &$0)
             }
             let source = error as? SourceError
             if let retryAfter = source?.retryAfter { retryAt = max(retryAt, now.adding(milliseconds: retryAfter.wholeMilliseconds)) }

@@ -58,10 +58,12 @@ final class SourcePoller: Service, Sendable {
     /// How often schedules that changed without a row write are saved.
     private let scheduleFlushInterval: Duration
 
-    init(settings: BridgeConfiguration.Source, http: SourceHTTPClient, redactor: SecretRedactor, store: BridgeStore,
-         encoder: CloudEventEncoder, time: TimeSource, maxBacklog: Int, tick: Duration = .milliseconds(200),
-         scheduleFlushInterval: Duration = .seconds(5),
-         outboxWritten: @escaping @Sendable () -> Void, metrics: BridgeMetrics, logger: Logger) {
+    init(
+        settings: BridgeConfiguration.Source, http: SourceHTTPClient, redactor: SecretRedactor, store: BridgeStore,
+        encoder: CloudEventEncoder, time: TimeSource, maxBacklog: Int, tick: Duration = .milliseconds(200),
+        scheduleFlushInterval: Duration = .seconds(5),
+        outboxWritten: @escaping @Sendable () -> Void, metrics: BridgeMetrics, logger: Logger
+    ) {
         self.settings = settings
         self.metrics = metrics
         self.sourceMetrics = metrics.sourceMetrics(settings.name)
@@ -75,8 +77,9 @@ final class SourcePoller: Service, Sendable {
         self.sharedCoverage = clients.reader.coverage.intersection(clients.lister?.coverage ?? [])
         self.store = store
         self.spaceGate = StoreSpaceGate(store: store, time: time)
-        self.tracker = ConversationTracker(encoder: CloudEventEncoder(configuration: encoder.configuration),
-                                           vanishAfterNotFound: settings.vanishAfterNotFound)
+        self.tracker = ConversationTracker(
+            encoder: CloudEventEncoder(configuration: encoder.configuration),
+            vanishAfterNotFound: settings.vanishAfterNotFound)
         self.time = time
         self.maxBacklog = maxBacklog
         self.tick = tick
@@ -131,8 +134,12 @@ final class SourcePoller: Service, Sendable {
                 engine.scheduler.own(conversation.conversationID, dueAt: conversation.nextPollAt.map { max($0, loadedAt) })
             }
         }
-        logger.info("schedule loaded", metadata: ["conversations": "\(scheduled.count)",
-                                                  "scheduled": "\(scheduled.count { $0.nextPollAt != nil })"])
+        logger.info(
+            "schedule loaded",
+            metadata: [
+                "conversations": "\(scheduled.count)",
+                "scheduled": "\(scheduled.count { $0.nextPollAt != nil })",
+            ])
     }
 
     // MARK: Dispatching
@@ -279,9 +286,10 @@ final class SourcePoller: Service, Sendable {
         let now = time.wallClock
         let lag = lags.withLock { $0.percentiles() }
         return engine.withLock { engine in
-            ScheduleCounts(owned: engine.scheduler.ownedCount, scheduled: engine.scheduler.scheduledCount,
-                           inFlight: engine.scheduler.inFlightCount, dueNow: engine.scheduler.dueCount(now: now),
-                           lagP50: lag.p50, lagP99: lag.p99)
+            ScheduleCounts(
+                owned: engine.scheduler.ownedCount, scheduled: engine.scheduler.scheduledCount,
+                inFlight: engine.scheduler.inFlightCount, dueNow: engine.scheduler.dueCount(now: now),
+                lagP50: lag.p50, lagP99: lag.p99)
         }
     }
 

@@ -17,9 +17,12 @@ struct StoreSpaceGate: Sendable {
     /// until a write commits again, and logs the resumption. Throws only `CancellationError`.
     func waitUntilWritable(_ work: String, logger: Logger) async throws {
         guard store.isDiskFull else { return }
-        logger.error("\(work) paused: the store's disk is full (or below store.min_free_space); nothing is lost, it resumes when space is freed",
-                     metadata: ["store": "\(store.path)", "free_bytes": "\(store.freeBytes.map(String.init) ?? "unknown")",
-                                "min_free_bytes": "\(store.minimumFreeBytes)"])
+        logger.error(
+            "\(work) paused: the store's disk is full (or below store.min_free_space); nothing is lost, it resumes when space is freed",
+            metadata: [
+                "store": "\(store.path)", "free_bytes": "\(store.freeBytes.map(String.init) ?? "unknown")",
+                "min_free_bytes": "\(store.minimumFreeBytes)",
+            ])
         while !(await store.probeWritable()) {
             try await time.sleep(for: probeInterval)
         }

@@ -22,8 +22,9 @@ public enum SnapshotDiff {
     ) -> [ConversationEvent] {
         var builder = Builder(observation: observation, nextSequence: nextSequence, before: previous, after: current)
         guard let previous else {
-            builder.emit(.discovered, Transition(kind: "discovered", field: "status", from: .null, to: .string(current.status.rawValue)),
-                         effectiveAt: current.startedAt ?? current.updatedAt ?? observation.observedAt, changedFields: [])
+            builder.emit(
+                .discovered, Transition(kind: "discovered", field: "status", from: .null, to: .string(current.status.rawValue)),
+                effectiveAt: current.startedAt ?? current.updatedAt ?? observation.observedAt, changedFields: [])
             return builder.events
         }
         // The common case when polling: nothing changed, and comparing the values is much cheaper than their JSON.
@@ -37,30 +38,40 @@ public enum SnapshotDiff {
             let closing = current.status == .closed
             builder.emit(
                 closing ? .closed : .reopened,
-                Transition(kind: closing ? "closed" : "reopened", field: "status",
-                           from: .string(previous.status.rawValue), to: .string(current.status.rawValue)),
+                Transition(
+                    kind: closing ? "closed" : "reopened", field: "status",
+                    from: .string(previous.status.rawValue), to: .string(current.status.rawValue)),
                 effectiveAt: closing ? (current.endedAt ?? changeTime) : changeTime,
                 changedFields: changed
             )
             covered.formUnion(["status", "state", "ended_at"])
         } else if previous.state != current.state {
-            builder.emit(.stateChanged, Transition(kind: "state_changed", field: "state",
-                                                   from: .optional(previous.state), to: .optional(current.state)),
-                         effectiveAt: changeTime, changedFields: changed)
+            builder.emit(
+                .stateChanged,
+                Transition(
+                    kind: "state_changed", field: "state",
+                    from: .optional(previous.state), to: .optional(current.state)),
+                effectiveAt: changeTime, changedFields: changed)
             covered.insert("state")
         }
         if previous.endedReason != current.endedReason {
-            builder.emit(.endedReasonChanged, Transition(kind: "ended_reason_changed", field: "ended_reason",
-                                                         from: .optional(previous.endedReason), to: .optional(current.endedReason)),
-                         effectiveAt: current.endedAt ?? changeTime, changedFields: changed)
+            builder.emit(
+                .endedReasonChanged,
+                Transition(
+                    kind: "ended_reason_changed", field: "ended_reason",
+                    from: .optional(previous.endedReason), to: .optional(current.endedReason)),
+                effectiveAt: current.endedAt ?? changeTime, changedFields: changed)
             covered.insert("ended_reason")
         }
         let assignmentFields = ["assignee", "team", "queue"]
         if let field = assignmentFields.first(where: changed.contains) {
             let values = { (snapshot: ConversationSnapshot) in snapshot.jsonValue[field] ?? .null }
-            builder.emit(.assignmentChanged, Transition(kind: "assignment_changed", field: field,
-                                                        from: values(previous), to: values(current)),
-                         effectiveAt: changeTime, changedFields: changed)
+            builder.emit(
+                .assignmentChanged,
+                Transition(
+                    kind: "assignment_changed", field: field,
+                    from: values(previous), to: values(current)),
+                effectiveAt: changeTime, changedFields: changed)
             covered.formUnion(assignmentFields)
         }
         let rest = changed.filter { !covered.contains($0) }
@@ -69,8 +80,9 @@ public enum SnapshotDiff {
                 if field.hasPrefix("attributes.") { return snapshot.attributes[String(field.dropFirst(11))] ?? .null }
                 return snapshot.jsonValue[field] ?? .null
             }
-            builder.emit(.updated, Transition(kind: "updated", field: field, from: values(previous), to: values(current)),
-                         effectiveAt: changeTime, changedFields: changed)
+            builder.emit(
+                .updated, Transition(kind: "updated", field: field, from: values(previous), to: values(current)),
+                effectiveAt: changeTime, changedFields: changed)
         }
         return builder.events
     }
@@ -82,8 +94,9 @@ public enum SnapshotDiff {
         nextSequence: Int64
     ) -> ConversationEvent {
         var builder = Builder(observation: observation, nextSequence: nextSequence, before: previous, after: nil)
-        builder.emit(.vanished, Transition(kind: "vanished", field: "status", from: .string(previous.status.rawValue), to: .null),
-                     effectiveAt: observation.observedAt, changedFields: [])
+        builder.emit(
+            .vanished, Transition(kind: "vanished", field: "status", from: .string(previous.status.rawValue), to: .null),
+            effectiveAt: observation.observedAt, changedFields: [])
         return builder.events[0]
     }
 
@@ -118,12 +131,13 @@ public enum SnapshotDiff {
 
         mutating func emit(_ type: EventType, _ transition: Transition, effectiveAt: Timestamp, changedFields: [String]) {
             let subject = after ?? before!
-            events.append(ConversationEvent(
-                source: observation.source, platform: subject.platform, conversationID: subject.conversationID,
-                sequence: nextSequence, type: type, observationID: observation.id, observedAt: observation.observedAt,
-                effectiveAt: effectiveAt, transition: transition, changedFields: changedFields,
-                before: before, after: after, raw: observation.raw
-            ))
+            events.append(
+                ConversationEvent(
+                    source: observation.source, platform: subject.platform, conversationID: subject.conversationID,
+                    sequence: nextSequence, type: type, observationID: observation.id, observedAt: observation.observedAt,
+                    effectiveAt: effectiveAt, transition: transition, changedFields: changedFields,
+                    before: before, after: after, raw: observation.raw
+                ))
             nextSequence += 1
         }
     }

@@ -73,15 +73,22 @@ public struct CloudEventEncoder: Sendable {
     /// The records of the events of one observation, then the state record of `state` (the latest snapshot) when
     /// given. They share their `before` and `after` snapshots, whose JSON is built once for all of them.
     /// The state record is stamped with the events' observation time.
-    public func records(for events: [ConversationEvent], state: (source: String, conversationID: String, snapshot: ConversationSnapshot)?) -> [OutboundRecord] {
+    public func records(
+        for events: [ConversationEvent], state: (source: String, conversationID: String, snapshot: ConversationSnapshot)?
+    ) -> [OutboundRecord] {
         var cache = SnapshotJSONCache()
         var records = events.map { event in
-            eventRecord(event, data: event.dataJSON(includeRaw: configuration.includeRaw,
-                                                   before: cache.json(of: event.before), after: cache.json(of: event.after)))
+            eventRecord(
+                event,
+                data: event.dataJSON(
+                    includeRaw: configuration.includeRaw,
+                    before: cache.json(of: event.before), after: cache.json(of: event.after)))
         }
         if let state {
-            records.append(stateRecord(source: state.source, conversationID: state.conversationID, value: cache.json(of: state.snapshot),
-                                       observedAt: events.last?.observedAt))
+            records.append(
+                stateRecord(
+                    source: state.source, conversationID: state.conversationID, value: cache.json(of: state.snapshot),
+                    observedAt: events.last?.observedAt))
         }
         return records
     }
@@ -162,15 +169,17 @@ public struct CloudEventEncoder: Sendable {
     public func stateRecord(source: String, conversationID: String, snapshot: ConversationSnapshot?, observedAt: Timestamp?) -> OutboundRecord {
         let key = ConversationEvent.key(source: source, conversationID: conversationID)
         guard let snapshot else {
-            return OutboundRecord(topic: configuration.stateTopic, key: Array(key.utf8), value: nil, headers: [],
-                                  timestamp: observedAt?.millisecondsSinceEpoch)
+            return OutboundRecord(
+                topic: configuration.stateTopic, key: Array(key.utf8), value: nil, headers: [],
+                timestamp: observedAt?.millisecondsSinceEpoch)
         }
         return stateRecord(source: source, conversationID: conversationID, value: snapshot.jsonValue, observedAt: observedAt)
     }
 
     private func stateRecord(source: String, conversationID: String, value: JSONValue, observedAt: Timestamp?) -> OutboundRecord {
-        Self.trimmed(encode: { stateRecord(source: source, conversationID: conversationID, encoding: $0, observedAt: observedAt) }, value,
-                     fields: Self.trimmableStateFields, limit: configuration.maxRecordBytes)
+        Self.trimmed(
+            encode: { stateRecord(source: source, conversationID: conversationID, encoding: $0, observedAt: observedAt) }, value,
+            fields: Self.trimmableStateFields, limit: configuration.maxRecordBytes)
     }
 
     private func stateRecord(source: String, conversationID: String, encoding value: JSONValue, observedAt: Timestamp?) -> OutboundRecord {

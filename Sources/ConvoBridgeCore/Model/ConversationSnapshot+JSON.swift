@@ -56,8 +56,9 @@ extension ConversationSnapshot {
         endedAt = try time("ended_at")
         updatedAt = try time("updated_at")
         if let user = object["user"]?.objectValue {
-            self.user = User(id: user["id"]?.stringValue, name: user["name"]?.stringValue,
-                             referenceID: user["reference_id"]?.stringValue)
+            self.user = User(
+                id: user["id"]?.stringValue, name: user["name"]?.stringValue,
+                referenceID: user["reference_id"]?.stringValue)
         }
         if let bot = object["bot"]?.objectValue {
             self.bot = Bot(id: bot["id"]?.stringValue, name: bot["name"]?.stringValue, channel: bot["channel"]?.stringValue)

@@ -32,20 +32,23 @@ public struct ObservedConversation: Sendable, Hashable {
         merged.startedAt = pick(.startedAt) { $0.startedAt }
         merged.endedAt = pick(.endedAt) { $0.endedAt }
         merged.updatedAt = pick(.updatedAt) { $0.updatedAt }
-        merged.user = ConversationSnapshot.User(
-            id: pick(.userID) { $0.user?.id },
-            name: pick(.userName) { $0.user?.name },
-            referenceID: pick(.userReferenceID) { $0.user?.referenceID }
-        ).nonEmpty
-        merged.bot = ConversationSnapshot.Bot(
-            id: pick(.botID) { $0.bot?.id },
-            name: pick(.botName) { $0.bot?.name },
-            channel: pick(.botChannel) { $0.bot?.channel }
-        ).nonEmpty
-        merged.assignee = ConversationSnapshot.Assignee(
-            id: pick(.assigneeID) { $0.assignee?.id },
-            name: pick(.assigneeName) { $0.assignee?.name }
-        ).nonEmpty
+        merged.user =
+            ConversationSnapshot.User(
+                id: pick(.userID) { $0.user?.id },
+                name: pick(.userName) { $0.user?.name },
+                referenceID: pick(.userReferenceID) { $0.user?.referenceID }
+            ).nonEmpty
+        merged.bot =
+            ConversationSnapshot.Bot(
+                id: pick(.botID) { $0.bot?.id },
+                name: pick(.botName) { $0.bot?.name },
+                channel: pick(.botChannel) { $0.bot?.channel }
+            ).nonEmpty
+        merged.assignee =
+            ConversationSnapshot.Assignee(
+                id: pick(.assigneeID) { $0.assignee?.id },
+                name: pick(.assigneeName) { $0.assignee?.name }
+            ).nonEmpty
         merged.team = pick(.team) { $0.team }
         merged.queue = pick(.queue) { $0.queue }
         merged.priority = pick(.priority) { $0.priority }
@@ -73,8 +76,9 @@ extension ObservedConversation {
     /// One observation made of two endpoints' answers read together: `other` wins where both report a field.
     /// The raw payload is `other`'s (the fuller one, by the caller's choice).
     public func combined(with other: ObservedConversation) -> ObservedConversation {
-        ObservedConversation(snapshot: other.merged(onto: snapshot), coverage: coverage.union(other.coverage),
-                             coveredAttributes: coveredAttributes.union(other.coveredAttributes), raw: other.raw)
+        ObservedConversation(
+            snapshot: other.merged(onto: snapshot), coverage: coverage.union(other.coverage),
+            coveredAttributes: coveredAttributes.union(other.coveredAttributes), raw: other.raw)
     }
 
     /// The same observation reporting only the fields outside `fields`: what is still news in an answer that

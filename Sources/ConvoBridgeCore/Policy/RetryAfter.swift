@@ -24,11 +24,12 @@ public enum RetryAfter {
     static func httpDate(_ text: String) -> Timestamp? {
         let parts = text.split(separator: " ")
         guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT",
-              let day = Int64(parts[1]), let monthIndex = months.firstIndex(of: String(parts[2])),
-              parts[3].utf8.count == 4, let year = Int64(parts[3]) else { return nil }
+            let day = Int64(parts[1]), let monthIndex = months.firstIndex(of: String(parts[2])),
+            parts[3].utf8.count == 4, let year = Int64(parts[3])
+        else { return nil }
         let clock = parts[4].split(separator: ":")
         guard clock.count == 3, let hour = Int64(clock[0]), let minute = Int64(clock[1]), let second = Int64(clock[2]),
-              (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+            (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
         else { return nil }
         let days = Timestamp.days(fromCivilYear: year, month: Int64(monthIndex + 1), day: day)
         return Timestamp(millisecondsSinceEpoch: (days * 86_400 + hour * 3600 + minute * 60 + second) * 1000)

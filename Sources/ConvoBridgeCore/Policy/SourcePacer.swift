@@ -41,8 +41,9 @@ public struct SourcePacer: Sendable, Hashable {
     @discardableResult
     public mutating func rateLimited(retryAfter: Duration?, backoff: RetryPolicy, now: Duration) -> Duration {
         consecutiveRateLimits += 1
-        let window = min(max(retryAfter ?? backoff.backoffCeiling(beforeRetry: consecutiveRateLimits), .milliseconds(100)),
-                         backoff.maxRetryAfter)
+        let window = min(
+            max(retryAfter ?? backoff.backoffCeiling(beforeRetry: consecutiveRateLimits), .milliseconds(100)),
+            backoff.maxRetryAfter)
         let until = now + window
         if !isSlowed(now: now) { bucket.setRate(rate * slowedFactor, now: now) }
         slowedUntil = max(slowedUntil ?? until, until)

@@ -36,7 +36,8 @@ struct DueHeap: Sendable {
         let popped = nodes.removeLast()
         var parent = 0
         while true {
-            let left = 2 * parent + 1, right = left + 1
+            let left = 2 * parent + 1
+            let right = left + 1
             var first = parent
             if left < nodes.count && nodes[left].precedes(nodes[first]) { first = left }
             if right < nodes.count && nodes[right].precedes(nodes[first]) { first = right }

@@ -14,9 +14,11 @@ public struct PollSchedule: Sendable, Hashable {
     /// A fraction of the interval, 0...0.5.
     public var jitter: Double
 
-    public init(openInterval: Duration = .seconds(15), closedInterval: Duration = .seconds(60), closedGrace: Duration = .seconds(1800),
-                notFoundRecheck: Duration = .seconds(10), failureBackoff: Duration = .seconds(5), maxFailureBackoff: Duration = .seconds(300),
-                jitter: Double = 0.1) {
+    public init(
+        openInterval: Duration = .seconds(15), closedInterval: Duration = .seconds(60), closedGrace: Duration = .seconds(1800),
+        notFoundRecheck: Duration = .seconds(10), failureBackoff: Duration = .seconds(5), maxFailureBackoff: Duration = .seconds(300),
+        jitter: Double = 0.1
+    ) {
         self.openInterval = openInterval
         self.closedInterval = closedInterval
         self.closedGrace = closedGrace
@@ -52,8 +54,10 @@ public struct PollSchedule: Sendable, Hashable {
     /// (the platform fails most requests), the exponential failure backoff, to leave it alone. A conversation that
     /// failed ``persistentFailures`` times past the quick retries is not unlucky but poisoned (an answer it cannot
     /// be read from, every time): it gets the failure backoff whatever the source's rate.
-    public func nextAttemptAfterFailure(failures: Int, retry: RetryPolicy, sporadic: Bool = false, facts: PollFacts = PollFacts(),
-                                        now: Timestamp, using generator: inout some RandomNumberGenerator) -> Timestamp {
+    public func nextAttemptAfterFailure(
+        failures: Int, retry: RetryPolicy, sporadic: Bool = false, facts: PollFacts = PollFacts(),
+        now: Timestamp, using generator: inout some RandomNumberGenerator
+    ) -> Timestamp {
         if let delay = retry.delay(beforeRetry: failures, retryAfter: nil, using: &generator) {
             return now.adding(milliseconds: delay.wholeMilliseconds)
         }
@@ -98,7 +102,8 @@ public struct PollFacts: Sendable, Hashable {
     }
 
     public init(_ tracked: TrackedConversation) {
-        self.init(isClosed: tracked.snapshot?.status == .closed, closedSince: tracked.closedSince,
-                  consecutiveNotFound: tracked.consecutiveNotFound, vanished: tracked.vanished)
+        self.init(
+            isClosed: tracked.snapshot?.status == .closed, closedSince: tracked.closedSince,
+            consecutiveNotFound: tracked.consecutiveNotFound, vanished: tracked.vanished)
     }
 }

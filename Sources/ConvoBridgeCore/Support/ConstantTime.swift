@@ -2,7 +2,8 @@
 /// secrets): a timing difference would let an attacker guess a secret byte by byte.
 public enum ConstantTime {
     public static func equals(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         var difference = UInt8(a.count == b.count ? 0 : 1)
         for index in 0..<max(a.count, b.count) {
             difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)

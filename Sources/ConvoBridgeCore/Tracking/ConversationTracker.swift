@@ -34,8 +34,9 @@ public struct ConversationTracker: Sendable {
         case .observed(let observed):
             tracked.consecutiveNotFound = 0
             let current = observed.merged(onto: previous.snapshot)
-            let events = SnapshotDiff.events(from: previous.snapshot, to: current, observation: observation,
-                                             nextSequence: previous.lastSequence + 1)
+            let events = SnapshotDiff.events(
+                from: previous.snapshot, to: current, observation: observation,
+                nextSequence: previous.lastSequence + 1)
             tracked.snapshot = current
             tracked.lastSequence += Int64(events.count)
             if current.status == .closed {
@@ -53,11 +54,14 @@ public struct ConversationTracker: Sendable {
             guard let last = previous.snapshot else { return Result(tracked: tracked, events: [], records: []) }
             let event = SnapshotDiff.vanished(previous: last, observation: observation, nextSequence: previous.lastSequence + 1)
             tracked.lastSequence += 1
-            return Result(tracked: tracked, events: [event], records: [
-                encoder.eventRecord(event),
-                encoder.stateRecord(source: previous.source, conversationID: previous.conversationID, snapshot: nil,
-                                    observedAt: observation.observedAt),
-            ])
+            return Result(
+                tracked: tracked, events: [event],
+                records: [
+                    encoder.eventRecord(event),
+                    encoder.stateRecord(
+                        source: previous.source, conversationID: previous.conversationID, snapshot: nil,
+                        observedAt: observation.observedAt),
+                ])
         }
     }
 

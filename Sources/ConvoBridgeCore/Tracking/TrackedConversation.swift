@@ -21,9 +21,11 @@ public struct TrackedConversation: Sendable, Hashable {
     /// Whether a next poll is scheduled (read from the store; a write sets the schedule through its plan).
     public var isScheduled: Bool = false
 
-    public init(source: String, conversationID: String, snapshot: ConversationSnapshot? = nil, lastSequence: Int64 = 0,
-                consecutiveNotFound: Int = 0, consecutiveFailures: Int = 0, closedSince: Timestamp? = nil, vanished: Bool = false,
-                lastObservedAt: Timestamp? = nil) {
+    public init(
+        source: String, conversationID: String, snapshot: ConversationSnapshot? = nil, lastSequence: Int64 = 0,
+        consecutiveNotFound: Int = 0, consecutiveFailures: Int = 0, closedSince: Timestamp? = nil, vanished: Bool = false,
+        lastObservedAt: Timestamp? = nil
+    ) {
         self.source = source
         self.conversationID = conversationID
         self.snapshot = snapshot

@@ -70,8 +70,10 @@ public struct AdminClient: Sendable {
         .failed(status: status, message: body["error"]?.stringValue ?? "unexpected answer to \(path)")
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil,
-                      authenticated: Bool) async throws(AdminClientError) -> (Int, JSONValue) {
+    private func send(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil,
+        authenticated: Bool
+    ) async throws(AdminClientError) -> (Int, JSONValue) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if authenticated, let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }

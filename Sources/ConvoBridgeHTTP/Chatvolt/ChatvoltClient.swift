@@ -16,8 +16,10 @@ public struct ChatvoltClient: ConversationReader, ConversationLister {
     private let http: SourceHTTPClient
     private let redactor: SecretRedactor
 
-    public init(baseURL: String, token: BearerToken, statusFilter: String? = nil, pageSize: Int = 100, maxPages: Int = 200,
-                http: SourceHTTPClient, redactor: SecretRedactor) {
+    public init(
+        baseURL: String, token: BearerToken, statusFilter: String? = nil, pageSize: Int = 100, maxPages: Int = 200,
+        http: SourceHTTPClient, redactor: SecretRedactor
+    ) {
         self.baseURL = baseURL.trimmingTrailingSlashes
         self.token = token
         self.statusFilter = statusFilter
@@ -38,11 +40,14 @@ public struct ChatvoltClient: ConversationReader, ConversationLister {
     }
 
     public func read(conversationID: String, unlessFingerprint: Int?) async throws -> ConversationRead {
-        let response = try await http.send(SourceRequest(operation: "get-conversation", method: .get,
-                                                         url: url(conversationID: conversationID), headers: token.headers))
+        let response = try await http.send(
+            SourceRequest(
+                operation: "get-conversation", method: .get,
+                url: url(conversationID: conversationID), headers: token.headers))
         if let unchanged = response.unchanged(unlessFingerprint) { return unchanged }
-        return try response.conversationFetch(conversationID, platform: "Chatvolt", context: ChatvoltConversationPayload.context, redactor: redactor,
-                                              explanation: Self.explanation(response), read: ChatvoltConversationPayload.observation(from:))
+        return try response.conversationFetch(
+            conversationID, platform: "Chatvolt", context: ChatvoltConversationPayload.context, redactor: redactor,
+            explanation: Self.explanation(response), read: ChatvoltConversationPayload.observation(from:))
     }
 
     /// The URL of one page of `GET /conversation`.
@@ -61,29 +66,38 @@ public struct ChatvoltClient: ConversationReader, ConversationLister {
 
     public func page(_ cursor: ListCursor, of range: SlidingWindow.Range) async throws -> ListPage {
         guard cursor.page <= maxPages else {
-            throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations", path: "",
-                                                          problem: "more than max_pages (\(maxPages)) pages of \(pageSize); shorten the lookback or raise max_pages"))
+            throw SourceError.invalidPayload(
+                PayloadError(
+                    context: "chatvolt list-conversations", path: "",
+                    problem: "more than max_pages (\(maxPages)) pages of \(pageSize); shorten the lookback or raise max_pages"))
         }
-        let response = try await http.send(SourceRequest(operation: "list-conversations", method: .get,
-                                                         url: listURL(range: range, cursor: cursor.token), headers: token.headers))
+        let response = try await http.send(
+            SourceRequest(
+                operation: "list-conversations", method: .get,
+                url: listURL(range: range, cursor: cursor.token), headers: token.headers))
         guard response.status == 200 else { throw response.failure(redactor: redactor, explanation: Self.explanation(response)) }
         let body = try response.json(context: "chatvolt list-conversations")
         guard let items = body.arrayValue else {
-            throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations", problem: "expected an array, found \(body.kindName)"))
+            throw SourceError.invalidPayload(
+                PayloadError(context: "chatvolt list-conversations", problem: "expected an array, found \(body.kindName)"))
         }
         var conversations: [ObservedConversation] = []
         for (index, item) in items.enumerated() {
             do {
                 conversations.append(try ChatvoltConversationPayload.observation(from: item))
             } catch {
-                throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations page \(cursor.page)", path: "[\(index)].\(error.path)",
-                                                              problem: error.problem))
+                throw SourceError.invalidPayload(
+                    PayloadError(
+                        context: "chatvolt list-conversations page \(cursor.page)", path: "[\(index)].\(error.path)",
+                        problem: error.problem))
             }
         }
         guard items.count == pageSize, let last = items.last else { return ListPage(conversations: conversations, next: nil) }
         guard let next = Self.cursor(after: last) else {
-            throw SourceError.invalidPayload(PayloadError(context: "chatvolt list-conversations", path: "[\(items.count - 1)]",
-                                                          problem: "the last item has no id or createdAt to page on"))
+            throw SourceError.invalidPayload(
+                PayloadError(
+                    context: "chatvolt list-conversations", path: "[\(items.count - 1)]",
+                    problem: "the last item has no id or createdAt to page on"))
         }
         return ListPage(conversations: conversations, next: ListCursor(page: cursor.page + 1, token: next))
     }

@@ -56,7 +56,8 @@ public final class SourceHTTPClient: Sendable {
         var logger = logger
         logger[metadataKey: "source"] = "\(sourceName)"
         self.logger = logger
-        self.pacer = Mutex(SourcePacer(rate: policy.requestsPerSecond, burst: policy.burst, slowedFactor: policy.rateLimitedFactor, now: time.elapsed))
+        self.pacer = Mutex(
+            SourcePacer(rate: policy.requestsPerSecond, burst: policy.burst, slowedFactor: policy.rateLimitedFactor, now: time.elapsed))
         self.breaker = Mutex(CircuitBreaker(failureThreshold: policy.authFailureThreshold, probeInterval: policy.authProbeInterval))
         self.permits = AsyncSemaphore(permits: policy.maxConcurrentRequests)
     }
@@ -117,9 +118,11 @@ public final class SourceHTTPClient: Sendable {
             if response.status == 429 { counters.withLock { $0.rateLimitedResponses += 1 } }
             // Said once when the source slows down, not for every 429 of a storm (they are counted in the metrics).
             if !wasSlowed {
-                logger.notice("the platform asks to slow down; source slowed to half its rate", metadata: [
-                    "status": "\(response.status)", "window_ms": "\(window.wholeMilliseconds)", "operation": "\(request.operation)",
-                ])
+                logger.notice(
+                    "the platform asks to slow down; source slowed to half its rate",
+                    metadata: [
+                        "status": "\(response.status)", "window_ms": "\(window.wholeMilliseconds)", "operation": "\(request.operation)",
+                    ])
             }
         } else {
             pacer.withLock { $0.accepted() }
@@ -152,7 +155,9 @@ public final class SourceHTTPClient: Sendable {
                 return !wasOpen && breaker.isOpen
             }
             if opened {
-                logger.error("credentials refused \(policy.authFailureThreshold) times in a row; pausing the source, probing every \(policy.authProbeInterval)")
+                logger.error(
+                    "credentials refused \(policy.authFailureThreshold) times in a row; pausing the source, probing every \(policy.authProbeInterval)"
+                )
             }
         } else if status < 500 && status != 429 {
             // Only an answer past authentication proves the credentials work; a gateway's 5xx or a 429 proves nothing.
@@ -179,8 +184,9 @@ public final class SourceHTTPClient: Sendable {
         headers.add(name: "Accept", value: "application/json")
         headers.add(name: "User-Agent", value: "convobridge")
         do {
-            let answer = try await http.pool.execute(method: HTTPMethod(rawValue: request.method.rawValue), target: target, headers: headers,
-                                                     body: body, timeout: policy.requestTimeout, maxBodyBytes: policy.maxResponseBytes)
+            let answer = try await http.pool.execute(
+                method: HTTPMethod(rawValue: request.method.rawValue), target: target, headers: headers,
+                body: body, timeout: policy.requestTimeout, maxBodyBytes: policy.maxResponseBytes)
             return SourceResponse(status: answer.status, headers: SourceResponseHeaders(answer.headers), body: Array(buffer: answer.body))
         } catch HTTP1TransportError.deadlinePassed {
             throw SourceError.timeout(policy.requestTimeout)

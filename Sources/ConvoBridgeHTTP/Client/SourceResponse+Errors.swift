@@ -45,8 +45,10 @@ extension SourceResponse {
     /// A "get one conversation" answer of a platform whose own 404s are JSON (Chatvolt, Zild): 200 is the
     /// conversation (`read` from the body, checked to be the one asked for), a JSON 404 is not-found, any other 404
     /// a routing error (so a wrong base URL cannot vanish conversations), anything else ``failure(redactor:explanation:)``.
-    func conversationFetch(_ conversationID: String, platform: String, context: String, redactor: SecretRedactor, explanation: String?,
-                           read: (JSONValue) throws(PayloadError) -> ObservedConversation) throws(SourceError) -> ConversationRead {
+    func conversationFetch(
+        _ conversationID: String, platform: String, context: String, redactor: SecretRedactor, explanation: String?,
+        read: (JSONValue) throws(PayloadError) -> ObservedConversation
+    ) throws(SourceError) -> ConversationRead {
         switch status {
         case 200:
             let body = try json(context: context)
@@ -57,7 +59,8 @@ extension SourceResponse {
                 throw .invalidPayload(error)
             }
             guard observation.conversationID == conversationID else {
-                throw .invalidPayload(PayloadError(context: context, path: "id", problem: "is \(observation.conversationID), asked for \(conversationID)"))
+                throw .invalidPayload(
+                    PayloadError(context: context, path: "id", problem: "is \(observation.conversationID), asked for \(conversationID)"))
             }
             return ConversationRead(.found(observation), bodyFingerprint: bodyFingerprint)
         case 404 where isJSONObject:

@@ -12,8 +12,10 @@ public struct JelouAdvisorClient: ConversationLister {
     private let http: SourceHTTPClient
     private let redactor: SecretRedactor
 
-    public init(apiBaseURL: String, credentials: JelouCredentials, pageSize: Int = 50, maxPages: Int = 200,
-                http: SourceHTTPClient, redactor: SecretRedactor) {
+    public init(
+        apiBaseURL: String, credentials: JelouCredentials, pageSize: Int = 50, maxPages: Int = 200,
+        http: SourceHTTPClient, redactor: SecretRedactor
+    ) {
         self.apiBaseURL = apiBaseURL.trimmingTrailingSlashes
         self.credentials = credentials
         self.pageSize = max(1, pageSize)
@@ -27,19 +29,22 @@ public struct JelouAdvisorClient: ConversationLister {
     }
 
     public static func requestBody(_ range: SlidingWindow.Range) -> [UInt8] {
-        JSONWriter.encode(.object([
-            "startAt": .string(range.start.rfc3339),
-            "endAt": .string(range.end.rfc3339),
-            "getJson": .bool(true),
-        ]))
+        JSONWriter.encode(
+            .object([
+                "startAt": .string(range.start.rfc3339),
+                "endAt": .string(range.end.rfc3339),
+                "getJson": .bool(true),
+            ]))
     }
 
     public func page(_ cursor: ListCursor, of range: SlidingWindow.Range) async throws -> ListPage {
         let result = try await fetchPage(cursor.page, range: range)
         let more = cursor.page < result.totalPages
         guard !more || cursor.page < maxPages else {
-            throw SourceError.invalidPayload(PayloadError(context: JelouAdvisorPage.context, path: "pagination.totalPages",
-                                                          problem: "\(result.totalPages) pages is more than max_pages (\(maxPages)); shorten the lookback or raise max_pages"))
+            throw SourceError.invalidPayload(
+                PayloadError(
+                    context: JelouAdvisorPage.context, path: "pagination.totalPages",
+                    problem: "\(result.totalPages) pages is more than max_pages (\(maxPages)); shorten the lookback or raise max_pages"))
         }
         return ListPage(conversations: result.conversations, next: more ? ListCursor(page: cursor.page + 1) : nil)
     }
@@ -47,8 +52,9 @@ public struct JelouAdvisorClient: ConversationLister {
     public var coverage: Set<SnapshotField> { JelouAdvisorPage.coverage }
 
     public func fetchPage(_ page: Int, range: SlidingWindow.Range) async throws -> JelouAdvisorPage {
-        let request = SourceRequest(operation: "advisor-conversations", method: .post, url: url(page: page),
-                                    headers: credentials.headers, body: Self.requestBody(range))
+        let request = SourceRequest(
+            operation: "advisor-conversations", method: .post, url: url(page: page),
+            headers: credentials.headers, body: Self.requestBody(range))
         let response = try await http.send(request)
         guard response.status == 200 else { throw JelouResponse.failure(response, redactor: redactor) }
         let body = try response.json(context: JelouAdvisorPage.context)

@@ -37,8 +37,9 @@ public struct JelouConversationClient: ConversationReader {
     /// - Throws: ``SourceError`` for every answer that is neither the conversation nor Jelou's 404;
     ///   `CancellationError`.
     public func read(conversationID: String, unlessFingerprint: Int?) async throws -> ConversationRead {
-        let request = SourceRequest(operation: "get-conversation", method: .get, url: url(conversationID: conversationID),
-                                    headers: authentication)
+        let request = SourceRequest(
+            operation: "get-conversation", method: .get, url: url(conversationID: conversationID),
+            headers: authentication)
         let response = try await http.send(request)
         if let unchanged = response.unchanged(unlessFingerprint) { return unchanged }
         switch response.status {
@@ -51,15 +52,19 @@ public struct JelouConversationClient: ConversationReader {
                 throw SourceError.invalidPayload(error)
             }
             guard observation.conversationID == conversationID else {
-                throw SourceError.invalidPayload(PayloadError(context: JelouConversationPayload.context, path: "data._id",
-                                                              problem: "is \(observation.conversationID), asked for \(conversationID)"))
+                throw SourceError.invalidPayload(
+                    PayloadError(
+                        context: JelouConversationPayload.context, path: "data._id",
+                        problem: "is \(observation.conversationID), asked for \(conversationID)"))
             }
             return ConversationRead(.found(observation), bodyFingerprint: response.bodyFingerprint)
         case 404 where JelouResponse.isJelouNotFound(response):
             return ConversationRead(.notFound)
         case 404:
-            throw SourceError.httpStatus(404, detail: "not Jelou's not-found answer (check base_url and project_id): "
-                                         + response.bodyExcerpt(redactedBy: redactor))
+            throw SourceError.httpStatus(
+                404,
+                detail: "not Jelou's not-found answer (check base_url and project_id): "
+                    + response.bodyExcerpt(redactedBy: redactor))
         default:
             throw JelouResponse.failure(response, redactor: redactor)
         }

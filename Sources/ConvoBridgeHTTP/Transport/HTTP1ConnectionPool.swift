@@ -20,8 +20,10 @@ final class HTTP1ConnectionPool: Sendable {
     private let exchanges = Atomic<UInt64>(0)
     private let tls = Mutex<Result<NIOSSLContext, HTTP1TransportError>?>(nil)
 
-    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdlePerOrigin: Int,
-         idleTimeout: Duration = .seconds(60), connectTimeout: Duration) {
+    init(
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdlePerOrigin: Int,
+        idleTimeout: Duration = .seconds(60), connectTimeout: Duration
+    ) {
         self.group = group
         self.maxIdlePerOrigin = maxIdlePerOrigin
         self.idleTimeout = TimeAmount(idleTimeout)
@@ -34,8 +36,10 @@ final class HTTP1ConnectionPool: Sendable {
     /// keep-alive connection the server let go) is sent once more on a new connection, if it is a GET.
     ///
     /// - Throws: ``HTTP1TransportError``, or `CancellationError` when the task is cancelled.
-    func execute(method: HTTPMethod, target: RequestTarget, headers: HTTPHeaders, body: ByteBuffer?,
-                 timeout: Duration, maxBodyBytes: Int) async throws -> HTTP1Answer {
+    func execute(
+        method: HTTPMethod, target: RequestTarget, headers: HTTPHeaders, body: ByteBuffer?,
+        timeout: Duration, maxBodyBytes: Int
+    ) async throws -> HTTP1Answer {
         let deadline = NIODeadline.now() + TimeAmount(timeout)
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: target.pathAndQuery, headers: headers)
         head.headers.replaceOrAdd(name: "Host", value: target.origin.hostHeader)
@@ -69,8 +73,10 @@ final class HTTP1ConnectionPool: Sendable {
     /// on any failure); the write's failure, the deadline and cancellation complete it too (a promise keeps its
     /// first result), for a connection that closed before the exchange reached the handler: its pipeline is gone,
     /// and the handler with it.
-    func exchange(head: HTTPRequestHead, body: ByteBuffer?, on channel: any Channel, deadline: NIODeadline,
-                  maxBodyBytes: Int) async throws -> HTTP1Answer {
+    func exchange(
+        head: HTTPRequestHead, body: ByteBuffer?, on channel: any Channel, deadline: NIODeadline,
+        maxBodyBytes: Int
+    ) async throws -> HTTP1Answer {
         let promise = channel.eventLoop.makePromise(of: HTTP1Answer.self)
         let id = exchanges.add(1, ordering: .relaxed).newValue
         let pipeline = channel.pipeline

@@ -85,8 +85,10 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
             let keepAlive = head.isKeepAlive
             state = keepAlive ? .idle : .closed
             idleSince = .now()
-            exchange.promise.succeed(HTTP1Answer(status: Int(head.status.code), headers: head.headers,
-                                                 body: collected ?? context.channel.allocator.buffer(capacity: 0), keepAlive: keepAlive))
+            exchange.promise.succeed(
+                HTTP1Answer(
+                    status: Int(head.status.code), headers: head.headers,
+                    body: collected ?? context.channel.allocator.buffer(capacity: 0), keepAlive: keepAlive))
             if !keepAlive { context.close(promise: nil) }
         case (_, .closed):
             break
@@ -123,7 +125,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         if let interruption = event as? HTTP1ExchangeInterruption {
             switch state {
             case .awaitingHead(let exchange) where exchange.id == interruption.exchange,
-                 .receivingBody(let exchange, _, _) where exchange.id == interruption.exchange:
+                .receivingBody(let exchange, _, _) where exchange.id == interruption.exchange:
                 interrupt(interruption.reason, context: context)
             case .idle:
                 interruptedBeforeWrite = interruption

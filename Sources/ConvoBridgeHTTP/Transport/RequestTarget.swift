@@ -23,7 +23,8 @@ struct RequestTarget: Sendable, Hashable {
         case let other: throw .invalidURL("scheme \(other.prefix(16)) is neither http nor https")
         }
         let restStart = bytes.index(colon, offsetBy: 3)
-        let authorityEnd = bytes[restStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+        let authorityEnd =
+            bytes[restStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
             ?? bytes.endIndex
         let authority = url[restStart..<authorityEnd]
         guard !authority.utf8.contains(UInt8(ascii: "@")) else { throw .invalidURL("credentials in the URL are not supported") }

@@ -31,13 +31,17 @@ public struct ZildClient: ConversationReader {
 
     public func read(conversationID: String, unlessFingerprint: Int?) async throws -> ConversationRead {
         if let problem = problem(withConversationID: conversationID) { throw SourceError.httpStatus(400, detail: problem) }
-        let response = try await http.send(SourceRequest(operation: "get-conversation", method: .get,
-                                                         url: url(conversationID: conversationID), headers: token.headers))
+        let response = try await http.send(
+            SourceRequest(
+                operation: "get-conversation", method: .get,
+                url: url(conversationID: conversationID), headers: token.headers))
         if let unchanged = response.unchanged(unlessFingerprint) { return unchanged }
         // ASP.NET problem details: {"title": …, "detail": …}.
         let problem = try? JSONParser.parse(response.body)
-        return try response.conversationFetch(conversationID, platform: "Zild", context: ZildConversationPayload.context, redactor: redactor,
-                                              explanation: problem?["detail"]?.stringValue ?? problem?["title"]?.stringValue) { (body) throws(PayloadError) in
+        return try response.conversationFetch(
+            conversationID, platform: "Zild", context: ZildConversationPayload.context, redactor: redactor,
+            explanation: problem?["detail"]?.stringValue ?? problem?["title"]?.stringValue
+        ) { (body) throws(PayloadError) in
             try ZildConversationPayload.observation(from: body, endedReasonLabels: endedReasonLabels)
         }
     }

@@ -15,8 +15,10 @@ public struct WebhookEndpoint: Sendable {
 
     public static let defaultReplayWindow: Duration = .seconds(300)
 
-    public init(source: String, verification: WebhookVerification, format: WebhookEventFormat, path: String? = nil,
-                replayWindow: Duration? = WebhookEndpoint.defaultReplayWindow) {
+    public init(
+        source: String, verification: WebhookVerification, format: WebhookEventFormat, path: String? = nil,
+        replayWindow: Duration? = WebhookEndpoint.defaultReplayWindow
+    ) {
         self.source = source
         self.verification = verification
         self.format = format

@@ -1,9 +1,9 @@
 public import ConvoBridgeCore
 import ConvoBridgeSigning
+import HTTPTypes
 public import Hummingbird
 public import Logging
 import NIOCore
-import HTTPTypes
 import Synchronization
 
 /// Receives the events platforms push. Each request is checked in this order, and a failed check ends it with
@@ -19,8 +19,10 @@ public final class WebhookReceiver: Sendable {
     private let logger: Logger
     private let counters = Mutex(WebhookStatistics())
 
-    public init(endpoints: [WebhookEndpoint], sink: any NativeEventSink, maxBodyBytes: Int = 256 * 1024,
-                now: @escaping @Sendable () -> Timestamp, logger: Logger) {
+    public init(
+        endpoints: [WebhookEndpoint], sink: any NativeEventSink, maxBodyBytes: Int = 256 * 1024,
+        now: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) {
         self.endpoints = endpoints
         self.sink = sink
         self.maxBodyBytes = maxBodyBytes
@@ -67,8 +69,11 @@ public final class WebhookReceiver: Sendable {
         if let window = endpoint.replayWindow, let occurredAt = event.occurredAt {
             let skew = Duration.milliseconds(occurredAt.millisecondsSinceEpoch.subtractingSaturated(now().millisecondsSinceEpoch))
             guard skew.magnitude <= window else {
-                return reject(.badRequest, "timestamp \(occurredAt.rfc3339) is \(skew.wholeSeconds) s from now, outside the replay window of \(window.wholeSeconds) s",
-                              endpoint) { $0.outsideReplayWindow += 1 }
+                return reject(
+                    .badRequest,
+                    "timestamp \(occurredAt.rfc3339) is \(skew.wholeSeconds) s from now, outside the replay window of \(window.wholeSeconds) s",
+                    endpoint
+                ) { $0.outsideReplayWindow += 1 }
             }
         }
         let acceptance: WebhookAcceptance
@@ -80,15 +85,20 @@ public final class WebhookReceiver: Sendable {
         if acceptance == .duplicate {
             counters.withLock { $0.duplicates += 1 }
             logger.debug("webhook already recorded", metadata: ["source": "\(endpoint.source)", "event": "\(event.name)"])
-            return .json(.ok, .object(["status": .string("duplicate"), "event": .string(event.name), "conversation_id": .string(event.conversationID)]))
+            return .json(
+                .ok, .object(["status": .string("duplicate"), "event": .string(event.name), "conversation_id": .string(event.conversationID)]))
         }
         counters.withLock { $0.accepted += 1 }
-        logger.debug("webhook accepted", metadata: ["source": "\(endpoint.source)", "event": "\(event.name)", "conversation_id": "\(event.conversationID)"])
-        return .json(.accepted, .object(["status": .string("accepted"), "event": .string(event.name), "conversation_id": .string(event.conversationID)]))
+        logger.debug(
+            "webhook accepted", metadata: ["source": "\(endpoint.source)", "event": "\(event.name)", "conversation_id": "\(event.conversationID)"])
+        return .json(
+            .accepted, .object(["status": .string("accepted"), "event": .string(event.name), "conversation_id": .string(event.conversationID)]))
     }
 
-    private func reject(_ status: HTTPResponse.Status, _ reason: String, _ endpoint: WebhookEndpoint,
-                        _ count: (inout WebhookStatistics) -> Void) -> Response {
+    private func reject(
+        _ status: HTTPResponse.Status, _ reason: String, _ endpoint: WebhookEndpoint,
+        _ count: (inout WebhookStatistics) -> Void
+    ) -> Response {
         counters.withLock { count(&$0) }
         logger.warning("webhook rejected", metadata: ["source": "\(endpoint.source)", "status": "\(status.code)", "reason": "\(reason)"])
         return .json(status, .object(["status": .string("rejected"), "error": .string(reason)]))

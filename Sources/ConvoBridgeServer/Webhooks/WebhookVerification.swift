@@ -1,5 +1,5 @@
-public import ConvoBridgeSigning
 import ConvoBridgeCore
+public import ConvoBridgeSigning
 
 /// How a webhook proves it comes from the platform.
 public enum WebhookVerification: Sendable, CustomStringConvertible {

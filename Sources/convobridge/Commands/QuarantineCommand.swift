@@ -30,14 +30,18 @@ struct QuarantineCommand: AsyncParsableCommand {
             guard !records.isEmpty else { return Console.printLine("the quarantine is empty") }
             Console.printLine("ID        KEY                                  BYTES      QUARANTINED AT            REASON")
             for record in records {
-                Console.printLine([Console.column(record["id"], 9), Console.column(record["key"], 36), Console.column(record["size_bytes"], 10),
-                                   Console.column(record["quarantined_at"], 25), record["reason"]?.stringValue ?? ""].joined(separator: " "))
+                Console.printLine(
+                    [
+                        Console.column(record["id"], 9), Console.column(record["key"], 36), Console.column(record["size_bytes"], 10),
+                        Console.column(record["quarantined_at"], 25), record["reason"]?.stringValue ?? "",
+                    ].joined(separator: " "))
             }
         }
     }
 
     struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Put quarantined records back in the outbox, ahead of their conversations' later records.")
+        static let configuration = CommandConfiguration(
+            abstract: "Put quarantined records back in the outbox, ahead of their conversations' later records.")
         @OptionGroup var admin: AdminOptions
         @OptionGroup var selection: Selection
 

@@ -34,8 +34,9 @@ struct SchemaCommand: ParsableCommand {
             return
         }
         guard let document = ContractSchemas.documents.first(where: { $0.path == Self.path(ofType: type) }) else {
-            throw ValidationError("no schema for '\(type)': expected an event type such as conversation.closed or jelou.message, "
-                                  + "or envelope, state, snapshot")
+            throw ValidationError(
+                "no schema for '\(type)': expected an event type such as conversation.closed or jelou.message, "
+                    + "or envelope, state, snapshot")
         }
         Console.printLine(document.text.hasSuffix("\n") ? String(document.text.dropLast()) : document.text)
     }

@@ -41,25 +41,30 @@ struct StatusCommand: AsyncParsableCommand {
 
     static func table(readiness: JSONValue, sources: JSONValue?, outbox: JSONValue?) -> [String] {
         func flag(_ value: JSONValue?) -> String { value?.boolValue == true ? "ok" : "FAILING" }
-        var lines = ["bridge: \(readiness["ready"]?.boolValue == true ? "ready" : "NOT READY")  store: \(flag(readiness["store"]))  kafka: \(flag(readiness["kafka"]))"]
+        var lines = [
+            "bridge: \(readiness["ready"]?.boolValue == true ? "ready" : "NOT READY")  store: \(flag(readiness["store"]))  kafka: \(flag(readiness["kafka"]))"
+        ]
         if let outbox {
             let quarantined = outbox["quarantined"]?.int64Value ?? 0
-            lines.append("outbox: \(outbox["depth"]?.scalarText ?? "?") pending, oldest \(outbox["oldest_age_seconds"]?.scalarText ?? "?") s"
-                + (quarantined > 0 ? ", \(quarantined) quarantined (convobridge quarantine list)" : ""))
+            lines.append(
+                "outbox: \(outbox["depth"]?.scalarText ?? "?") pending, oldest \(outbox["oldest_age_seconds"]?.scalarText ?? "?") s"
+                    + (quarantined > 0 ? ", \(quarantined) quarantined (convobridge quarantine list)" : ""))
         }
         lines.append("SOURCE               READY  CIRCUIT  PAUSED  WATCHED  RETIRED  VANISHED  IN FLIGHT  DUE  LAG P99  LAST SUCCESS")
         for member in readiness["sources"]?.objectValue?.members ?? [] {
             let health = member.value
             let counts = sources?[member.key]
-            lines.append([
-                Console.column(member.key, 20), Console.column(health["ready"]?.boolValue == true ? "yes" : "no", 5),
-                Console.column(health["circuit_open"]?.boolValue == true ? "open" : "closed", 7),
-                Console.column(counts?["paused"]?.boolValue.map { $0 ? "yes" : "no" } ?? "-", 6),
-                Console.column(counts?["watched"]?.scalarText ?? "-", 7), Console.column(counts?["retired"]?.scalarText ?? "-", 7),
-                Console.column(counts?["vanished"]?.scalarText ?? "-", 8), Console.column(counts?["in_flight"]?.scalarText ?? "-", 9),
-                Console.column(counts?["due_now"]?.scalarText ?? "-", 4),
-                Console.column(counts?["poll_lag_p99_seconds"]?.scalarText.map { "\($0) s" } ?? "-", 7), health["last_success"]?.stringValue ?? "never",
-            ].joined(separator: " "))
+            lines.append(
+                [
+                    Console.column(member.key, 20), Console.column(health["ready"]?.boolValue == true ? "yes" : "no", 5),
+                    Console.column(health["circuit_open"]?.boolValue == true ? "open" : "closed", 7),
+                    Console.column(counts?["paused"]?.boolValue.map { $0 ? "yes" : "no" } ?? "-", 6),
+                    Console.column(counts?["watched"]?.scalarText ?? "-", 7), Console.column(counts?["retired"]?.scalarText ?? "-", 7),
+                    Console.column(counts?["vanished"]?.scalarText ?? "-", 8), Console.column(counts?["in_flight"]?.scalarText ?? "-", 9),
+                    Console.column(counts?["due_now"]?.scalarText ?? "-", 4),
+                    Console.column(counts?["poll_lag_p99_seconds"]?.scalarText.map { "\($0) s" } ?? "-", 7),
+                    health["last_success"]?.stringValue ?? "never",
+                ].joined(separator: " "))
         }
         if sources == nil { lines.append("(set CONVOBRIDGE_ADMIN_TOKEN or --token-file for the watch counts and the outbox)") }
         return lines

@@ -38,10 +38,11 @@ struct TailCommand: AsyncParsableCommand {
         if let count, count <= 0 { return }
         for try await record in reader.records() {
             if json {
-                Console.printLine(formatter.jsonLine(
-                    topic: record.topic, partition: record.partition, offset: record.offset,
-                    key: record.keyString, headers: record.headers, value: record.value, timestamp: record.timestamp
-                ))
+                Console.printLine(
+                    formatter.jsonLine(
+                        topic: record.topic, partition: record.partition, offset: record.offset,
+                        key: record.keyString, headers: record.headers, value: record.value, timestamp: record.timestamp
+                    ))
             } else {
                 Console.printLine(formatter.line(key: record.keyString, headers: record.headers, value: record.value))
             }

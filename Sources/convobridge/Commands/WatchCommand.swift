@@ -12,8 +12,10 @@ struct WatchCommand: AsyncParsableCommand {
     )
 
     /// Runs `action` for each id in turn, printing `done source/id`; the first failure ends the command.
-    static func each(_ ids: [String], of source: String, done: String,
-                     _ action: (String) async throws(AdminClientError) -> JSONValue) async throws {
+    static func each(
+        _ ids: [String], of source: String, done: String,
+        _ action: (String) async throws(AdminClientError) -> JSONValue
+    ) async throws {
         for id in ids {
             do {
                 _ = try await action(id)
@@ -31,7 +33,9 @@ struct WatchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let client = try admin.client()
-            try await WatchCommand.each(ids, of: source, done: "watching") { (id) throws(AdminClientError) in try await client.watch(source: source, conversationID: id) }
+            try await WatchCommand.each(ids, of: source, done: "watching") { (id) throws(AdminClientError) in
+                try await client.watch(source: source, conversationID: id)
+            }
         }
     }
 
@@ -44,7 +48,9 @@ struct WatchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let client = try admin.client()
-            try await WatchCommand.each(ids, of: source, done: "removed") { (id) throws(AdminClientError) in try await client.unwatch(source: source, conversationID: id) }
+            try await WatchCommand.each(ids, of: source, done: "removed") { (id) throws(AdminClientError) in
+                try await client.unwatch(source: source, conversationID: id)
+            }
         }
     }
 
@@ -65,9 +71,12 @@ struct WatchCommand: AsyncParsableCommand {
             Console.printLine("CONVERSATION                          STATUS    STATE         SEQUENCE  NEXT POLL")
             for entry in list.arrayValue ?? [] {
                 let vanished = entry["vanished"]?.boolValue == true
-                Console.printLine([Console.column(entry["conversation_id"], 37), Console.column(entry["status"], 9), Console.column(entry["state"], 13),
-                                   Console.column(entry["last_sequence"], 9),
-                                   vanished ? "vanished" : (entry["next_poll_at"]?.stringValue ?? "not polled (removed or retired)")].joined(separator: " "))
+                Console.printLine(
+                    [
+                        Console.column(entry["conversation_id"], 37), Console.column(entry["status"], 9), Console.column(entry["state"], 13),
+                        Console.column(entry["last_sequence"], 9),
+                        vanished ? "vanished" : (entry["next_poll_at"]?.stringValue ?? "not polled (removed or retired)"),
+                    ].joined(separator: " "))
             }
         }
     }

@@ -5,7 +5,10 @@ import Foundation
 /// Where the running bridge is and its admin token: `--url` (or `$CONVOBRIDGE_ADMIN_URL`) and `--token-file`
 /// (or `$CONVOBRIDGE_ADMIN_TOKEN`). The token is never an argument, so it stays out of shell history and `ps`.
 struct AdminOptions: ParsableArguments {
-    @Option(help: "The bridge's admin listener (server.admin_listen, or server.listen when that is on loopback) as a URL. Default: $CONVOBRIDGE_ADMIN_URL, else http://127.0.0.1:8081.")
+    @Option(
+        help:
+            "The bridge's admin listener (server.admin_listen, or server.listen when that is on loopback) as a URL. Default: $CONVOBRIDGE_ADMIN_URL, else http://127.0.0.1:8081."
+    )
     var url: String?
 
     @Option(help: "A file holding the admin token. Default: the token in $CONVOBRIDGE_ADMIN_TOKEN.")

@@ -40,5 +40,7 @@ struct LoggingOptions: ParsableArguments {
     }
 }
 
+// swift-format-ignore: AvoidRetroactiveConformances
+// The executable is the only place swift-log's levels meet swift-argument-parser; neither package will conform them.
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension LogFormat: ExpressibleByArgument {}

@@ -55,9 +55,10 @@ final class ScriptedHTTPServer: Sendable {
     init(tls: (certificate: String, key: String)? = nil, script: @escaping @Sendable (Request) -> Reply) async throws {
         let counts = self.counts
         let sslContext = try tls.map { tls in
-            try NIOSSLContext(configuration: .makeServerConfiguration(
-                certificateChain: NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
-                privateKey: .privateKey(NIOSSLPrivateKey(file: tls.key, format: .pem))))
+            try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
+                    privateKey: .privateKey(NIOSSLPrivateKey(file: tls.key, format: .pem))))
         }
         scheme = tls == nil ? "http://127.0.0.1" : "https://localhost"
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -6,9 +6,10 @@ import Logging
 
 /// A running simulator on a loopback port, a shared HTTP client, and a source client whose time is a manual clock.
 struct SimulatorHarness: Sendable {
-    static let configuration = SimulatorConfiguration(projectID: "proj-1", apiKey: "key-0123456789abcdef",
-                                                      clientID: "client-1", clientSecret: "secret-0123456789abcdef",
-                                                      bearerToken: "bearer-0123456789abcdef")
+    static let configuration = SimulatorConfiguration(
+        projectID: "proj-1", apiKey: "key-0123456789abcdef",
+        clientID: "client-1", clientSecret: "secret-0123456789abcdef",
+        bearerToken: "bearer-0123456789abcdef")
     static let apiKey = JelouCredentials.apiKey(configuration.apiKey)
     static let basic = JelouCredentials.basic(clientID: configuration.clientID, clientSecret: configuration.clientSecret)
     static let fixedNow = Timestamp(iso8601: "2026-01-15T12:00:00Z")!
@@ -28,13 +29,17 @@ struct SimulatorHarness: Sendable {
     }
 
     func sourceClient(_ policy: SourceHTTPPolicy = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000)) -> SourceHTTPClient {
-        SourceHTTPClient(sourceName: "jelou-test", http: http, policy: policy,
-                         time: TimeSource(clock: clock, wallClock: { Self.fixedNow }), redactor: redactor, logger: logs.logger)
+        SourceHTTPClient(
+            sourceName: "jelou-test", http: http, policy: policy,
+            time: TimeSource(clock: clock, wallClock: { Self.fixedNow }), redactor: redactor, logger: logs.logger)
     }
 
-    func conversations(_ credentials: JelouCredentials = Self.apiKey, prefix: String = "jelouapi", client: SourceHTTPClient? = nil) -> JelouConversationClient {
-        JelouConversationClient(baseURL: "\(baseURL)/\(prefix)/", projectID: Self.configuration.projectID, credentials: credentials,
-                                http: client ?? sourceClient(), redactor: redactor)
+    func conversations(
+        _ credentials: JelouCredentials = Self.apiKey, prefix: String = "jelouapi", client: SourceHTTPClient? = nil
+    ) -> JelouConversationClient {
+        JelouConversationClient(
+            baseURL: "\(baseURL)/\(prefix)/", projectID: Self.configuration.projectID, credentials: credentials,
+            http: client ?? sourceClient(), redactor: redactor)
     }
 
     func advisor(pageSize: Int = 3, client: SourceHTTPClient? = nil) -> JelouAdvisorClient {
@@ -42,7 +47,9 @@ struct SimulatorHarness: Sendable {
     }
 
     func chatvolt(pageSize: Int = 3, status: String? = nil, token: BearerToken = Self.bearer, client: SourceHTTPClient? = nil) -> ChatvoltClient {
-        ChatvoltClient(baseURL: "\(baseURL)/chatvolt", token: token, statusFilter: status, pageSize: pageSize, http: client ?? sourceClient(), redactor: redactor)
+        ChatvoltClient(
+            baseURL: "\(baseURL)/chatvolt", token: token, statusFilter: status, pageSize: pageSize, http: client ?? sourceClient(), redactor: redactor
+        )
     }
 
     func zild(token: BearerToken = Self.bearer, labels: [Int64: String] = [:], client: SourceHTTPClient? = nil) -> ZildClient {
@@ -56,11 +63,13 @@ struct SimulatorHarness: Sendable {
         _ body: (SimulatorHarness) async throws -> Result
     ) async throws -> Result {
         let world = SimulatorWorld(population: population, seed: seed, now: { fixedNow })
-        let simulator = PlatformSimulator(configuration: configuration, world: world, logger: Logger(label: "simulator") { _ in SwiftLogNoOpLogHandler() })
+        let simulator = PlatformSimulator(
+            configuration: configuration, world: world, logger: Logger(label: "simulator") { _ in SwiftLogNoOpLogHandler() })
         let http = SharedHTTPClient()
         let server = Task { try await simulator.run() }
-        let harness = SimulatorHarness(simulator: simulator, http: http, clock: ManualClock(), logs: CapturedLogs(),
-                                       baseURL: await simulator.baseURL())
+        let harness = SimulatorHarness(
+            simulator: simulator, http: http, clock: ManualClock(), logs: CapturedLogs(),
+            baseURL: await simulator.baseURL())
         do {
             let result = try await body(harness)
             server.cancel()

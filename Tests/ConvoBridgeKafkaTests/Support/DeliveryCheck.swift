@@ -34,8 +34,9 @@ enum DeliveryCheck {
         for record in consumed.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
             let id = record.header("ce_id") ?? "?"
             if let earlier = seen[id] {
-                #expect(earlier.value == record.value && earlier.key == record.key && earlier.headers == record.headers,
-                        "duplicate \(id) differs from its original")
+                #expect(
+                    earlier.value == record.value && earlier.key == record.key && earlier.headers == record.headers,
+                    "duplicate \(id) differs from its original")
             } else {
                 seen[id] = record
                 firstCopies.append(record)

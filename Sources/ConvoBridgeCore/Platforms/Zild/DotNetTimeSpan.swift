@@ -17,8 +17,9 @@ public enum DotNetTimeSpan {
         }
         let secondsParts = clock[2].split(separator: ".", omittingEmptySubsequences: false)
         guard secondsParts.count <= 2, let hours = Int64(hoursText), let minutes = Int64(clock[1]),
-              let seconds = Int64(secondsParts[0]), (0..<24).contains(hours), (0..<60).contains(minutes), (0..<60).contains(seconds),
-              hoursText.count == 2, clock[1].count == 2, secondsParts[0].count == 2 else { return nil }
+            let seconds = Int64(secondsParts[0]), (0..<24).contains(hours), (0..<60).contains(minutes), (0..<60).contains(seconds),
+            hoursText.count == 2, clock[1].count == 2, secondsParts[0].count == 2
+        else { return nil }
         var fraction: Int64 = 0
         if secondsParts.count == 2 {
             let digits = secondsParts[1]

@@ -67,7 +67,9 @@ struct BenchPublisherCommand: AsyncParsableCommand {
             }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let rate = Double(messages) / seconds
-            Console.printLine("published \(messages) records of \(size) bytes, \(persisted) persisted, in \(String(format: "%.2f", seconds)) s: \(Int(rate)) records/s")
+            Console.printLine(
+                "published \(messages) records of \(size) bytes, \(persisted) persisted, in \(String(format: "%.2f", seconds)) s: \(Int(rate)) records/s"
+            )
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

@@ -25,11 +25,13 @@ struct BenchSimulatorCommand: AsyncParsableCommand {
         let http = SharedHTTPClient(maxConnectionsPerHost: concurrency)
         let client = SourceHTTPClient(
             sourceName: "bench", http: http,
-            policy: SourceHTTPPolicy(requestsPerSecond: 1e9, burst: Int.max / 2, maxConcurrentRequests: concurrency, retry: RetryPolicy(maxAttempts: 1)),
+            policy: SourceHTTPPolicy(
+                requestsPerSecond: 1e9, burst: Int.max / 2, maxConcurrentRequests: concurrency, retry: RetryPolicy(maxAttempts: 1)),
             time: .system, redactor: SecretRedactor(secrets: [apiKey]), logger: logger
         )
-        let jelou = JelouConversationClient(baseURL: url + "/jelouapi", projectID: projectID, credentials: .apiKey(apiKey),
-                                            http: client, redactor: SecretRedactor(secrets: [apiKey]))
+        let jelou = JelouConversationClient(
+            baseURL: url + "/jelouapi", projectID: projectID, credentials: .apiKey(apiKey),
+            http: client, redactor: SecretRedactor(secrets: [apiKey]))
         let next = SharedCounter()
         let failures = SharedCounter()
         let ids = (1...max(1, conversations)).map { "conv-" + String(format: "%06d", $0) }
@@ -54,8 +56,9 @@ struct BenchSimulatorCommand: AsyncParsableCommand {
         }
         try await http.shutdown()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        Console.printLine("\(requests) requests, \(concurrency) in flight, \(failures.value) failed, in "
-                          + String(format: "%.2f", seconds) + " s: \(Int(Double(requests) / seconds)) requests/s")
+        Console.printLine(
+            "\(requests) requests, \(concurrency) in flight, \(failures.value) failed, in "
+                + String(format: "%.2f", seconds) + " s: \(Int(Double(requests) / seconds)) requests/s")
     }
 }
 

@@ -32,8 +32,9 @@ struct DemoCommand: AsyncParsableCommand {
         var options = logging
         if !CommandLine.arguments.contains("--log-level") { options.logLevel = .warning }
         let logger = options.bootstrap()
-        let runner = DemoRunner(population: conversations, seed: seed, advanceEvery: .milliseconds(Int64(advanceEvery * 1000)),
-                                advanceSteps: advanceSteps)
+        let runner = DemoRunner(
+            population: conversations, seed: seed, advanceEvery: .milliseconds(Int64(advanceEvery * 1000)),
+            advanceSteps: advanceSteps)
         try await runner.run(logger: logger) { Console.printLine($0) }
     }
 }

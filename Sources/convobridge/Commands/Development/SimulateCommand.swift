@@ -51,8 +51,10 @@ struct SimulateCommand: AsyncParsableCommand {
         let simulator = PlatformSimulator(configuration: configuration, world: world, logger: logger)
         var services: [any Service] = [simulator]
         if advanceEvery > 0 {
-            services.append(SimulatorTicker(world: world, steps: advanceSteps, every: .milliseconds(Int64(advanceEvery * 1000)),
-                                            limit: advanceLimit, logger: logger))
+            services.append(
+                SimulatorTicker(
+                    world: world, steps: advanceSteps, every: .milliseconds(Int64(advanceEvery * 1000)),
+                    limit: advanceLimit, logger: logger))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
