@@ -29,7 +29,7 @@ public enum DemoConfiguration {
                         advisorBaseURL: simulatorURL,
                         advisorCredentials: .basic(clientID: simulator.clientID, clientSecret: simulator.clientSecret)),
                     discovery: .init(
-                        interval: .seconds(3), window: SlidingWindow(lookback: .seconds(7200), overlap: .seconds(60)), pageSize: 50, maxPages: 100),
+                        interval: .seconds(3), window: SlidingWindow(lookback: .seconds(7200), overlap: .seconds(60)), pageSize: 50, maxPages: 200),
                     webhook: .init(
                         path: "/webhooks/jelou-demo",
                         verification: .hmacSHA256(header: WebhookSignature.jelouHeader, WebhookSignature(secret: simulator.signingSecret)),

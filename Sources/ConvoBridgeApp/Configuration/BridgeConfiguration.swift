@@ -39,8 +39,9 @@ public struct BridgeConfiguration: Sendable {
             public var headerTimeout: Duration = .seconds(10)
             /// From the request head to the end of its body.
             public var bodyTimeout: Duration = .seconds(30)
-            /// Beyond this many open connections, new ones wait in the kernel's queue.
-            public var maxConnections: Int = 512
+            /// Beyond this many open connections, new ones wait in the kernel's queue. By default half the process's
+            /// file-descriptor limit (``BridgeConfiguration/Server/defaultMaxConnections()``).
+            public var maxConnections: Int = BridgeConfiguration.Server.defaultMaxConnections()
 
             public init() {}
         }
@@ -53,12 +54,13 @@ public struct BridgeConfiguration: Sendable {
         /// `/metrics`' own listener (with `/healthz`, `/readyz`); nil: on the admin API's listener.
         public var metrics: Address?
         public var maxBodyBytes: Int
+        public static let defaultMaxBodyBytes = 256 * 1024
         /// Enables the admin API (`/admin/…`, `Authorization: Bearer <token>`, at least 32 bytes); nil leaves it off.
         public var adminToken: String?
         public var limits: Limits
 
         public init(
-            host: String, port: Int, admin: Address? = nil, metrics: Address? = nil, maxBodyBytes: Int = 256 * 1024,
+            host: String, port: Int, admin: Address? = nil, metrics: Address? = nil, maxBodyBytes: Int = Self.defaultMaxBodyBytes,
             adminToken: String? = nil, limits: Limits = Limits()
         ) {
             self.host = host
@@ -87,7 +89,7 @@ public struct BridgeConfiguration: Sendable {
         /// On shutdown, how long to keep publishing the outbox before leaving the rest for the next start.
         public var drainDeadline: Duration
 
-        public init(batchSize: Int, maxBacklog: Int, drainDeadline: Duration) {
+        public init(batchSize: Int = 1000, maxBacklog: Int = 100_000, drainDeadline: Duration = .seconds(20)) {
             self.batchSize = batchSize
             self.maxBacklog = maxBacklog
             self.drainDeadline = drainDeadline
@@ -99,6 +101,8 @@ public struct BridgeConfiguration: Sendable {
     /// before SQLite has to refuse a write; 0 leaves it to SQLite.
     public var storeMinimumFreeBytes: Int64 = Self.defaultStoreMinimumFreeBytes
     public static let defaultStoreMinimumFreeBytes: Int64 = 64 << 20
+    /// The store's file when `store.path` is not set: in the working directory.
+    public static let defaultStorePath = "convobridge.sqlite"
     public var kafka: Kafka
     public var server: Server?
     public var relay: Relay

@@ -29,7 +29,12 @@ public struct ConfigurationLoader: Sendable {
     }
 
     public func load(yaml: String) throws(ConfigurationError) -> BridgeConfiguration {
-        var tree = try YAMLDocument.parse(yaml)
+        try load(tree: try YAMLDocument.parse(yaml))
+    }
+
+    /// Loads an already parsed file (YAML's tree as JSON values).
+    func load(tree: JSONValue) throws(ConfigurationError) -> BridgeConfiguration {
+        var tree = tree
         guard tree.objectValue != nil else { throw ConfigurationError(problems: ["the file must be a YAML mapping at the top level"]) }
         let overrides = overrides(of: tree)
         for (path, variable) in overrides { tree = Self.setting(tree, ConfigReader.parts(path)[...], to: .string(environment[variable] ?? "")) }
@@ -96,7 +101,7 @@ public struct ConfigurationLoader: Sendable {
     static func decode(_ reader: ConfigReader) -> BridgeConfiguration {
         reader.rejectUnknownKeys("", known: ["store", "kafka", "server", "relay", "sources"])
         reader.rejectUnknownKeys("store", known: ["path", "min_free_space"])
-        let storePath = reader.string("store.path", default: "convobridge.sqlite")
+        let storePath = reader.string("store.path", default: BridgeConfiguration.defaultStorePath)
         let minimumFree = reader.byteSize("store.min_free_space", default: BridgeConfiguration.defaultStoreMinimumFreeBytes)
 
         reader.rejectUnknownKeys(
@@ -137,7 +142,10 @@ public struct ConfigurationLoader: Sendable {
             properties[member.key] = value
             reader.record("kafka.properties.\(member.key)", EffectiveSetting.mask, origin: .secret("from $\(variable)"))
         }
-        let contentModeText = reader.string("kafka.content_mode", default: "binary")
+        // Every default below is the type's own (its initializer's), so it is stated once, next to the type.
+        let publisherDefaults = KafkaPublisherConfiguration(bootstrapServers: bootstrap)
+        let encoderDefaults = CloudEventEncoder.Configuration()
+        let contentModeText = reader.string("kafka.content_mode", default: encoderDefaults.contentMode.rawValue)
         let contentMode = EventContentMode(rawValue: contentModeText)
         if contentMode == nil { reader.problem("kafka.content_mode", "expected binary or structured, found \(contentModeText)") }
         let dataSchemaBase = reader.string("kafka.dataschema_base", default: CloudEventEncoder.Configuration.defaultDataSchemaBase)
@@ -145,18 +153,18 @@ public struct ConfigurationLoader: Sendable {
         let kafka = BridgeConfiguration.Kafka(
             publisher: KafkaPublisherConfiguration(
                 bootstrapServers: bootstrap,
-                clientID: reader.string("kafka.client_id", default: "convobridge"),
-                messageTimeout: reader.duration("kafka.message_timeout", default: .seconds(900)),
-                shutdownDeadline: reader.duration("kafka.shutdown_deadline", default: .seconds(30)),
+                clientID: reader.string("kafka.client_id", default: publisherDefaults.clientID),
+                messageTimeout: reader.duration("kafka.message_timeout", default: publisherDefaults.messageTimeout),
+                shutdownDeadline: reader.duration("kafka.shutdown_deadline", default: publisherDefaults.shutdownDeadline),
                 properties: properties
             ),
             encoder: CloudEventEncoder.Configuration(
-                eventsTopic: reader.string("kafka.events_topic", default: "conversation-events"),
-                stateTopic: reader.string("kafka.state_topic", default: "conversation-state"),
-                contentMode: contentMode ?? .binary,
-                includeRaw: reader.bool("kafka.include_raw", default: true),
+                eventsTopic: reader.string("kafka.events_topic", default: encoderDefaults.eventsTopic),
+                stateTopic: reader.string("kafka.state_topic", default: encoderDefaults.stateTopic),
+                contentMode: contentMode ?? encoderDefaults.contentMode,
+                includeRaw: reader.bool("kafka.include_raw", default: encoderDefaults.includeRaw),
                 maxRecordBytes: reader.int(
-                    "kafka.max_record_bytes", default: CloudEventEncoder.Configuration.defaultMaxRecordBytes,
+                    "kafka.max_record_bytes", default: encoderDefaults.maxRecordBytes,
                     range: 4096...(1 << 30)),
                 dataSchemaBase: dataSchemaBase.hasSuffix("/") || dataSchemaBase.hasSuffix(":") ? dataSchemaBase : dataSchemaBase + "/"
             )
@@ -175,7 +183,7 @@ public struct ConfigurationLoader: Sendable {
             limits.headerTimeout = reader.duration("server.header_timeout", default: limits.headerTimeout)
             limits.bodyTimeout = reader.duration("server.body_timeout", default: limits.bodyTimeout)
             limits.maxConnections = reader.int(
-                "server.max_connections", default: BridgeConfiguration.Server.defaultMaxConnections(),
+                "server.max_connections", default: limits.maxConnections,
                 range: 1...1_000_000)
             let token = reader.secret("server", key: "admin_token", required: false)
             if let token, token.utf8.count < BridgeConfiguration.Server.minimumAdminTokenBytes {
@@ -192,15 +200,17 @@ public struct ConfigurationLoader: Sendable {
             server = .init(
                 host: listen.host, port: listen.port, admin: admin,
                 metrics: address(reader, "server.metrics_listen"),
-                maxBodyBytes: reader.int("server.max_body_bytes", default: 256 * 1024, range: 1024...(16 << 20)),
+                maxBodyBytes: reader.int(
+                    "server.max_body_bytes", default: BridgeConfiguration.Server.defaultMaxBodyBytes, range: 1024...(16 << 20)),
                 adminToken: token, limits: limits)
         }
 
         reader.rejectUnknownKeys("relay", known: ["batch_size", "max_backlog", "drain_deadline"])
+        let relayDefaults = BridgeConfiguration.Relay()
         let relay = BridgeConfiguration.Relay(
-            batchSize: reader.int("relay.batch_size", default: 1000, range: 1...100_000),
-            maxBacklog: reader.int("relay.max_backlog", default: 100_000, range: 1...100_000_000),
-            drainDeadline: reader.duration("relay.drain_deadline", default: .seconds(20))
+            batchSize: reader.int("relay.batch_size", default: relayDefaults.batchSize, range: 1...100_000),
+            maxBacklog: reader.int("relay.max_backlog", default: relayDefaults.maxBacklog, range: 1...100_000_000),
+            drainDeadline: reader.duration("relay.drain_deadline", default: relayDefaults.drainDeadline)
         )
 
         var sources: [BridgeConfiguration.Source] = []
@@ -289,14 +299,15 @@ public struct ConfigurationLoader: Sendable {
                 "open_interval", "closed_interval", "closed_grace", "not_found_recheck", "failure_backoff", "max_failure_backoff", "jitter",
                 "vanish_after",
             ])
+        let scheduleDefaults = PollSchedule()
         let schedule = PollSchedule(
-            openInterval: reader.duration("\(schedulePath).open_interval", default: .seconds(15)),
-            closedInterval: reader.duration("\(schedulePath).closed_interval", default: .seconds(60)),
-            closedGrace: reader.duration("\(schedulePath).closed_grace", default: .seconds(1800)),
-            notFoundRecheck: reader.duration("\(schedulePath).not_found_recheck", default: .seconds(10)),
-            failureBackoff: reader.duration("\(schedulePath).failure_backoff", default: .seconds(5)),
-            maxFailureBackoff: reader.duration("\(schedulePath).max_failure_backoff", default: .seconds(300)),
-            jitter: reader.double("\(schedulePath).jitter", default: 0.1, minimum: 0)
+            openInterval: reader.duration("\(schedulePath).open_interval", default: scheduleDefaults.openInterval),
+            closedInterval: reader.duration("\(schedulePath).closed_interval", default: scheduleDefaults.closedInterval),
+            closedGrace: reader.duration("\(schedulePath).closed_grace", default: scheduleDefaults.closedGrace),
+            notFoundRecheck: reader.duration("\(schedulePath).not_found_recheck", default: scheduleDefaults.notFoundRecheck),
+            failureBackoff: reader.duration("\(schedulePath).failure_backoff", default: scheduleDefaults.failureBackoff),
+            maxFailureBackoff: reader.duration("\(schedulePath).max_failure_backoff", default: scheduleDefaults.maxFailureBackoff),
+            jitter: reader.double("\(schedulePath).jitter", default: scheduleDefaults.jitter, minimum: 0)
         )
 
         let httpPath = "\(path).http"
@@ -307,23 +318,26 @@ public struct ConfigurationLoader: Sendable {
                 "auth_failure_threshold",
                 "auth_probe_interval",
             ])
+        let httpDefaults = SourceHTTPPolicy()
         let http = SourceHTTPPolicy(
-            requestsPerSecond: reader.double("\(httpPath).requests_per_second", default: 5, minimum: 0.01),
-            burst: reader.int("\(httpPath).burst", default: 10, range: 1...10_000),
-            maxConcurrentRequests: reader.int("\(httpPath).max_concurrent", default: 4, range: 1...256),
-            requestTimeout: reader.duration("\(httpPath).timeout", default: .seconds(15)),
-            maxResponseBytes: reader.int("\(httpPath).max_response_bytes", default: 4 << 20, range: 1024...(256 << 20)),
+            requestsPerSecond: reader.double("\(httpPath).requests_per_second", default: httpDefaults.requestsPerSecond, minimum: 0.01),
+            burst: reader.int("\(httpPath).burst", default: httpDefaults.burst, range: 1...10_000),
+            maxConcurrentRequests: reader.int("\(httpPath).max_concurrent", default: httpDefaults.maxConcurrentRequests, range: 1...256),
+            requestTimeout: reader.duration("\(httpPath).timeout", default: httpDefaults.requestTimeout),
+            maxResponseBytes: reader.int("\(httpPath).max_response_bytes", default: httpDefaults.maxResponseBytes, range: 1024...(256 << 20)),
             retry: RetryPolicy(
-                maxAttempts: reader.int("\(httpPath).max_attempts", default: 4, range: 1...20),
-                maxRetryAfter: reader.duration("\(httpPath).max_retry_after", default: RetryPolicy().maxRetryAfter)),
-            authFailureThreshold: reader.int("\(httpPath).auth_failure_threshold", default: 3, range: 1...100),
-            authProbeInterval: reader.duration("\(httpPath).auth_probe_interval", default: .seconds(60))
+                maxAttempts: reader.int("\(httpPath).max_attempts", default: httpDefaults.retry.maxAttempts, range: 1...20),
+                maxRetryAfter: reader.duration("\(httpPath).max_retry_after", default: httpDefaults.retry.maxRetryAfter)),
+            authFailureThreshold: reader.int("\(httpPath).auth_failure_threshold", default: httpDefaults.authFailureThreshold, range: 1...100),
+            authProbeInterval: reader.duration("\(httpPath).auth_probe_interval", default: httpDefaults.authProbeInterval)
         )
         guard let connection else { return nil }
         return BridgeConfiguration.Source(
             name: name, connection: connection, discovery: discovery, webhook: webhook, conversationIDs: conversationIDs,
             idsTopic: idsTopic, schedule: schedule,
-            vanishAfterNotFound: reader.int("\(schedulePath).vanish_after", default: 3, range: 1...100), http: http
+            vanishAfterNotFound: reader.int(
+                "\(schedulePath).vanish_after", default: BridgeConfiguration.Source.defaultVanishAfterNotFound, range: 1...100),
+            http: http
         )
     }
 
@@ -349,14 +363,15 @@ public struct ConfigurationLoader: Sendable {
     static func decodeWindow(
         _ reader: ConfigReader, _ path: String, pageSize: (default: Int, range: ClosedRange<Int>)
     ) -> BridgeConfiguration.Discovery {
-        BridgeConfiguration.Discovery(
-            interval: reader.duration("\(path).interval", default: .seconds(60)),
+        let defaults = BridgeConfiguration.Discovery(pageSize: pageSize.default)
+        return BridgeConfiguration.Discovery(
+            interval: reader.duration("\(path).interval", default: defaults.interval),
             window: SlidingWindow(
-                lookback: reader.duration("\(path).lookback", default: .seconds(3600)),
-                overlap: reader.duration("\(path).overlap", default: .seconds(120)),
-                maxSpan: reader.duration("\(path).max_span", default: .seconds(7 * 86_400))),
-            pageSize: reader.int("\(path).page_size", default: pageSize.default, range: pageSize.range),
-            maxPages: reader.int("\(path).max_pages", default: 200, range: 1...100_000)
+                lookback: reader.duration("\(path).lookback", default: defaults.window.lookback),
+                overlap: reader.duration("\(path).overlap", default: defaults.window.overlap),
+                maxSpan: reader.duration("\(path).max_span", default: defaults.window.maxSpan)),
+            pageSize: reader.int("\(path).page_size", default: defaults.pageSize, range: pageSize.range),
+            maxPages: reader.int("\(path).max_pages", default: defaults.maxPages, range: 1...100_000)
         )
     }
 

@@ -5,6 +5,9 @@ public import ConvoBridgeServer
 extension BridgeConfiguration {
     /// One configured source: a platform account, how to reach it, and how to find and watch its conversations.
     public struct Source: Sendable {
+        /// Not-found answers in a row before a conversation is declared vanished.
+        public static let defaultVanishAfterNotFound = 3
+
         public var name: String
         public var connection: Connection
         /// Discovery through the platform's list endpoint (Jelou's Advisor Conversations, Chatvolt's
@@ -22,7 +25,7 @@ extension BridgeConfiguration {
         public init(
             name: String, connection: Connection, discovery: Discovery? = nil, webhook: Webhook? = nil,
             conversationIDs: [String] = [], idsTopic: String? = nil, schedule: PollSchedule = PollSchedule(),
-            vanishAfterNotFound: Int = 3, http: SourceHTTPPolicy = SourceHTTPPolicy()
+            vanishAfterNotFound: Int = Self.defaultVanishAfterNotFound, http: SourceHTTPPolicy = SourceHTTPPolicy()
         ) {
             self.name = name
             self.connection = connection
@@ -74,7 +77,7 @@ extension BridgeConfiguration {
         public var pageSize: Int
         public var maxPages: Int
 
-        public init(interval: Duration, window: SlidingWindow, pageSize: Int, maxPages: Int) {
+        public init(interval: Duration = .seconds(60), window: SlidingWindow = SlidingWindow(), pageSize: Int, maxPages: Int = 200) {
             self.interval = interval
             self.window = window
             self.pageSize = pageSize
