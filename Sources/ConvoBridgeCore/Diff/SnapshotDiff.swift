@@ -23,66 +23,37 @@ public enum SnapshotDiff {
         var builder = Builder(observation: observation, nextSequence: nextSequence, before: previous, after: current)
         guard let previous else {
             builder.emit(
-                .discovered, Transition(kind: "discovered", field: "status", from: .null, to: .string(current.status.rawValue)),
+                .discovered, field: .status,
                 effectiveAt: current.startedAt ?? current.updatedAt ?? observation.observedAt, changedFields: [])
             return builder.events
         }
         // The common case when polling: nothing changed, and comparing the values is much cheaper than their JSON.
         guard previous != current else { return [] }
         let changed = changedFields(previous, current)
-        guard changed.contains(where: { $0 != "updated_at" }) else { return [] }
+        guard changed.contains(where: { $0 != .updatedAt }) else { return [] }
         let changeTime = current.updatedAt ?? observation.observedAt
-        var covered: Set<String> = ["updated_at"]
+        var covered: Set<ContractField> = [.updatedAt]
 
         if previous.status != current.status {
             let closing = current.status == .closed
             builder.emit(
-                closing ? .closed : .reopened,
-                Transition(
-                    kind: closing ? "closed" : "reopened", field: "status",
-                    from: .string(previous.status.rawValue), to: .string(current.status.rawValue)),
-                effectiveAt: closing ? (current.endedAt ?? changeTime) : changeTime,
-                changedFields: changed
-            )
-            covered.formUnion(["status", "state", "ended_at"])
+                closing ? .closed : .reopened, field: .status,
+                effectiveAt: closing ? (current.endedAt ?? changeTime) : changeTime, changedFields: changed)
+            covered.formUnion([.status, .state, .endedAt])
         } else if previous.state != current.state {
-            builder.emit(
-                .stateChanged,
-                Transition(
-                    kind: "state_changed", field: "state",
-                    from: .optional(previous.state), to: .optional(current.state)),
-                effectiveAt: changeTime, changedFields: changed)
-            covered.insert("state")
+            builder.emit(.stateChanged, field: .state, effectiveAt: changeTime, changedFields: changed)
+            covered.insert(.state)
         }
         if previous.endedReason != current.endedReason {
-            builder.emit(
-                .endedReasonChanged,
-                Transition(
-                    kind: "ended_reason_changed", field: "ended_reason",
-                    from: .optional(previous.endedReason), to: .optional(current.endedReason)),
-                effectiveAt: current.endedAt ?? changeTime, changedFields: changed)
-            covered.insert("ended_reason")
+            builder.emit(.endedReasonChanged, field: .endedReason, effectiveAt: current.endedAt ?? changeTime, changedFields: changed)
+            covered.insert(.endedReason)
         }
-        let assignmentFields = ["assignee", "team", "queue"]
-        if let field = assignmentFields.first(where: changed.contains) {
-            let values = { (snapshot: ConversationSnapshot) in snapshot.jsonValue[field] ?? .null }
-            builder.emit(
-                .assignmentChanged,
-                Transition(
-                    kind: "assignment_changed", field: field,
-                    from: values(previous), to: values(current)),
-                effectiveAt: changeTime, changedFields: changed)
-            covered.formUnion(assignmentFields)
+        if let field = ContractField.assignment.first(where: changed.contains) {
+            builder.emit(.assignmentChanged, field: field, effectiveAt: changeTime, changedFields: changed)
+            covered.formUnion(ContractField.assignment)
         }
-        let rest = changed.filter { !covered.contains($0) }
-        if let field = rest.first {
-            let values = { (snapshot: ConversationSnapshot) -> JSONValue in
-                if field.hasPrefix("attributes.") { return snapshot.attributes[String(field.dropFirst(11))] ?? .null }
-                return snapshot.jsonValue[field] ?? .null
-            }
-            builder.emit(
-                .updated, Transition(kind: "updated", field: field, from: values(previous), to: values(current)),
-                effectiveAt: changeTime, changedFields: changed)
+        if let field = changed.first(where: { !covered.contains($0) }) {
+            builder.emit(.updated, field: field, effectiveAt: changeTime, changedFields: changed)
         }
         return builder.events
     }
@@ -95,22 +66,19 @@ public enum SnapshotDiff {
     ) -> ConversationEvent {
         var builder = Builder(observation: observation, nextSequence: nextSequence, before: previous, after: nil)
         builder.emit(
-            .vanished, Transition(kind: "vanished", field: "status", from: .string(previous.status.rawValue), to: .null),
+            .vanished, field: .status,
             effectiveAt: observation.observedAt, changedFields: [])
         return builder.events[0]
     }
 
-    /// The snapshot's top-level fields that differ, attributes one by one as `attributes.NAME`, in snapshot order.
-    public static func changedFields(_ previous: ConversationSnapshot, _ current: ConversationSnapshot) -> [String] {
-        guard let before = previous.jsonValue.objectValue, let after = current.jsonValue.objectValue else { return [] }
-        var changed: [String] = []
-        for member in after.members where member.key != "attributes" && before[member.key] != member.value {
-            changed.append(member.key)
-        }
+    /// The snapshot's fields that differ, top-level ones in the snapshot's order, then attributes one by one (those
+    /// of `previous` in its order, then new ones).
+    public static func changedFields(_ previous: ConversationSnapshot, _ current: ConversationSnapshot) -> [ContractField] {
+        var changed = ContractField.topLevel.filter { $0.differs(previous, current) }
         var attributeNames = previous.attributes.keys
         for name in current.attributes.keys where !attributeNames.contains(name) { attributeNames.append(name) }
         for name in attributeNames where previous.attributes[name] != current.attributes[name] {
-            changed.append("attributes.\(name)")
+            changed.append(.attribute(name))
         }
         return changed
     }
@@ -129,13 +97,16 @@ public enum SnapshotDiff {
             self.after = after
         }
 
-        mutating func emit(_ type: EventType, _ transition: Transition, effectiveAt: Timestamp, changedFields: [String]) {
+        /// One event of `type`, its transition `field`'s value before and after (null on the side with no snapshot).
+        mutating func emit(_ type: EventType, field: ContractField, effectiveAt: Timestamp, changedFields: [ContractField]) {
             let subject = after ?? before!
+            let transition = Transition(
+                type, field: field, from: before.map { field.value(in: $0) } ?? .null, to: after.map { field.value(in: $0) } ?? .null)
             events.append(
                 ConversationEvent(
                     source: observation.source, platform: subject.platform, conversationID: subject.conversationID,
                     sequence: nextSequence, type: type, observationID: observation.id, observedAt: observation.observedAt,
-                    effectiveAt: effectiveAt, transition: transition, changedFields: changedFields,
+                    effectiveAt: effectiveAt, transition: transition, changedFields: changedFields.map(\.name),
                     before: before, after: after, raw: observation.raw
                 ))
             nextSequence += 1

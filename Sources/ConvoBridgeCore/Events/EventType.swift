@@ -23,6 +23,11 @@ public struct EventType: RawRepresentable, Sendable, Hashable, CustomStringConve
         .discovered, .closed, .reopened, .stateChanged, .endedReasonChanged, .assignmentChanged, .updated, .vanished,
     ]
 
+    /// The `transition.kind` of a derived type (`closed` for `conversation.closed`); nil for a forwarded event.
+    public var transitionKind: String? {
+        isDerived ? String(rawValue.dropFirst("conversation.".count)) : nil
+    }
+
     /// Whether the bridge derives this type from snapshots (as opposed to forwarding a platform's own event).
     public var isDerived: Bool { Self.derivedInContractOrder.contains(self) }
 

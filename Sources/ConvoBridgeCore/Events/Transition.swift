@@ -6,6 +6,12 @@ public struct Transition: Sendable, Hashable {
     public var from: JSONValue
     public var to: JSONValue
 
+    /// The transition of a derived event: its kind is the type's, its field the contract's name for `field`.
+    public init(_ type: EventType, field: ContractField, from: JSONValue, to: JSONValue) {
+        precondition(type.isDerived, "only derived events carry a transition")
+        self.init(kind: type.transitionKind ?? type.rawValue, field: field.name, from: from, to: to)
+    }
+
     public init(kind: String, field: String, from: JSONValue, to: JSONValue) {
         self.kind = kind
         self.field = field

@@ -2,28 +2,7 @@ extension ConversationSnapshot {
     /// The snake_case JSON of the contract, every key present, in a fixed order.
     public var jsonValue: JSONValue {
         var object = JSONObject()
-        object.append("conversation_id", .string(conversationID))
-        object.append("platform", .string(platform.rawValue))
-        object.append("status", .string(status.rawValue))
-        object.append("state", .optional(state))
-        object.append("ended_reason", .optional(endedReason))
-        object.append("started_at", .optional(startedAt?.rfc3339))
-        object.append("ended_at", .optional(endedAt?.rfc3339))
-        object.append("updated_at", .optional(updatedAt?.rfc3339))
-        object.append(
-            "user",
-            user.map { .object(["id": .optional($0.id), "name": .optional($0.name), "reference_id": .optional($0.referenceID)]) }
-                ?? .null
-        )
-        object.append(
-            "bot",
-            bot.map { .object(["id": .optional($0.id), "name": .optional($0.name), "channel": .optional($0.channel)]) }
-                ?? .null
-        )
-        object.append("assignee", assignee.map { .object(["id": .optional($0.id), "name": .optional($0.name)]) } ?? .null)
-        object.append("team", .optional(team))
-        object.append("queue", .optional(queue))
-        object.append("priority", .optional(priority))
+        for field in ContractField.topLevel { object.append(field.name, field.value(in: self)) }
         object.append("attributes", .object(attributes))
         return .object(object)
     }
