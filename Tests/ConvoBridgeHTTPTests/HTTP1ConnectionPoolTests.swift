@@ -280,4 +280,36 @@ struct HTTP1ConnectionPoolClosedConnectionTests {
         await pool.shutdown()
         try await server.stop()
     }
+
+    @Test(
+        "A new connection waits for its first exchange until the request's deadline, however short the idle timeout; then it closes",
+        .timeLimit(.minutes(1)))
+    func newConnectionWaitsForItsExchange() async throws {
+        let server = try await ScriptedHTTPServer { _ in .bytes(ScriptedHTTPServer.ok("{}")) }
+        let pool = HTTP1ConnectionPool(maxIdlePerOrigin: 4, idleTimeout: .milliseconds(100), connectTimeout: .seconds(5))
+        let origin = HTTPOrigin(scheme: .http, host: "127.0.0.1", port: server.port)
+        // The request that opened it reaches the connection late, as on a loaded machine: four idle timeouts later.
+        let late = try await pool.connect(to: origin, deadline: .now() + .seconds(30))
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(late.isActive)
+        let answer = try await pool.exchange(
+            head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/a"), body: nil, on: late, deadline: .now() + .seconds(30),
+            maxBodyBytes: 1024)
+        #expect(answer.status == 200)
+        // A connection whose request never came (its caller gave up) is closed once that request's deadline passed.
+        let abandoned = try await pool.connect(to: origin, deadline: .now() + .milliseconds(300))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await abandoned.closeFuture.get() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(20))
+                throw HTTP1TransportError.deadlinePassed
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+        #expect(!abandoned.isActive)
+        late.close(promise: nil)
+        await pool.shutdown()
+        try await server.stop()
+    }
 }

@@ -123,7 +123,7 @@ final class HTTP1ConnectionPool: Sendable {
                         try operations.addHandler(TLSHandshakeWatcher(promise: handshake))
                     }
                     try operations.addHTTPClientHandlers()
-                    try operations.addHandler(HTTP1ExchangeHandler(idleTimeout: idleTimeout))
+                    try operations.addHandler(HTTP1ExchangeHandler(idleTimeout: idleTimeout, firstExchangeBy: deadline))
                 }
             }
         let channel: any Channel

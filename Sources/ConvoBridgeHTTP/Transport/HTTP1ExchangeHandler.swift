@@ -28,9 +28,14 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// NIO's `IdleStateHandler` would allocate a promise for every write of every exchange.
     private var idleSince = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
+    /// Until its first exchange is written, a new connection belongs to the request that opened it, which may
+    /// reach this event loop late on a loaded machine: it is not idle before that request's deadline.
+    private var firstExchangeBy: NIODeadline?
 
-    init(idleTimeout: TimeAmount) {
+    /// - Parameter firstExchangeBy: the deadline of the request that opens the connection.
+    init(idleTimeout: TimeAmount, firstExchangeBy: NIODeadline) {
         self.idleTimeout = idleTimeout
+        self.firstExchangeBy = firstExchangeBy
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -63,6 +68,7 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
             return
         }
         state = .awaitingHead(exchange)
+        firstExchangeBy = nil
         context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
         if let body = exchange.body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
@@ -142,11 +148,16 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             idleCheck = nil
             switch state {
-            case .idle where NIODeadline.now() >= idleSince + idleTimeout:
-                state = .closed
-                context.close(promise: nil)
             case .idle:
-                armIdleCheck(context: context, at: idleSince + idleTimeout)
+                let now = NIODeadline.now()
+                if let first = firstExchangeBy, now < first {
+                    armIdleCheck(context: context, at: max(first, idleSince + idleTimeout))
+                } else if now >= idleSince + idleTimeout {
+                    state = .closed
+                    context.close(promise: nil)
+                } else {
+                    armIdleCheck(context: context, at: idleSince + idleTimeout)
+                }
             case .awaitingHead, .receivingBody:
                 armIdleCheck(context: context, at: .now() + idleTimeout)
             case .closed:
