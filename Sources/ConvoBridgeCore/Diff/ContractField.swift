@@ -61,7 +61,8 @@ public enum ContractField: Sendable, Hashable {
     }
 
     /// Whether the field differs between two snapshots, compared on the typed values (no JSON is built); times as
-    /// the contract writes them, so two times it cannot tell apart (clamped to its range) are not a change.
+    /// the contract writes them, so two times it cannot tell apart (clamped to its range) are not a change, and an
+    /// absent attribute as null.
     public func differs(_ previous: ConversationSnapshot, _ current: ConversationSnapshot) -> Bool {
         switch self {
         case .conversationID: previous.conversationID != current.conversationID
@@ -76,7 +77,8 @@ public enum ContractField: Sendable, Hashable {
         case .team: previous.team != current.team
         case .queue: previous.queue != current.queue
         case .priority: previous.priority != current.priority
-        case .attribute(let name): previous.attributes[name] != current.attributes[name]
+        // An attribute the platform sent as null and one it left out are the same to a consumer: not a change.
+        case .attribute(let name): (previous.attributes[name] ?? .null) != (current.attributes[name] ?? .null)
         }
     }
 }

@@ -77,7 +77,7 @@ public enum SnapshotDiff {
         var changed = ContractField.topLevel.filter { $0.differs(previous, current) }
         var attributeNames = previous.attributes.keys
         for name in current.attributes.keys where !attributeNames.contains(name) { attributeNames.append(name) }
-        for name in attributeNames where previous.attributes[name] != current.attributes[name] {
+        for name in attributeNames where ContractField.attribute(name).differs(previous, current) {
             changed.append(.attribute(name))
         }
         return changed
