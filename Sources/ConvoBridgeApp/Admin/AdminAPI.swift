@@ -34,145 +34,112 @@ struct AdminAPI: Sendable {
     let logger: Logger
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        let admin = router.group("admin")
-        admin.get("sources") { request, _ in
-            try await authorized(request) {
-                var members: [JSONObject.Member] = []
-                for name in pollers.keys.sorted() {
-                    let counts = (try? await store.counts(source: name)) ?? (watched: 0, retired: 0, vanished: 0)
-                    let poller = pollers[name]!
-                    let schedule = poller.scheduleCounts()
-                    members.append(
-                        JSONObject.Member(
-                            key: name,
-                            value: .object([
-                                "paused": .bool(poller.isPausedByOperator), "circuit_open": .bool(poller.health(now: now()).circuitOpen),
-                                "watched": .integer(counts.watched), "retired": .integer(counts.retired), "vanished": .integer(counts.vanished),
-                                "scheduled": .integer(schedule.scheduled), "in_flight": .integer(schedule.inFlight),
-                                "due_now": .integer(schedule.dueNow),
-                                "poll_lag_p50_seconds": schedule.lagP50.map { .number(Self.seconds($0)) } ?? .null,
-                                "poll_lag_p99_seconds": schedule.lagP99.map { .number(Self.seconds($0)) } ?? .null,
-                            ])))
-                }
-                return .object(JSONObject(members))
+        let admin = router.group("admin").add(middleware: AdminBearerMiddleware(token: token, metrics: metrics, refusals: refusals, logger: logger))
+        admin.get("sources") { _, _ in
+            var sources: [String: AdminSourceSummary] = [:]
+            for (name, poller) in pollers {
+                let counts = (try? await store.counts(source: name)) ?? (watched: 0, retired: 0, vanished: 0)
+                let schedule = poller.scheduleCounts()
+                sources[name] = AdminSourceSummary(
+                    paused: poller.isPausedByOperator, circuitOpen: poller.health(now: now()).circuitOpen, watched: counts.watched,
+                    retired: counts.retired, vanished: counts.vanished, scheduled: schedule.scheduled,
+                    inFlight: schedule.inFlight, dueNow: schedule.dueNow, pollLagP50Seconds: schedule.lagP50.map(Self.seconds),
+                    pollLagP99Seconds: schedule.lagP99.map(Self.seconds))
             }
+            return Response.json(.ok, sources)
         }
-        admin.get("sources/:source/conversations") { request, context in
-            try await authorized(request) {
-                let poller = try poller(context)
-                try await poller.flushSchedule()
-                return .array(
-                    try await store.watchList(source: poller.source).map { entry in
-                        .object([
-                            "conversation_id": .string(entry.conversationID), "next_poll_at": .optional(entry.nextPollAt?.rfc3339),
-                            "status": .optional(entry.status), "state": .optional(entry.state),
-                            "last_sequence": .integer(entry.lastSequence), "vanished": .bool(entry.vanished),
-                        ])
-                    })
+        admin.get("sources/:source/conversations") { _, context in
+            let poller = try poller(context)
+            try await poller.flushSchedule()
+            let entries = try await store.watchList(source: poller.source).map { entry in
+                AdminWatchEntry(
+                    conversationID: entry.conversationID, nextPollAt: entry.nextPollAt?.rfc3339, status: entry.status, state: entry.state,
+                    lastSequence: entry.lastSequence, vanished: entry.vanished)
             }
+            return Response.json(.ok, entries)
         }
         admin.post("sources/:source/conversations") { request, context in
-            try await authorized(request) {
-                let body = try await request.body.collect(upTo: 16 * 1024)
-                let poller = try poller(context)
-                guard let json = try? JSONParser.parse(Array(buffer: body)), let id = json["id"]?.stringValue, !id.isEmpty else {
-                    throw AdminError(status: .badRequest, message: #"expected {"id": "<conversation id>"}"#)
-                }
-                try await schedule(poller, id)
-                return .object(["status": .string("watching"), "conversation_id": .string(id)])
-            }
+            let poller = try poller(context)
+            let watch = try await decode(AdminWatchRequest.self, request, upTo: 16 * 1024, expected: #"expected {"id": "<conversation id>"}"#)
+            guard !watch.id.isEmpty else { throw AdminError(status: .badRequest, message: #"expected {"id": "<conversation id>"}"#) }
+            try await schedule(poller, watch.id)
+            return Response.json(.ok, AdminConversationResult(status: "watching", conversationID: watch.id))
         }
-        admin.delete("sources/:source/conversations/:id") { request, context in
-            try await authorized(request) {
-                let poller = try poller(context)
-                let id = try parameter(context, "id")
-                guard try await store.conversation(source: poller.source, conversationID: id) != nil else {
-                    throw AdminError(status: .notFound, message: "source \(poller.source) has no conversation \(id)")
-                }
-                let write = try await store.write(source: poller.source, conversationID: id, discoveredBy: .admin, now: now()) { tracked in
-                    ConversationWrite(tracked: tracked, poll: .retire)
-                }
-                poller.scheduled(id, by: write)
-                logger.notice(
-                    "conversation removed from the watch list by an operator", metadata: ["source": "\(poller.source)", "conversation_id": "\(id)"])
-                return .object(["status": .string("removed"), "conversation_id": .string(id)])
+        admin.delete("sources/:source/conversations/:id") { _, context in
+            let poller = try poller(context)
+            let id = try parameter(context, "id")
+            guard try await store.conversation(source: poller.source, conversationID: id) != nil else {
+                throw AdminError(status: .notFound, message: "source \(poller.source) has no conversation \(id)")
             }
+            let write = try await store.write(source: poller.source, conversationID: id, discoveredBy: .admin, now: now()) { tracked in
+                ConversationWrite(tracked: tracked, poll: .retire)
+            }
+            poller.scheduled(id, by: write)
+            logger.notice(
+                "conversation removed from the watch list by an operator", metadata: ["source": "\(poller.source)", "conversation_id": "\(id)"])
+            return Response.json(.ok, AdminConversationResult(status: "removed", conversationID: id))
         }
-        admin.post("sources/:source/conversations/:id/poll") { request, context in
-            try await authorized(request) {
-                let poller = try poller(context)
-                let id = try parameter(context, "id")
-                try await schedule(poller, id)
-                return .object(["status": .string("polling"), "conversation_id": .string(id)])
-            }
+        admin.post("sources/:source/conversations/:id/poll") { _, context in
+            let poller = try poller(context)
+            let id = try parameter(context, "id")
+            try await schedule(poller, id)
+            return Response.json(.ok, AdminConversationResult(status: "polling", conversationID: id))
         }
-        admin.post("sources/:source/poll") { request, context in
-            try await authorized(request) {
-                let poller = try poller(context)
-                try await store.pollAll(source: poller.source, now: now())
-                let count = poller.pollAllNow()
-                return .object(["status": .string("polling"), "conversations": .integer(count)])
-            }
+        admin.post("sources/:source/poll") { _, context in
+            let poller = try poller(context)
+            try await store.pollAll(source: poller.source, now: now())
+            return Response.json(.ok, AdminPollAllResult(conversations: poller.pollAllNow()))
         }
         for (action, paused) in [("pause", true), ("resume", false)] {
-            admin.post("sources/:source/\(action)") { request, context in
-                try await authorized(request) {
-                    let poller = try poller(context)
-                    poller.setPaused(paused)
-                    return .object(["source": .string(poller.source), "paused": .bool(paused)])
-                }
+            admin.post("sources/:source/\(action)") { _, context in
+                let poller = try poller(context)
+                poller.setPaused(paused)
+                return Response.json(.ok, AdminPauseResult(source: poller.source, paused: paused))
             }
         }
         addQuarantineRoutes(to: admin)
-        admin.get("outbox") { request, _ in
-            try await authorized(request) {
-                let oldest = try await store.oldestOutboxTime()
-                return .object([
-                    "depth": .integer(try await store.outboxCount()),
-                    "quarantined": .integer(try await store.quarantineCount()),
-                    "oldest_age_seconds": .number(
-                        String(Double(oldest.map { now().millisecondsSinceEpoch - $0.millisecondsSinceEpoch } ?? 0) / 1000)),
-                ])
-            }
+        admin.get("outbox") { _, _ in
+            let oldest = try await store.oldestOutboxTime()
+            let age = oldest.map { now().millisecondsSinceEpoch.subtractingSaturated($0.millisecondsSinceEpoch) } ?? 0
+            return Response.json(
+                .ok,
+                AdminOutboxSummary(
+                    depth: try await store.outboxCount(), quarantined: try await store.quarantineCount(), oldestAgeSeconds: Double(age) / 1000))
         }
     }
 
     private func addQuarantineRoutes(to admin: RouterGroup<BasicRequestContext>) {
-        admin.get("quarantine") { request, _ in
-            try await authorized(request) {
-                .array(
-                    try await store.quarantinedRecords().map { record in
-                        .object([
-                            "id": .integer(record.id), "key": .optional(record.key), "topic": .optional(record.topic),
-                            "size_bytes": .integer(Int64(record.sizeBytes)), "reason": .string(record.reason),
-                            "written_at": .string(record.writtenAt.rfc3339), "quarantined_at": .string(record.quarantinedAt.rfc3339),
-                        ])
-                    })
+        admin.get("quarantine") { _, _ in
+            let records = try await store.quarantinedRecords().map { record in
+                AdminQuarantinedRecord(
+                    id: record.id, key: record.key, topic: record.topic, sizeBytes: record.sizeBytes, reason: record.reason,
+                    writtenAt: record.writtenAt.rfc3339, quarantinedAt: record.quarantinedAt.rfc3339)
             }
+            return Response.json(.ok, records)
         }
         for action in ["retry", "drop"] {
             admin.post("quarantine/\(action)") { request, _ in
-                try await authorized(request) {
-                    let body = try await request.body.collect(upTo: 64 * 1024)
-                    let json = try? JSONParser.parse(Array(buffer: body))
-                    let ids: [Int64]?
-                    if json?["all"]?.boolValue == true {
-                        ids = nil
-                    } else if let list = json?["ids"]?.arrayValue, !list.isEmpty, list.allSatisfy({ $0.int64Value != nil }) {
-                        ids = list.compactMap(\.int64Value)
-                    } else {
-                        throw AdminError(status: .badRequest, message: #"expected {"ids": [<quarantined record id>, …]} or {"all": true}"#)
-                    }
-                    let count = action == "retry" ? try await store.retryQuarantined(ids: ids) : try await store.dropQuarantined(ids: ids)
-                    relayWake.signal()
-                    logger.notice(
-                        action == "retry"
-                            ? "quarantined records put back in the outbox by an operator" : "quarantined records dropped by an operator",
-                        metadata: ["records": "\(count)", "ids": "\(ids.map { "\($0)" } ?? "all")"])
-                    return .object(["status": .string(action == "retry" ? "retrying" : "dropped"), "records": .integer(Int64(count))])
-                }
+                let expected = #"expected {"ids": [<quarantined record id>, …]} or {"all": true}"#
+                let body = try await decode(AdminQuarantineRequest.self, request, upTo: 64 * 1024, expected: expected)
+                guard let ids = body.selection else { throw AdminError(status: .badRequest, message: expected) }
+                let count = action == "retry" ? try await store.retryQuarantined(ids: ids) : try await store.dropQuarantined(ids: ids)
+                relayWake.signal()
+                logger.notice(
+                    action == "retry"
+                        ? "quarantined records put back in the outbox by an operator" : "quarantined records dropped by an operator",
+                    metadata: ["records": "\(count)", "ids": "\(ids.map { "\($0)" } ?? "all")"])
+                return Response.json(.ok, AdminQuarantineResult(status: action == "retry" ? "retrying" : "dropped", records: count))
             }
         }
+    }
+
+    /// The request's body as `Message`, at most `limit` bytes; anything else is a 400 saying what was `expected`.
+    private func decode<Message: Decodable>(_ type: Message.Type, _ request: Request, upTo limit: Int, expected: String) async throws -> Message {
+        let body = try await request.body.collect(upTo: limit)
+        guard let message = try? JSONDecoder().decode(Message.self, from: Data(Array(buffer: body))) else {
+            throw AdminError(status: .badRequest, message: expected)
+        }
+        return message
     }
 
     private func schedule(_ poller: SourcePoller, _ id: String) async throws {
@@ -184,8 +151,8 @@ struct AdminAPI: Sendable {
         poller.scheduled(id, by: write)
     }
 
-    private static func seconds(_ duration: Duration) -> String {
-        String(Double(duration.wholeMilliseconds) / 1000)
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.wholeMilliseconds) / 1000
     }
 
     private func poller(_ context: BasicRequestContext) throws -> SourcePoller {
@@ -203,29 +170,6 @@ struct AdminAPI: Sendable {
             throw AdminError(status: .badRequest, message: "\(name) is not valid percent-encoded text")
         }
         return value
-    }
-
-    /// Runs `body` if the bearer token matches, and renders its JSON (or its `AdminError`). Checked before anything
-    /// of the request's body is read; a refusal is counted, logged (never with the token) and answered late.
-    private func authorized(_ request: Request, _ body: () async throws -> JSONValue) async throws -> Response {
-        let header = request.headers[.authorization] ?? ""
-        guard header.hasPrefix("Bearer "), ConstantTime.equals(header.utf8.dropFirst(7), token.utf8) else {
-            metrics.adminTokenRefused()
-            if let refused = refusals.shouldLog(now: .now) {
-                logger.warning(
-                    "admin request refused: missing or wrong bearer token",
-                    metadata: ["path": "\(request.uri.path)", "refused_since_last_log": "\(refused)"])
-            }
-            try? await Task.sleep(for: AdminTokenRefusals.delay)
-            return Response.json(
-                .unauthorized, .object(["error": .string("missing or wrong bearer token")]),
-                headers: [.wwwAuthenticate: #"Bearer realm="convobridge-admin""#])
-        }
-        do {
-            return Response.json(.ok, try await body())
-        } catch let error as AdminError {
-            return Response.json(error.status, .object(["error": .string(error.message)]))
-        }
     }
 }
 

@@ -23,16 +23,16 @@ public struct AdminClient: Sendable {
         return (status == 200, body)
     }
 
-    public func sources() async throws(AdminClientError) -> JSONValue { try await admin(.GET, "/admin/sources") }
+    /// Each source's state, by name.
+    public func sources() async throws(AdminClientError) -> [String: AdminSourceSummary] { try await admin(.GET, "/admin/sources") }
 
-    public func outbox() async throws(AdminClientError) -> JSONValue { try await admin(.GET, "/admin/outbox") }
+    public func outbox() async throws(AdminClientError) -> AdminOutboxSummary { try await admin(.GET, "/admin/outbox") }
 
-    public func quarantine() async throws(AdminClientError) -> JSONValue { try await admin(.GET, "/admin/quarantine") }
+    public func quarantine() async throws(AdminClientError) -> [AdminQuarantinedRecord] { try await admin(.GET, "/admin/quarantine") }
 
     /// `POST /admin/quarantine/retry` or `…/drop` for `ids`, or every quarantined record when nil.
-    public func quarantine(_ action: QuarantineAction, ids: [Int64]?) async throws(AdminClientError) -> JSONValue {
-        let body: JSONValue = ids.map { .object(["ids": .array($0.map { .integer($0) })]) } ?? .object(["all": .bool(true)])
-        return try await admin(.POST, "/admin/quarantine/\(action.rawValue)", body: body)
+    public func quarantine(_ action: QuarantineAction, ids: [Int64]?) async throws(AdminClientError) -> AdminQuarantineResult {
+        try await admin(.POST, "/admin/quarantine/\(action.rawValue)", body: AdminQuarantineRequest(ids: ids))
     }
 
     /// What to do with quarantined records.
@@ -43,49 +43,64 @@ public struct AdminClient: Sendable {
         case drop
     }
 
-    public func watchList(source: String) async throws(AdminClientError) -> JSONValue {
+    public func watchList(source: String) async throws(AdminClientError) -> [AdminWatchEntry] {
         try await admin(.GET, "/admin/sources/\(Self.escape(source))/conversations")
     }
 
-    public func watch(source: String, conversationID: String) async throws(AdminClientError) -> JSONValue {
-        try await admin(.POST, "/admin/sources/\(Self.escape(source))/conversations", body: .object(["id": .string(conversationID)]))
+    public func watch(source: String, conversationID: String) async throws(AdminClientError) -> AdminConversationResult {
+        try await admin(.POST, "/admin/sources/\(Self.escape(source))/conversations", body: AdminWatchRequest(id: conversationID))
     }
 
-    public func unwatch(source: String, conversationID: String) async throws(AdminClientError) -> JSONValue {
+    public func unwatch(source: String, conversationID: String) async throws(AdminClientError) -> AdminConversationResult {
         try await admin(.DELETE, "/admin/sources/\(Self.escape(source))/conversations/\(Self.escape(conversationID))")
     }
 
-    private func admin(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws(AdminClientError) -> JSONValue {
+    /// An admin request and its answer, both the messages the bridge's admin API is written with.
+    private func admin<Answer: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: (some Encodable)? = AdminErrorBody?.none
+    ) async throws(AdminClientError) -> Answer {
         guard token != nil else { throw AdminClientError.noToken }
-        let (status, answer) = try await send(method, path, body: body, authenticated: true)
+        let encoded = body.flatMap { try? JSONEncoder().encode($0) }.map { [UInt8]($0) }
+        let (status, bytes) = try await exchange(method, path, body: encoded, authenticated: true)
         switch status {
-        case 200: return answer
+        case 200:
+            guard let answer = try? JSONDecoder().decode(Answer.self, from: Data(bytes)) else {
+                throw AdminClientError.failed(status: status, message: "the answer to \(path) is not what this version of convobridge reads")
+            }
+            return answer
         case 401: throw AdminClientError.tokenRefused
-        case 404 where answer["error"] == nil: throw AdminClientError.adminDisabled(baseURL)
-        default: throw unexpected(status, answer, path)
+        case 404 where Self.errorMessage(bytes) == nil: throw AdminClientError.adminDisabled(baseURL)
+        default: throw AdminClientError.failed(status: status, message: Self.errorMessage(bytes) ?? "unexpected answer to \(path)")
         }
+    }
+
+    private static func errorMessage(_ bytes: [UInt8]) -> String? {
+        (try? JSONDecoder().decode(AdminErrorBody.self, from: Data(bytes)))?.error
     }
 
     private func unexpected(_ status: Int, _ body: JSONValue, _ path: String) -> AdminClientError {
         .failed(status: status, message: body["error"]?.stringValue ?? "unexpected answer to \(path)")
     }
 
-    private func send(
-        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil,
-        authenticated: Bool
-    ) async throws(AdminClientError) -> (Int, JSONValue) {
+    private func send(_ method: HTTPMethod, _ path: String, authenticated: Bool) async throws(AdminClientError) -> (Int, JSONValue) {
+        let (status, bytes) = try await exchange(method, path, body: nil, authenticated: authenticated)
+        return (status, (try? JSONParser.parse(bytes)) ?? .null)
+    }
+
+    private func exchange(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]?, authenticated: Bool
+    ) async throws(AdminClientError) -> (Int, [UInt8]) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if authenticated, let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: JSONWriter.encode(body)))
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.wholeMilliseconds))
             let bytes = try await response.body.collect(upTo: 8 << 20)
-            let json = (try? JSONParser.parse(Array(buffer: bytes))) ?? .null
-            return (Int(response.status.code), json)
+            return (Int(response.status.code), Array(buffer: bytes))
         } catch {
             throw AdminClientError.unreachable(baseURL, String(describing: error))
         }

@@ -23,17 +23,16 @@ struct QuarantineCommand: AsyncParsableCommand {
 
         func run() async throws {
             let client = try admin.client()
-            let list: JSONValue
-            do { list = try await client.quarantine() } catch { throw error.exit() }
-            if json { return Console.printLine(JSONWriter.string(list)) }
-            let records = list.arrayValue ?? []
+            let records: [AdminQuarantinedRecord]
+            do { records = try await client.quarantine() } catch { throw error.exit() }
+            if json { return Console.printLine(JSONWriter.string(.encoding(records))) }
             guard !records.isEmpty else { return Console.printLine("the quarantine is empty") }
             Console.printLine("ID        KEY                                  BYTES      QUARANTINED AT            REASON")
             for record in records {
                 Console.printLine(
                     [
-                        Console.column(record["id"], 9), Console.column(record["key"], 36), Console.column(record["size_bytes"], 10),
-                        Console.column(record["quarantined_at"], 25), record["reason"]?.stringValue ?? "",
+                        Console.column("\(record.id)", 9), Console.column(record.key ?? "-", 36), Console.column("\(record.sizeBytes)", 10),
+                        Console.column(record.quarantinedAt, 25), record.reason,
                     ].joined(separator: " "))
             }
         }
@@ -67,8 +66,8 @@ struct QuarantineCommand: AsyncParsableCommand {
 
     static func apply(_ action: AdminClient.QuarantineAction, _ selection: Selection, _ admin: AdminOptions, done: String) async throws {
         let client = try admin.client()
-        let answer: JSONValue
+        let answer: AdminQuarantineResult
         do { answer = try await client.quarantine(action, ids: selection.all ? nil : selection.ids) } catch { throw error.exit() }
-        Console.printLine("\(done) \(answer["records"]?.scalarText ?? "0") record(s)")
+        Console.printLine("\(done) \(answer.records) record(s)")
     }
 }

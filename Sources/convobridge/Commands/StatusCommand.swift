@@ -22,14 +22,19 @@ struct StatusCommand: AsyncParsableCommand {
         let client = try admin.client()
         do {
             let (ready, readiness) = try await client.readiness()
-            var sources: JSONValue?
-            var outbox: JSONValue?
+            var sources: [String: AdminSourceSummary]?
+            var outbox: AdminOutboxSummary?
             if client.token != nil {
                 sources = try await client.sources()
                 outbox = try await client.outbox()
             }
             if json {
-                Console.printLine(JSONWriter.string(.object(["readiness": readiness, "sources": sources ?? .null, "outbox": outbox ?? .null])))
+                Console.printLine(
+                    JSONWriter.string(
+                        .object([
+                            "readiness": readiness, "sources": sources.map(JSONValue.encoding) ?? .null,
+                            "outbox": outbox.map(JSONValue.encoding) ?? .null,
+                        ])))
             } else {
                 for line in Self.table(readiness: readiness, sources: sources, outbox: outbox) { Console.printLine(line) }
             }
@@ -39,16 +44,15 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    static func table(readiness: JSONValue, sources: JSONValue?, outbox: JSONValue?) -> [String] {
+    static func table(readiness: JSONValue, sources: [String: AdminSourceSummary]?, outbox: AdminOutboxSummary?) -> [String] {
         func flag(_ value: JSONValue?) -> String { value?.boolValue == true ? "ok" : "FAILING" }
         var lines = [
             "bridge: \(readiness["ready"]?.boolValue == true ? "ready" : "NOT READY")  store: \(flag(readiness["store"]))  kafka: \(flag(readiness["kafka"]))"
         ]
         if let outbox {
-            let quarantined = outbox["quarantined"]?.int64Value ?? 0
             lines.append(
-                "outbox: \(outbox["depth"]?.scalarText ?? "?") pending, oldest \(outbox["oldest_age_seconds"]?.scalarText ?? "?") s"
-                    + (quarantined > 0 ? ", \(quarantined) quarantined (convobridge quarantine list)" : ""))
+                "outbox: \(outbox.depth) pending, oldest \(outbox.oldestAgeSeconds) s"
+                    + (outbox.quarantined > 0 ? ", \(outbox.quarantined) quarantined (convobridge quarantine list)" : ""))
         }
         lines.append("SOURCE               READY  CIRCUIT  PAUSED  WATCHED  RETIRED  VANISHED  IN FLIGHT  DUE  LAG P99  LAST SUCCESS")
         for member in readiness["sources"]?.objectValue?.members ?? [] {
@@ -58,11 +62,11 @@ struct StatusCommand: AsyncParsableCommand {
                 [
                     Console.column(member.key, 20), Console.column(health["ready"]?.boolValue == true ? "yes" : "no", 5),
                     Console.column(health["circuit_open"]?.boolValue == true ? "open" : "closed", 7),
-                    Console.column(counts?["paused"]?.boolValue.map { $0 ? "yes" : "no" } ?? "-", 6),
-                    Console.column(counts?["watched"]?.scalarText ?? "-", 7), Console.column(counts?["retired"]?.scalarText ?? "-", 7),
-                    Console.column(counts?["vanished"]?.scalarText ?? "-", 8), Console.column(counts?["in_flight"]?.scalarText ?? "-", 9),
-                    Console.column(counts?["due_now"]?.scalarText ?? "-", 4),
-                    Console.column(counts?["poll_lag_p99_seconds"]?.scalarText.map { "\($0) s" } ?? "-", 7),
+                    Console.column(counts.map { $0.paused ? "yes" : "no" } ?? "-", 6),
+                    Console.column(counts.map { "\($0.watched)" } ?? "-", 7), Console.column(counts.map { "\($0.retired)" } ?? "-", 7),
+                    Console.column(counts.map { "\($0.vanished)" } ?? "-", 8), Console.column(counts.map { "\($0.inFlight)" } ?? "-", 9),
+                    Console.column(counts.map { "\($0.dueNow)" } ?? "-", 4),
+                    Console.column(counts?.pollLagP99Seconds.map { "\($0) s" } ?? "-", 7),
                     health["last_success"]?.stringValue ?? "never",
                 ].joined(separator: " "))
         }

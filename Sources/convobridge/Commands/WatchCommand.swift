@@ -14,7 +14,7 @@ struct WatchCommand: AsyncParsableCommand {
     /// Runs `action` for each id in turn, printing `done source/id`; the first failure ends the command.
     static func each(
         _ ids: [String], of source: String, done: String,
-        _ action: (String) async throws(AdminClientError) -> JSONValue
+        _ action: (String) async throws(AdminClientError) -> AdminConversationResult
     ) async throws {
         for id in ids {
             do {
@@ -62,20 +62,19 @@ struct WatchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let client = try admin.client()
-            let list: JSONValue
+            let list: [AdminWatchEntry]
             do { list = try await client.watchList(source: source) } catch { throw error.exit() }
             if json {
-                Console.printLine(JSONWriter.string(list))
+                Console.printLine(JSONWriter.string(.encoding(list)))
                 return
             }
             Console.printLine("CONVERSATION                          STATUS    STATE         SEQUENCE  NEXT POLL")
-            for entry in list.arrayValue ?? [] {
-                let vanished = entry["vanished"]?.boolValue == true
+            for entry in list {
                 Console.printLine(
                     [
-                        Console.column(entry["conversation_id"], 37), Console.column(entry["status"], 9), Console.column(entry["state"], 13),
-                        Console.column(entry["last_sequence"], 9),
-                        vanished ? "vanished" : (entry["next_poll_at"]?.stringValue ?? "not polled (removed or retired)"),
+                        Console.column(entry.conversationID, 37), Console.column(entry.status ?? "-", 9), Console.column(entry.state ?? "-", 13),
+                        Console.column("\(entry.lastSequence)", 9),
+                        entry.vanished ? "vanished" : (entry.nextPollAt ?? "not polled (removed or retired)"),
                     ].joined(separator: " "))
             }
         }
