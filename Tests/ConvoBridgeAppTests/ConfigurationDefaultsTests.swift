@@ -97,4 +97,29 @@ struct ConfigurationDefaultsTests {
         #expect(source.http == SourceHTTPPolicy())
         #expect(source.vanishAfterNotFound == BridgeConfiguration.Source.defaultVanishAfterNotFound)
     }
+
+    @Test("Unknown keys are refused with the keys their section's table accepts; a platform's own keys only on that platform")
+    func keyTables() {
+        let yaml = """
+            kafka: {bootstrap_servers: "127.0.0.1:9092", clientid: x}
+            relay: {batchsize: 5}
+            sources:
+              - name: zild-a
+                platform: zild
+                base_url: https://zild.example
+                project_id: p-1
+                auth: {token_env: ZILD_JWT, api_key_env: JELOU_API_KEY}
+                conversations: [1]
+            """
+        do {
+            _ = try ConfigurationLoader(environment: Self.environment).load(yaml: yaml)
+            Issue.record("the file was accepted")
+        } catch {
+            let relayKeys = ConfigurationLoader.RelayKey.allCases.map(\.rawValue).sorted().joined(separator: ", ")
+            #expect(error.problems.contains("relay.batchsize: unknown key; expected one of \(relayKeys)"), "\(error.problems)")
+            #expect(error.problems.contains { $0.hasPrefix("kafka.clientid: unknown key; expected one of bootstrap_servers, client_id,") })
+            #expect(error.problems.contains { $0.hasPrefix("sources[0].project_id: unknown key") }, "Jelou's key on a Zild source")
+            #expect(error.problems.contains("sources[0].auth.api_key_env: unknown key; expected one of token, token_env, token_file"))
+        }
+    }
 }

@@ -99,19 +99,13 @@ public struct ConfigurationLoader: Sendable {
     }
 
     static func decode(_ reader: ConfigReader) -> BridgeConfiguration {
-        reader.rejectUnknownKeys("", known: ["store", "kafka", "server", "relay", "sources"])
-        reader.rejectUnknownKeys("store", known: ["path", "min_free_space"])
-        let storePath = reader.string("store.path", default: BridgeConfiguration.defaultStorePath)
-        let minimumFree = reader.byteSize("store.min_free_space", default: BridgeConfiguration.defaultStoreMinimumFreeBytes)
+        _ = ConfigSection(reader, "", keys: TopLevelKey.self)
+        let store = ConfigSection(reader, "store", keys: StoreKey.self)
+        let storePath = reader.string(store[.path], default: BridgeConfiguration.defaultStorePath)
+        let minimumFree = reader.byteSize(store[.minFreeSpace], default: BridgeConfiguration.defaultStoreMinimumFreeBytes)
 
-        reader.rejectUnknownKeys(
-            "kafka",
-            known: [
-                "bootstrap_servers", "client_id", "events_topic", "state_topic", "content_mode",
-                "include_raw", "max_record_bytes", "message_timeout", "shutdown_deadline", "properties",
-                "secret_properties_env", "dataschema_base",
-            ])
-        let bootstrap = reader.requiredString("kafka.bootstrap_servers", hint: "the brokers as host:port[,host:port]")
+        let kafkaKeys = ConfigSection(reader, "kafka", keys: KafkaKey.self)
+        let bootstrap = reader.requiredString(kafkaKeys[.bootstrapServers], hint: "the brokers as host:port[,host:port]")
         if bootstrap.trimmingCharacters(in: .whitespaces).lowercased() == "embedded" {
             // Once accepted; the mock cluster is development code and no longer part of `run`.
             reader.problem(
@@ -120,7 +114,7 @@ public struct ConfigurationLoader: Sendable {
                     + "and use the address it prints, or `convobridge demo`")
         }
         var properties: [String: String] = [:]
-        for member in reader.node("kafka.properties")?.objectValue?.members ?? [] {
+        for member in reader.node(kafkaKeys[.properties])?.objectValue?.members ?? [] {
             let path = "kafka.properties.\(member.key)"
             if SecretRedactor.isSecretKey(member.key) {
                 reader.problem(
@@ -134,7 +128,7 @@ public struct ConfigurationLoader: Sendable {
                 reader.problem(path, "expected a text value")
             }
         }
-        for member in reader.node("kafka.secret_properties_env")?.objectValue?.members ?? [] {
+        for member in reader.node(kafkaKeys[.secretPropertiesEnv])?.objectValue?.members ?? [] {
             guard let variable = member.value.stringValue, let value = reader.environment[variable], !value.isEmpty else {
                 reader.problem("kafka.secret_properties_env.\(member.key)", "\(member.value.scalarText ?? "?") is not set")
                 continue
@@ -145,46 +139,39 @@ public struct ConfigurationLoader: Sendable {
         // Every default below is the type's own (its initializer's), so it is stated once, next to the type.
         let publisherDefaults = KafkaPublisherConfiguration(bootstrapServers: bootstrap)
         let encoderDefaults = CloudEventEncoder.Configuration()
-        let contentModeText = reader.string("kafka.content_mode", default: encoderDefaults.contentMode.rawValue)
+        let contentModeText = reader.string(kafkaKeys[.contentMode], default: encoderDefaults.contentMode.rawValue)
         let contentMode = EventContentMode(rawValue: contentModeText)
         if contentMode == nil { reader.problem("kafka.content_mode", "expected binary or structured, found \(contentModeText)") }
-        let dataSchemaBase = reader.string("kafka.dataschema_base", default: CloudEventEncoder.Configuration.defaultDataSchemaBase)
+        let dataSchemaBase = reader.string(kafkaKeys[.dataSchemaBase], default: CloudEventEncoder.Configuration.defaultDataSchemaBase)
         if let problem = Self.problem(withDataSchemaBase: dataSchemaBase) { reader.problem("kafka.dataschema_base", problem) }
         let kafka = BridgeConfiguration.Kafka(
             publisher: KafkaPublisherConfiguration(
                 bootstrapServers: bootstrap,
-                clientID: reader.string("kafka.client_id", default: publisherDefaults.clientID),
-                messageTimeout: reader.duration("kafka.message_timeout", default: publisherDefaults.messageTimeout),
-                shutdownDeadline: reader.duration("kafka.shutdown_deadline", default: publisherDefaults.shutdownDeadline),
+                clientID: reader.string(kafkaKeys[.clientID], default: publisherDefaults.clientID),
+                messageTimeout: reader.duration(kafkaKeys[.messageTimeout], default: publisherDefaults.messageTimeout),
+                shutdownDeadline: reader.duration(kafkaKeys[.shutdownDeadline], default: publisherDefaults.shutdownDeadline),
                 properties: properties
             ),
             encoder: CloudEventEncoder.Configuration(
-                eventsTopic: reader.string("kafka.events_topic", default: encoderDefaults.eventsTopic),
-                stateTopic: reader.string("kafka.state_topic", default: encoderDefaults.stateTopic),
+                eventsTopic: reader.string(kafkaKeys[.eventsTopic], default: encoderDefaults.eventsTopic),
+                stateTopic: reader.string(kafkaKeys[.stateTopic], default: encoderDefaults.stateTopic),
                 contentMode: contentMode ?? encoderDefaults.contentMode,
-                includeRaw: reader.bool("kafka.include_raw", default: encoderDefaults.includeRaw),
+                includeRaw: reader.bool(kafkaKeys[.includeRaw], default: encoderDefaults.includeRaw),
                 maxRecordBytes: reader.int(
-                    "kafka.max_record_bytes", default: encoderDefaults.maxRecordBytes,
+                    kafkaKeys[.maxRecordBytes], default: encoderDefaults.maxRecordBytes,
                     range: 4096...(1 << 30)),
                 dataSchemaBase: dataSchemaBase.hasSuffix("/") || dataSchemaBase.hasSuffix(":") ? dataSchemaBase : dataSchemaBase + "/"
             )
         )
 
-        reader.rejectUnknownKeys(
-            "server",
-            known: [
-                "listen", "admin_listen", "metrics_listen", "max_body_bytes", "admin_token", "admin_token_env",
-                "admin_token_file", "idle_timeout", "header_timeout", "body_timeout", "max_connections",
-            ])
+        let serverKeys = ConfigSection(reader, "server", keys: ServerKey.self)
         var server: BridgeConfiguration.Server?
-        if let listen = address(reader, "server.listen") {
+        if let listen = address(reader, serverKeys[.listen]) {
             var limits = BridgeConfiguration.Server.Limits()
-            limits.idleTimeout = reader.duration("server.idle_timeout", default: limits.idleTimeout)
-            limits.headerTimeout = reader.duration("server.header_timeout", default: limits.headerTimeout)
-            limits.bodyTimeout = reader.duration("server.body_timeout", default: limits.bodyTimeout)
-            limits.maxConnections = reader.int(
-                "server.max_connections", default: limits.maxConnections,
-                range: 1...1_000_000)
+            limits.idleTimeout = reader.duration(serverKeys[.idleTimeout], default: limits.idleTimeout)
+            limits.headerTimeout = reader.duration(serverKeys[.headerTimeout], default: limits.headerTimeout)
+            limits.bodyTimeout = reader.duration(serverKeys[.bodyTimeout], default: limits.bodyTimeout)
+            limits.maxConnections = reader.int(serverKeys[.maxConnections], default: limits.maxConnections, range: 1...1_000_000)
             let token = reader.secret("server", key: "admin_token", required: false)
             if let token, token.utf8.count < BridgeConfiguration.Server.minimumAdminTokenBytes {
                 reader.problem(
@@ -193,24 +180,24 @@ public struct ConfigurationLoader: Sendable {
                 )
             }
             // Not set: with the webhooks when they are on loopback (a local set-up), else on loopback of its own.
-            let admin = address(reader, "server.admin_listen") ?? (listen.isLoopback ? nil : BridgeConfiguration.Server.defaultAdminAddress)
-            if reader.string("server.admin_listen") == nil && !listen.isLoopback {
-                reader.record("server.admin_listen", "\(BridgeConfiguration.Server.defaultAdminAddress)", origin: .defaultValue)
+            let admin = address(reader, serverKeys[.adminListen]) ?? (listen.isLoopback ? nil : BridgeConfiguration.Server.defaultAdminAddress)
+            if reader.string(serverKeys[.adminListen]) == nil && !listen.isLoopback {
+                reader.record(serverKeys[.adminListen], "\(BridgeConfiguration.Server.defaultAdminAddress)", origin: .defaultValue)
             }
             server = .init(
                 host: listen.host, port: listen.port, admin: admin,
-                metrics: address(reader, "server.metrics_listen"),
+                metrics: address(reader, serverKeys[.metricsListen]),
                 maxBodyBytes: reader.int(
-                    "server.max_body_bytes", default: BridgeConfiguration.Server.defaultMaxBodyBytes, range: 1024...(16 << 20)),
+                    serverKeys[.maxBodyBytes], default: BridgeConfiguration.Server.defaultMaxBodyBytes, range: 1024...(16 << 20)),
                 adminToken: token, limits: limits)
         }
 
-        reader.rejectUnknownKeys("relay", known: ["batch_size", "max_backlog", "drain_deadline"])
+        let relayKeys = ConfigSection(reader, "relay", keys: RelayKey.self)
         let relayDefaults = BridgeConfiguration.Relay()
         let relay = BridgeConfiguration.Relay(
-            batchSize: reader.int("relay.batch_size", default: relayDefaults.batchSize, range: 1...100_000),
-            maxBacklog: reader.int("relay.max_backlog", default: relayDefaults.maxBacklog, range: 1...100_000_000),
-            drainDeadline: reader.duration("relay.drain_deadline", default: relayDefaults.drainDeadline)
+            batchSize: reader.int(relayKeys[.batchSize], default: relayDefaults.batchSize, range: 1...100_000),
+            maxBacklog: reader.int(relayKeys[.maxBacklog], default: relayDefaults.maxBacklog, range: 1...100_000_000),
+            drainDeadline: reader.duration(relayKeys[.drainDeadline], default: relayDefaults.drainDeadline)
         )
 
         var sources: [BridgeConfiguration.Source] = []
@@ -234,33 +221,28 @@ public struct ConfigurationLoader: Sendable {
     static let platforms = Platform.allCases.map(\.rawValue)
 
     static func decodeSource(_ reader: ConfigReader, _ path: String) -> BridgeConfiguration.Source? {
-        let platformText = reader.string("\(path).platform", default: "jelou")
+        // Read first: which keys the source takes depends on it.
+        let platformPath = ConfigReader.join(path, SourceKey.platform.rawValue)
+        let platformText = reader.string(platformPath, default: "jelou")
         guard let platform = Platform(rawValue: platformText) else {
-            reader.problem("\(path).platform", "expected one of \(platforms.joined(separator: ", ")), found \(platformText)")
+            reader.problem(platformPath, "expected one of \(platforms.joined(separator: ", ")), found \(platformText)")
             return nil
         }
-        let common: Set<String> = ["name", "platform", "base_url", "allow_insecure_http", "auth", "webhook", "conversations", "schedule", "http"]
-        let specific: Set<String> =
-            switch platform {
-            case .jelou: ["project_id", "advisor"]
-            case .chatvolt: ["discovery"]
-            case .zild: ["ended_reasons", "ids_topic"]
-            }
-        reader.rejectUnknownKeys(path, known: common.union(specific))
-        let name = reader.requiredString("\(path).name", hint: "a unique name such as \(platform.rawValue)-prod; it is part of every event key")
+        let source = ConfigSection(reader, path, keys: SourceKey.self) { $0.platform == nil || $0.platform == platform }
+        let name = reader.requiredString(source[.name], hint: "a unique name such as \(platform.rawValue)-prod; it is part of every event key")
         if !name.isEmpty, !name.utf8.allSatisfy({ isNameByte($0) }) {
-            reader.problem("\(path).name", "use letters, digits, '-', '_' and '.' only (it is part of Kafka keys and URLs), found \(name)")
+            reader.problem(source[.name], "use letters, digits, '-', '_' and '.' only (it is part of Kafka keys and URLs), found \(name)")
         }
         let baseURL: String
         switch platform {
-        case .jelou: baseURL = reader.requiredString("\(path).base_url", hint: "e.g. https://gateway.jelou.ai/jelouapi (or …/platform)")
-        case .chatvolt: baseURL = reader.string("\(path).base_url", default: "https://api.chatvolt.ai")
+        case .jelou: baseURL = reader.requiredString(source[.baseURL], hint: "e.g. https://gateway.jelou.ai/jelouapi (or …/platform)")
+        case .chatvolt: baseURL = reader.string(source[.baseURL], default: "https://api.chatvolt.ai")
         case .zild:
             baseURL = reader.requiredString(
-                "\(path).base_url", hint: "your Zild API's address (Zild's docs give none), e.g. https://api.your-tenant.zild.ai")
+                source[.baseURL], hint: "your Zild API's address (Zild's docs give none), e.g. https://api.your-tenant.zild.ai")
         }
-        let allowInsecureHTTP = reader.bool("\(path).allow_insecure_http", default: false)
-        checkURL(reader, "\(path).base_url", baseURL, allowInsecureHTTP: allowInsecureHTTP)
+        let allowInsecureHTTP = reader.bool(source[.allowInsecureHTTP], default: false)
+        checkURL(reader, source[.baseURL], baseURL, allowInsecureHTTP: allowInsecureHTTP)
 
         let connection: BridgeConfiguration.Connection?
         var discovery: BridgeConfiguration.Discovery?
@@ -269,74 +251,61 @@ public struct ConfigurationLoader: Sendable {
         case .chatvolt: (connection, discovery) = decodeChatvolt(reader, path, baseURL: baseURL)
         case .zild: connection = decodeZild(reader, path, baseURL: baseURL)
         }
-        let idsTopic = platform == .zild ? reader.string("\(path).ids_topic") : nil
-        if idsTopic?.isEmpty == true { reader.problem("\(path).ids_topic", "expected a Kafka topic name") }
+        let idsTopic = platform == .zild ? reader.string(source[.idsTopic]) : nil
+        if idsTopic?.isEmpty == true { reader.problem(source[.idsTopic], "expected a Kafka topic name") }
 
-        let webhook = decodeWebhook(reader, "\(path).webhook", platform: platform, name: name)
+        let webhook = decodeWebhook(reader, source[.webhook], platform: platform, name: name)
         var conversationIDs: [String] = []
-        if let items = reader.node("\(path).conversations") {
+        if let items = reader.node(source[.conversations]) {
             if let array = items.arrayValue {
                 for (index, item) in array.enumerated() {
                     guard let id = item.scalarText, !id.isEmpty else {
-                        reader.problem("\(path).conversations[\(index)]", "expected a conversation id")
+                        reader.problem("\(source[.conversations])[\(index)]", "expected a conversation id")
                         continue
                     }
                     if let problem = ConversationIDRule.problem(id, platform: platform) {
-                        reader.problem("\(path).conversations[\(index)]", problem)
+                        reader.problem("\(source[.conversations])[\(index)]", problem)
                     }
                     conversationIDs.append(id)
                 }
             } else {
-                reader.problem("\(path).conversations", "expected a list of conversation ids")
+                reader.problem(source[.conversations], "expected a list of conversation ids")
             }
         }
-        reader.record("\(path).conversations", "[" + conversationIDs.joined(separator: ", ") + "]")
+        reader.record(source[.conversations], "[" + conversationIDs.joined(separator: ", ") + "]")
 
-        let schedulePath = "\(path).schedule"
-        reader.rejectUnknownKeys(
-            schedulePath,
-            known: [
-                "open_interval", "closed_interval", "closed_grace", "not_found_recheck", "failure_backoff", "max_failure_backoff", "jitter",
-                "vanish_after",
-            ])
+        let scheduleKeys = ConfigSection(reader, source[.schedule], keys: ScheduleKey.self)
         let scheduleDefaults = PollSchedule()
         let schedule = PollSchedule(
-            openInterval: reader.duration("\(schedulePath).open_interval", default: scheduleDefaults.openInterval),
-            closedInterval: reader.duration("\(schedulePath).closed_interval", default: scheduleDefaults.closedInterval),
-            closedGrace: reader.duration("\(schedulePath).closed_grace", default: scheduleDefaults.closedGrace),
-            notFoundRecheck: reader.duration("\(schedulePath).not_found_recheck", default: scheduleDefaults.notFoundRecheck),
-            failureBackoff: reader.duration("\(schedulePath).failure_backoff", default: scheduleDefaults.failureBackoff),
-            maxFailureBackoff: reader.duration("\(schedulePath).max_failure_backoff", default: scheduleDefaults.maxFailureBackoff),
-            jitter: reader.double("\(schedulePath).jitter", default: scheduleDefaults.jitter, minimum: 0)
+            openInterval: reader.duration(scheduleKeys[.openInterval], default: scheduleDefaults.openInterval),
+            closedInterval: reader.duration(scheduleKeys[.closedInterval], default: scheduleDefaults.closedInterval),
+            closedGrace: reader.duration(scheduleKeys[.closedGrace], default: scheduleDefaults.closedGrace),
+            notFoundRecheck: reader.duration(scheduleKeys[.notFoundRecheck], default: scheduleDefaults.notFoundRecheck),
+            failureBackoff: reader.duration(scheduleKeys[.failureBackoff], default: scheduleDefaults.failureBackoff),
+            maxFailureBackoff: reader.duration(scheduleKeys[.maxFailureBackoff], default: scheduleDefaults.maxFailureBackoff),
+            jitter: reader.double(scheduleKeys[.jitter], default: scheduleDefaults.jitter, minimum: 0)
         )
 
-        let httpPath = "\(path).http"
-        reader.rejectUnknownKeys(
-            httpPath,
-            known: [
-                "requests_per_second", "burst", "max_concurrent", "timeout", "max_response_bytes", "max_attempts", "max_retry_after",
-                "auth_failure_threshold",
-                "auth_probe_interval",
-            ])
+        let httpKeys = ConfigSection(reader, source[.http], keys: HTTPKey.self)
         let httpDefaults = SourceHTTPPolicy()
         let http = SourceHTTPPolicy(
-            requestsPerSecond: reader.double("\(httpPath).requests_per_second", default: httpDefaults.requestsPerSecond, minimum: 0.01),
-            burst: reader.int("\(httpPath).burst", default: httpDefaults.burst, range: 1...10_000),
-            maxConcurrentRequests: reader.int("\(httpPath).max_concurrent", default: httpDefaults.maxConcurrentRequests, range: 1...256),
-            requestTimeout: reader.duration("\(httpPath).timeout", default: httpDefaults.requestTimeout),
-            maxResponseBytes: reader.int("\(httpPath).max_response_bytes", default: httpDefaults.maxResponseBytes, range: 1024...(256 << 20)),
+            requestsPerSecond: reader.double(httpKeys[.requestsPerSecond], default: httpDefaults.requestsPerSecond, minimum: 0.01),
+            burst: reader.int(httpKeys[.burst], default: httpDefaults.burst, range: 1...10_000),
+            maxConcurrentRequests: reader.int(httpKeys[.maxConcurrent], default: httpDefaults.maxConcurrentRequests, range: 1...256),
+            requestTimeout: reader.duration(httpKeys[.timeout], default: httpDefaults.requestTimeout),
+            maxResponseBytes: reader.int(httpKeys[.maxResponseBytes], default: httpDefaults.maxResponseBytes, range: 1024...(256 << 20)),
             retry: RetryPolicy(
-                maxAttempts: reader.int("\(httpPath).max_attempts", default: httpDefaults.retry.maxAttempts, range: 1...20),
-                maxRetryAfter: reader.duration("\(httpPath).max_retry_after", default: httpDefaults.retry.maxRetryAfter)),
-            authFailureThreshold: reader.int("\(httpPath).auth_failure_threshold", default: httpDefaults.authFailureThreshold, range: 1...100),
-            authProbeInterval: reader.duration("\(httpPath).auth_probe_interval", default: httpDefaults.authProbeInterval)
+                maxAttempts: reader.int(httpKeys[.maxAttempts], default: httpDefaults.retry.maxAttempts, range: 1...20),
+                maxRetryAfter: reader.duration(httpKeys[.maxRetryAfter], default: httpDefaults.retry.maxRetryAfter)),
+            authFailureThreshold: reader.int(httpKeys[.authFailureThreshold], default: httpDefaults.authFailureThreshold, range: 1...100),
+            authProbeInterval: reader.duration(httpKeys[.authProbeInterval], default: httpDefaults.authProbeInterval)
         )
         guard let connection else { return nil }
         return BridgeConfiguration.Source(
             name: name, connection: connection, discovery: discovery, webhook: webhook, conversationIDs: conversationIDs,
             idsTopic: idsTopic, schedule: schedule,
             vanishAfterNotFound: reader.int(
-                "\(schedulePath).vanish_after", default: BridgeConfiguration.Source.defaultVanishAfterNotFound, range: 1...100),
+                scheduleKeys[.vanishAfter], default: BridgeConfiguration.Source.defaultVanishAfterNotFound, range: 1...100),
             http: http
         )
     }
@@ -363,15 +332,16 @@ public struct ConfigurationLoader: Sendable {
     static func decodeWindow(
         _ reader: ConfigReader, _ path: String, pageSize: (default: Int, range: ClosedRange<Int>)
     ) -> BridgeConfiguration.Discovery {
+        func key(_ key: WindowKey) -> String { ConfigReader.join(path, key.rawValue) }
         let defaults = BridgeConfiguration.Discovery(pageSize: pageSize.default)
         return BridgeConfiguration.Discovery(
-            interval: reader.duration("\(path).interval", default: defaults.interval),
+            interval: reader.duration(key(.interval), default: defaults.interval),
             window: SlidingWindow(
-                lookback: reader.duration("\(path).lookback", default: defaults.window.lookback),
-                overlap: reader.duration("\(path).overlap", default: defaults.window.overlap),
-                maxSpan: reader.duration("\(path).max_span", default: defaults.window.maxSpan)),
-            pageSize: reader.int("\(path).page_size", default: defaults.pageSize, range: pageSize.range),
-            maxPages: reader.int("\(path).max_pages", default: defaults.maxPages, range: 1...100_000)
+                lookback: reader.duration(key(.lookback), default: defaults.window.lookback),
+                overlap: reader.duration(key(.overlap), default: defaults.window.overlap),
+                maxSpan: reader.duration(key(.maxSpan), default: defaults.window.maxSpan)),
+            pageSize: reader.int(key(.pageSize), default: defaults.pageSize, range: pageSize.range),
+            maxPages: reader.int(key(.maxPages), default: defaults.maxPages, range: 1...100_000)
         )
     }
 
@@ -379,20 +349,18 @@ public struct ConfigurationLoader: Sendable {
         _ reader: ConfigReader, _ path: String, baseURL: String,
         allowInsecureHTTP: Bool
     ) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
-        let projectID = reader.requiredString("\(path).project_id", hint: "the Jelou project id")
-        let authPath = "\(path).auth"
-        reader.rejectUnknownKeys(
-            authPath,
-            known: ["scheme", "api_key", "api_key_env", "api_key_file", "client_id", "client_secret", "client_secret_env", "client_secret_file"])
-        let scheme = reader.string("\(authPath).scheme", default: "api_key")
+        let projectID = reader.requiredString(ConfigReader.join(path, SourceKey.projectID.rawValue), hint: "the Jelou project id")
+        let auth = ConfigSection(reader, ConfigReader.join(path, SourceKey.auth.rawValue), keys: JelouAuthKey.self)
+        let authPath = auth.path
+        let scheme = reader.string(auth[.scheme], default: "api_key")
         var credentials: JelouCredentials?
         var basic: JelouCredentials?
-        let clientID = reader.string("\(authPath).client_id")
-        let clientSecret = clientID == nil ? nil : reader.secret(authPath, key: "client_secret", required: scheme == "basic")
+        let clientID = reader.string(auth[.clientID])
+        let clientSecret = clientID == nil ? nil : reader.secret(authPath, key: JelouAuthKey.clientSecret.rawValue, required: scheme == "basic")
         if let clientID, let clientSecret { basic = .basic(clientID: clientID, clientSecret: clientSecret) }
         switch scheme {
         case "api_key":
-            credentials = reader.secret(authPath, key: "api_key", required: true).map(JelouCredentials.apiKey)
+            credentials = reader.secret(authPath, key: JelouAuthKey.apiKey.rawValue, required: true).map(JelouCredentials.apiKey)
         case "basic":
             if clientID == nil { reader.problem("\(authPath).client_id", "missing; Basic auth needs client_id and client_secret_env") }
             credentials = basic
@@ -402,12 +370,12 @@ public struct ConfigurationLoader: Sendable {
 
         var discovery: BridgeConfiguration.Discovery?
         var advisorBaseURL: String?
-        let advisorPath = "\(path).advisor"
-        reader.rejectUnknownKeys(
-            advisorPath, known: ["enabled", "api_base_url", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
-        if reader.node(advisorPath) != nil, reader.bool("\(advisorPath).enabled", default: true) {
-            advisorBaseURL = reader.requiredString("\(advisorPath).api_base_url", hint: "e.g. https://api.jelou.ai")
-            checkURL(reader, "\(advisorPath).api_base_url", advisorBaseURL ?? "", allowInsecureHTTP: allowInsecureHTTP)
+        let advisor = ConfigSection(
+            reader, ConfigReader.join(path, SourceKey.advisor.rawValue), keys: AdvisorKey.self, alsoKnown: WindowKey.allCases.map(\.rawValue))
+        let advisorPath = advisor.path
+        if reader.node(advisorPath) != nil, reader.bool(advisor[.enabled], default: true) {
+            advisorBaseURL = reader.requiredString(advisor[.apiBaseURL], hint: "e.g. https://api.jelou.ai")
+            checkURL(reader, advisor[.apiBaseURL], advisorBaseURL ?? "", allowInsecureHTTP: allowInsecureHTTP)
             if basic == nil {
                 reader.problem("\(authPath).client_id", "Advisor Conversations needs Basic credentials: set client_id and client_secret_env")
             }
@@ -423,19 +391,19 @@ public struct ConfigurationLoader: Sendable {
     static func decodeChatvolt(
         _ reader: ConfigReader, _ path: String, baseURL: String
     ) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
-        reader.rejectUnknownKeys("\(path).auth", known: ["api_key", "api_key_env", "api_key_file"])
-        let key = reader.secret("\(path).auth", key: "api_key", required: true)
-        let discoveryPath = "\(path).discovery"
-        reader.rejectUnknownKeys(
-            discoveryPath, known: ["enabled", "status", "interval", "lookback", "overlap", "max_span", "page_size", "max_pages"])
+        let auth = ConfigSection(reader, ConfigReader.join(path, SourceKey.auth.rawValue), keys: ChatvoltAuthKey.self)
+        let key = reader.secret(auth.path, key: ChatvoltAuthKey.apiKey.rawValue, required: true)
+        let walk = ConfigSection(
+            reader, ConfigReader.join(path, SourceKey.discovery.rawValue), keys: ChatvoltDiscoveryKey.self,
+            alsoKnown: WindowKey.allCases.map(\.rawValue))
         var discovery: BridgeConfiguration.Discovery?
         var status: String?
-        if reader.node(discoveryPath) != nil, reader.bool("\(discoveryPath).enabled", default: true) {
-            discovery = decodeWindow(reader, discoveryPath, pageSize: (100, 1...100))
-            status = reader.string("\(discoveryPath).status")
+        if reader.node(walk.path) != nil, reader.bool(walk[.enabled], default: true) {
+            discovery = decodeWindow(reader, walk.path, pageSize: (100, 1...100))
+            status = reader.string(walk[.status])
             if let status, !ChatvoltStatus.documented.contains(status) {
                 reader.problem(
-                    "\(discoveryPath).status", "expected one of \(ChatvoltStatus.documented.sorted().joined(separator: ", ")), found \(status)")
+                    walk[.status], "expected one of \(ChatvoltStatus.documented.sorted().joined(separator: ", ")), found \(status)")
             }
         }
         guard let key else { return (nil, discovery) }
@@ -443,21 +411,22 @@ public struct ConfigurationLoader: Sendable {
     }
 
     static func decodeZild(_ reader: ConfigReader, _ path: String, baseURL: String) -> BridgeConfiguration.Connection? {
-        reader.rejectUnknownKeys("\(path).auth", known: ["token", "token_env", "token_file"])
-        let token = reader.secret("\(path).auth", key: "token", required: true)
+        let auth = ConfigSection(reader, ConfigReader.join(path, SourceKey.auth.rawValue), keys: ZildAuthKey.self)
+        let token = reader.secret(auth.path, key: ZildAuthKey.token.rawValue, required: true)
+        let reasonsPath = ConfigReader.join(path, SourceKey.endedReasons.rawValue)
         var labels: [Int64: String] = [:]
-        if let node = reader.node("\(path).ended_reasons") {
+        if let node = reader.node(reasonsPath) {
             guard let object = node.objectValue else {
-                reader.problem("\(path).ended_reasons", "expected a mapping of conversationEndedReasonId to label, e.g. {4: resolved}")
+                reader.problem(reasonsPath, "expected a mapping of conversationEndedReasonId to label, e.g. {4: resolved}")
                 return nil
             }
             for member in object.members {
                 guard let id = Int64(member.key), let label = member.value.scalarText, !label.isEmpty else {
-                    reader.problem("\(path).ended_reasons.\(member.key)", "expected an integer id and a text label")
+                    reader.problem("\(reasonsPath).\(member.key)", "expected an integer id and a text label")
                     continue
                 }
                 labels[id] = label
-                reader.record("\(path).ended_reasons.\(member.key)", label, origin: .file)
+                reader.record("\(reasonsPath).\(member.key)", label, origin: .file)
             }
         }
         guard let token else { return nil }
@@ -468,19 +437,14 @@ public struct ConfigurationLoader: Sendable {
     /// a shared secret, or `verify: hmac_sha256` for a signature in that header.
     static func decodeWebhook(_ reader: ConfigReader, _ path: String, platform: Platform, name: String) -> BridgeConfiguration.Webhook? {
         guard reader.node(path) != nil else { return nil }
-        let webhookPath = reader.string("\(path).path", default: "/webhooks/\(name)")
+        let keys = ConfigSection(reader, path, keys: WebhookKey.self) { $0.applies(to: platform) }
+        let webhookPath = reader.string(keys[.path], default: "/webhooks/\(name)")
         var format = WebhookEventFormat.for(platform)
-        let common = ["path", "conversation_id_path", "remember_for"]
-        if platform == .jelou {
-            reader.rejectUnknownKeys(path, known: Set(common + ["signing_secret", "signing_secret_env", "signing_secret_file", "replay_window"]))
-        } else {
-            reader.rejectUnknownKeys(path, known: Set(common + ["secret", "secret_env", "secret_file", "header", "verify"]))
-        }
-        if let idPath = reader.string("\(path).conversation_id_path") { format = format.withConversationIDPath(idPath) }
+        if let idPath = reader.string(keys[.conversationIDPath]) { format = format.withConversationIDPath(idPath) }
         // Only Jelou's payloads carry their time.
-        let window = platform == .jelou ? reader.duration("\(path).replay_window", default: WebhookEndpoint.defaultReplayWindow) : nil
+        let window = platform == .jelou ? reader.duration(keys[.replayWindow], default: WebhookEndpoint.defaultReplayWindow) : nil
         let rememberFor = reader.duration(
-            "\(path).remember_for",
+            keys[.rememberFor],
             default: BridgeConfiguration.Webhook.defaultRememberFor(replayWindow: window.flatMap { $0 > .zero ? $0 : nil }))
         func webhook(_ verification: WebhookVerification, _ secret: String) -> BridgeConfiguration.Webhook {
             .init(
@@ -488,17 +452,17 @@ public struct ConfigurationLoader: Sendable {
                 replayWindow: window.flatMap { $0 > .zero ? $0 : nil }, rememberFor: rememberFor)
         }
         if platform == .jelou {
-            guard let secret = reader.secret(path, key: "signing_secret", required: true) else { return nil }
+            guard let secret = reader.secret(path, key: WebhookKey.signingSecret.rawValue, required: true) else { return nil }
             return webhook(.hmacSHA256(header: WebhookSignature.jelouHeader, WebhookSignature(secret: secret)), secret)
         }
-        let header = reader.string("\(path).header", default: "X-Webhook-Secret")
-        let verify = reader.string("\(path).verify", default: "shared_secret")
-        guard let secret = reader.secret(path, key: "secret", required: true) else { return nil }
+        let header = reader.string(keys[.header], default: "X-Webhook-Secret")
+        let verify = reader.string(keys[.verify], default: "shared_secret")
+        guard let secret = reader.secret(path, key: WebhookKey.secret.rawValue, required: true) else { return nil }
         switch verify {
         case "shared_secret": return webhook(.sharedSecret(header: header, secret: secret), secret)
         case "hmac_sha256": return webhook(.hmacSHA256(header: header, WebhookSignature(secret: secret)), secret)
         default:
-            reader.problem("\(path).verify", "expected shared_secret or hmac_sha256, found \(verify)")
+            reader.problem(keys[.verify], "expected shared_secret or hmac_sha256, found \(verify)")
             return nil
         }
     }
