@@ -226,7 +226,6 @@ extension KafkaPublisher {
                 guard now - since > timing.recreationDrainLimit else { return .serveEvents(books.client) }
                 switch purgeStep(purgedAt: purgedAt, now: now, reason: "producer replaced after a fatal error") {
                 case .purge(let outstanding):
-                    state = .modifying
                     state = .replacingProducer(books, since: since, purgedAt: now)
                     return .purge(books.client, outstanding: outstanding, reason: "producer replaced after a fatal error")
                 case .wait:
@@ -239,7 +238,6 @@ extension KafkaPublisher {
                 guard now >= deadline else { return .serveEvents(books.client) }
                 switch purgeStep(purgedAt: purgedAt, now: now, reason: "shutdown deadline passed") {
                 case .purge(let outstanding):
-                    state = .modifying
                     state = .draining(books, deadline: deadline, purgedAt: now)
                     return .purge(books.client, outstanding: outstanding, reason: "shutdown deadline passed")
                 case .wait:
