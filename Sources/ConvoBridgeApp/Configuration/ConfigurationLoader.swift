@@ -104,101 +104,10 @@ public struct ConfigurationLoader: Sendable {
         let storePath = reader.string(store[.path], default: BridgeConfiguration.defaultStorePath)
         let minimumFree = reader.byteSize(store[.minFreeSpace], default: BridgeConfiguration.defaultStoreMinimumFreeBytes)
 
-        let kafkaKeys = ConfigSection(reader, "kafka", keys: KafkaKey.self)
-        let bootstrap = reader.requiredString(kafkaKeys[.bootstrapServers], hint: "the brokers as host:port[,host:port]")
-        if bootstrap.trimmingCharacters(in: .whitespaces).lowercased() == "embedded" {
-            // Once accepted; the mock cluster is development code and no longer part of `run`.
-            reader.problem(
-                "kafka.bootstrap_servers",
-                "embedded is not a broker address; for a development cluster run `convobridge kafka-dev` "
-                    + "and use the address it prints, or `convobridge demo`")
-        }
-        var properties: [String: String] = [:]
-        for member in reader.node(kafkaKeys[.properties])?.objectValue?.members ?? [] {
-            let path = "kafka.properties.\(member.key)"
-            if SecretRedactor.isSecretKey(member.key) {
-                reader.problem(
-                    path, "secrets are not accepted as values; list it under kafka.secret_properties_env with an environment variable name")
-            } else if let text = member.value.scalarText {
-                if let problem = KafkaPublisherConfiguration.problem(withProperty: member.key, value: text) { reader.problem(path, problem) }
-                properties[member.key] = text
-                // Property names hold dots, so the origin cannot be looked up by path.
-                reader.record(path, text, origin: reader.overrides[path].map(EffectiveSetting.Origin.environment) ?? .file)
-            } else {
-                reader.problem(path, "expected a text value")
-            }
-        }
-        for member in reader.node(kafkaKeys[.secretPropertiesEnv])?.objectValue?.members ?? [] {
-            guard let variable = member.value.stringValue, let value = reader.environment[variable], !value.isEmpty else {
-                reader.problem("kafka.secret_properties_env.\(member.key)", "\(member.value.scalarText ?? "?") is not set")
-                continue
-            }
-            properties[member.key] = value
-            reader.record("kafka.properties.\(member.key)", EffectiveSetting.mask, origin: .secret("from $\(variable)"))
-        }
-        // Every default below is the type's own (its initializer's), so it is stated once, next to the type.
-        let publisherDefaults = KafkaPublisherConfiguration(bootstrapServers: bootstrap)
-        let encoderDefaults = CloudEventEncoder.Configuration()
-        let contentModeText = reader.string(kafkaKeys[.contentMode], default: encoderDefaults.contentMode.rawValue)
-        let contentMode = EventContentMode(rawValue: contentModeText)
-        if contentMode == nil { reader.problem("kafka.content_mode", "expected binary or structured, found \(contentModeText)") }
-        let dataSchemaBase = reader.string(kafkaKeys[.dataSchemaBase], default: CloudEventEncoder.Configuration.defaultDataSchemaBase)
-        if let problem = Self.problem(withDataSchemaBase: dataSchemaBase) { reader.problem("kafka.dataschema_base", problem) }
-        let kafka = BridgeConfiguration.Kafka(
-            publisher: KafkaPublisherConfiguration(
-                bootstrapServers: bootstrap,
-                clientID: reader.string(kafkaKeys[.clientID], default: publisherDefaults.clientID),
-                messageTimeout: reader.duration(kafkaKeys[.messageTimeout], default: publisherDefaults.messageTimeout),
-                shutdownDeadline: reader.duration(kafkaKeys[.shutdownDeadline], default: publisherDefaults.shutdownDeadline),
-                properties: properties
-            ),
-            encoder: CloudEventEncoder.Configuration(
-                eventsTopic: reader.string(kafkaKeys[.eventsTopic], default: encoderDefaults.eventsTopic),
-                stateTopic: reader.string(kafkaKeys[.stateTopic], default: encoderDefaults.stateTopic),
-                contentMode: contentMode ?? encoderDefaults.contentMode,
-                includeRaw: reader.bool(kafkaKeys[.includeRaw], default: encoderDefaults.includeRaw),
-                maxRecordBytes: reader.int(
-                    kafkaKeys[.maxRecordBytes], default: encoderDefaults.maxRecordBytes,
-                    range: 4096...(1 << 30)),
-                dataSchemaBase: dataSchemaBase.hasSuffix("/") || dataSchemaBase.hasSuffix(":") ? dataSchemaBase : dataSchemaBase + "/"
-            )
-        )
-
-        let serverKeys = ConfigSection(reader, "server", keys: ServerKey.self)
-        var server: BridgeConfiguration.Server?
-        if let listen = address(reader, serverKeys[.listen]) {
-            var limits = BridgeConfiguration.Server.Limits()
-            limits.idleTimeout = reader.duration(serverKeys[.idleTimeout], default: limits.idleTimeout)
-            limits.headerTimeout = reader.duration(serverKeys[.headerTimeout], default: limits.headerTimeout)
-            limits.bodyTimeout = reader.duration(serverKeys[.bodyTimeout], default: limits.bodyTimeout)
-            limits.maxConnections = reader.int(serverKeys[.maxConnections], default: limits.maxConnections, range: 1...1_000_000)
-            let token = reader.secret("server", key: "admin_token", required: false)
-            if let token, token.utf8.count < BridgeConfiguration.Server.minimumAdminTokenBytes {
-                reader.problem(
-                    "server.admin_token",
-                    "is \(token.utf8.count) bytes; at least \(BridgeConfiguration.Server.minimumAdminTokenBytes) are required (e.g. openssl rand -hex 32)"
-                )
-            }
-            // Not set: with the webhooks when they are on loopback (a local set-up), else on loopback of its own.
-            let admin = address(reader, serverKeys[.adminListen]) ?? (listen.isLoopback ? nil : BridgeConfiguration.Server.defaultAdminAddress)
-            if reader.string(serverKeys[.adminListen]) == nil && !listen.isLoopback {
-                reader.record(serverKeys[.adminListen], "\(BridgeConfiguration.Server.defaultAdminAddress)", origin: .defaultValue)
-            }
-            server = .init(
-                host: listen.host, port: listen.port, admin: admin,
-                metrics: address(reader, serverKeys[.metricsListen]),
-                maxBodyBytes: reader.int(
-                    serverKeys[.maxBodyBytes], default: BridgeConfiguration.Server.defaultMaxBodyBytes, range: 1024...(16 << 20)),
-                adminToken: token, limits: limits)
-        }
-
-        let relayKeys = ConfigSection(reader, "relay", keys: RelayKey.self)
-        let relayDefaults = BridgeConfiguration.Relay()
-        let relay = BridgeConfiguration.Relay(
-            batchSize: reader.int(relayKeys[.batchSize], default: relayDefaults.batchSize, range: 1...100_000),
-            maxBacklog: reader.int(relayKeys[.maxBacklog], default: relayDefaults.maxBacklog, range: 1...100_000_000),
-            drainDeadline: reader.duration(relayKeys[.drainDeadline], default: relayDefaults.drainDeadline)
-        )
+        // Each section decodes itself next to its type (`…+ConfigReader.swift`), in the order the report lists them.
+        let kafka = BridgeConfiguration.Kafka(reader: reader, at: TopLevelKey.kafka.rawValue)
+        let server = BridgeConfiguration.Server(reader: reader, at: TopLevelKey.server.rawValue)
+        let relay = BridgeConfiguration.Relay(reader: reader, at: TopLevelKey.relay.rawValue)
 
         var sources: [BridgeConfiguration.Source] = []
         let count = reader.node("sources")?.arrayValue?.count ?? 0
@@ -274,38 +183,16 @@ public struct ConfigurationLoader: Sendable {
         }
         reader.record(source[.conversations], "[" + conversationIDs.joined(separator: ", ") + "]")
 
-        let scheduleKeys = ConfigSection(reader, source[.schedule], keys: ScheduleKey.self)
-        let scheduleDefaults = PollSchedule()
-        let schedule = PollSchedule(
-            openInterval: reader.duration(scheduleKeys[.openInterval], default: scheduleDefaults.openInterval),
-            closedInterval: reader.duration(scheduleKeys[.closedInterval], default: scheduleDefaults.closedInterval),
-            closedGrace: reader.duration(scheduleKeys[.closedGrace], default: scheduleDefaults.closedGrace),
-            notFoundRecheck: reader.duration(scheduleKeys[.notFoundRecheck], default: scheduleDefaults.notFoundRecheck),
-            failureBackoff: reader.duration(scheduleKeys[.failureBackoff], default: scheduleDefaults.failureBackoff),
-            maxFailureBackoff: reader.duration(scheduleKeys[.maxFailureBackoff], default: scheduleDefaults.maxFailureBackoff),
-            jitter: reader.double(scheduleKeys[.jitter], default: scheduleDefaults.jitter, minimum: 0)
-        )
+        let schedule = PollSchedule(reader: reader, at: source[.schedule])
 
-        let httpKeys = ConfigSection(reader, source[.http], keys: HTTPKey.self)
-        let httpDefaults = SourceHTTPPolicy()
-        let http = SourceHTTPPolicy(
-            requestsPerSecond: reader.double(httpKeys[.requestsPerSecond], default: httpDefaults.requestsPerSecond, minimum: 0.01),
-            burst: reader.int(httpKeys[.burst], default: httpDefaults.burst, range: 1...10_000),
-            maxConcurrentRequests: reader.int(httpKeys[.maxConcurrent], default: httpDefaults.maxConcurrentRequests, range: 1...256),
-            requestTimeout: reader.duration(httpKeys[.timeout], default: httpDefaults.requestTimeout),
-            maxResponseBytes: reader.int(httpKeys[.maxResponseBytes], default: httpDefaults.maxResponseBytes, range: 1024...(256 << 20)),
-            retry: RetryPolicy(
-                maxAttempts: reader.int(httpKeys[.maxAttempts], default: httpDefaults.retry.maxAttempts, range: 1...20),
-                maxRetryAfter: reader.duration(httpKeys[.maxRetryAfter], default: httpDefaults.retry.maxRetryAfter)),
-            authFailureThreshold: reader.int(httpKeys[.authFailureThreshold], default: httpDefaults.authFailureThreshold, range: 1...100),
-            authProbeInterval: reader.duration(httpKeys[.authProbeInterval], default: httpDefaults.authProbeInterval)
-        )
+        let http = SourceHTTPPolicy(reader: reader, at: source[.http])
         guard let connection else { return nil }
         return BridgeConfiguration.Source(
             name: name, connection: connection, discovery: discovery, webhook: webhook, conversationIDs: conversationIDs,
             idsTopic: idsTopic, schedule: schedule,
             vanishAfterNotFound: reader.int(
-                scheduleKeys[.vanishAfter], default: BridgeConfiguration.Source.defaultVanishAfterNotFound, range: 1...100),
+                ConfigReader.join(source[.schedule], ScheduleKey.vanishAfter.rawValue),
+                default: BridgeConfiguration.Source.defaultVanishAfterNotFound, range: 1...100),
             http: http
         )
     }
@@ -326,23 +213,6 @@ public struct ConfigurationLoader: Sendable {
                 "http:// would send this source's credentials unencrypted to \(host.isEmpty ? url : host); "
                     + "use https://, or set allow_insecure_http: true on the source for a trusted network")
         }
-    }
-
-    /// `lookback`, `overlap`, `max_span`, `page_size`, `max_pages` and `interval` of a list endpoint's walk.
-    static func decodeWindow(
-        _ reader: ConfigReader, _ path: String, pageSize: (default: Int, range: ClosedRange<Int>)
-    ) -> BridgeConfiguration.Discovery {
-        func key(_ key: WindowKey) -> String { ConfigReader.join(path, key.rawValue) }
-        let defaults = BridgeConfiguration.Discovery(pageSize: pageSize.default)
-        return BridgeConfiguration.Discovery(
-            interval: reader.duration(key(.interval), default: defaults.interval),
-            window: SlidingWindow(
-                lookback: reader.duration(key(.lookback), default: defaults.window.lookback),
-                overlap: reader.duration(key(.overlap), default: defaults.window.overlap),
-                maxSpan: reader.duration(key(.maxSpan), default: defaults.window.maxSpan)),
-            pageSize: reader.int(key(.pageSize), default: defaults.pageSize, range: pageSize.range),
-            maxPages: reader.int(key(.maxPages), default: defaults.maxPages, range: 1...100_000)
-        )
     }
 
     static func decodeJelou(
@@ -379,7 +249,7 @@ public struct ConfigurationLoader: Sendable {
             if basic == nil {
                 reader.problem("\(authPath).client_id", "Advisor Conversations needs Basic credentials: set client_id and client_secret_env")
             }
-            discovery = decodeWindow(reader, advisorPath, pageSize: (50, 1...1000))
+            discovery = BridgeConfiguration.Discovery(reader: reader, at: advisorPath, pageSize: (50, 1...1000))
         }
         guard let credentials else { return (nil, discovery) }
         return (
@@ -399,7 +269,7 @@ public struct ConfigurationLoader: Sendable {
         var discovery: BridgeConfiguration.Discovery?
         var status: String?
         if reader.node(walk.path) != nil, reader.bool(walk[.enabled], default: true) {
-            discovery = decodeWindow(reader, walk.path, pageSize: (100, 1...100))
+            discovery = BridgeConfiguration.Discovery(reader: reader, at: walk.path, pageSize: (100, 1...100))
             status = reader.string(walk[.status])
             if let status, !ChatvoltStatus.documented.contains(status) {
                 reader.problem(
