@@ -113,7 +113,7 @@ public struct ConfigurationLoader: Sendable {
         let count = reader.node("sources")?.arrayValue?.count ?? 0
         if count == 0 { reader.problem("sources", "at least one source is required (see config/*-production.yaml)") }
         for index in 0..<count {
-            if let source = decodeSource(reader, "sources[\(index)]") { sources.append(source) }
+            if let source = BridgeConfiguration.Source(reader: reader, at: "sources[\(index)]") { sources.append(source) }
         }
         var names: Set<String> = []
         for (index, source) in sources.enumerated() where !names.insert(source.name).inserted {
@@ -128,74 +128,6 @@ public struct ConfigurationLoader: Sendable {
     }
 
     static let platforms = Platform.allCases.map(\.rawValue)
-
-    static func decodeSource(_ reader: ConfigReader, _ path: String) -> BridgeConfiguration.Source? {
-        // Read first: which keys the source takes depends on it.
-        let platformPath = ConfigReader.join(path, SourceKey.platform.rawValue)
-        let platformText = reader.string(platformPath, default: "jelou")
-        guard let platform = Platform(rawValue: platformText) else {
-            reader.problem(platformPath, "expected one of \(platforms.joined(separator: ", ")), found \(platformText)")
-            return nil
-        }
-        let source = ConfigSection(reader, path, keys: SourceKey.self) { $0.platform == nil || $0.platform == platform }
-        let name = reader.requiredString(source[.name], hint: "a unique name such as \(platform.rawValue)-prod; it is part of every event key")
-        if !name.isEmpty, !name.utf8.allSatisfy({ isNameByte($0) }) {
-            reader.problem(source[.name], "use letters, digits, '-', '_' and '.' only (it is part of Kafka keys and URLs), found \(name)")
-        }
-        let baseURL: String
-        switch platform {
-        case .jelou: baseURL = reader.requiredString(source[.baseURL], hint: "e.g. https://gateway.jelou.ai/jelouapi (or …/platform)")
-        case .chatvolt: baseURL = reader.string(source[.baseURL], default: "https://api.chatvolt.ai")
-        case .zild:
-            baseURL = reader.requiredString(
-                source[.baseURL], hint: "your Zild API's address (Zild's docs give none), e.g. https://api.your-tenant.zild.ai")
-        }
-        let allowInsecureHTTP = reader.bool(source[.allowInsecureHTTP], default: false)
-        checkURL(reader, source[.baseURL], baseURL, allowInsecureHTTP: allowInsecureHTTP)
-
-        let connection: BridgeConfiguration.Connection?
-        var discovery: BridgeConfiguration.Discovery?
-        switch platform {
-        case .jelou: (connection, discovery) = decodeJelou(reader, path, baseURL: baseURL, allowInsecureHTTP: allowInsecureHTTP)
-        case .chatvolt: (connection, discovery) = decodeChatvolt(reader, path, baseURL: baseURL)
-        case .zild: connection = decodeZild(reader, path, baseURL: baseURL)
-        }
-        let idsTopic = platform == .zild ? reader.string(source[.idsTopic]) : nil
-        if idsTopic?.isEmpty == true { reader.problem(source[.idsTopic], "expected a Kafka topic name") }
-
-        let webhook = decodeWebhook(reader, source[.webhook], platform: platform, name: name)
-        var conversationIDs: [String] = []
-        if let items = reader.node(source[.conversations]) {
-            if let array = items.arrayValue {
-                for (index, item) in array.enumerated() {
-                    guard let id = item.scalarText, !id.isEmpty else {
-                        reader.problem("\(source[.conversations])[\(index)]", "expected a conversation id")
-                        continue
-                    }
-                    if let problem = ConversationIDRule.problem(id, platform: platform) {
-                        reader.problem("\(source[.conversations])[\(index)]", problem)
-                    }
-                    conversationIDs.append(id)
-                }
-            } else {
-                reader.problem(source[.conversations], "expected a list of conversation ids")
-            }
-        }
-        reader.record(source[.conversations], "[" + conversationIDs.joined(separator: ", ") + "]")
-
-        let schedule = PollSchedule(reader: reader, at: source[.schedule])
-
-        let http = SourceHTTPPolicy(reader: reader, at: source[.http])
-        guard let connection else { return nil }
-        return BridgeConfiguration.Source(
-            name: name, connection: connection, discovery: discovery, webhook: webhook, conversationIDs: conversationIDs,
-            idsTopic: idsTopic, schedule: schedule,
-            vanishAfterNotFound: reader.int(
-                ConfigReader.join(source[.schedule], ScheduleKey.vanishAfter.rawValue),
-                default: BridgeConfiguration.Source.defaultVanishAfterNotFound, range: 1...100),
-            http: http
-        )
-    }
 
     /// An http:// or https:// URL; plain http:// only to a loopback host unless the source says
     /// `allow_insecure_http: true` (its credentials would cross the network unencrypted).
@@ -212,128 +144,6 @@ public struct ConfigurationLoader: Sendable {
                 path,
                 "http:// would send this source's credentials unencrypted to \(host.isEmpty ? url : host); "
                     + "use https://, or set allow_insecure_http: true on the source for a trusted network")
-        }
-    }
-
-    static func decodeJelou(
-        _ reader: ConfigReader, _ path: String, baseURL: String,
-        allowInsecureHTTP: Bool
-    ) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
-        let projectID = reader.requiredString(ConfigReader.join(path, SourceKey.projectID.rawValue), hint: "the Jelou project id")
-        let auth = ConfigSection(reader, ConfigReader.join(path, SourceKey.auth.rawValue), keys: JelouAuthKey.self)
-        let authPath = auth.path
-        let scheme = reader.string(auth[.scheme], default: "api_key")
-        var credentials: JelouCredentials?
-        var basic: JelouCredentials?
-        let clientID = reader.string(auth[.clientID])
-        let clientSecret = clientID == nil ? nil : reader.secret(authPath, key: JelouAuthKey.clientSecret.rawValue, required: scheme == "basic")
-        if let clientID, let clientSecret { basic = .basic(clientID: clientID, clientSecret: clientSecret) }
-        switch scheme {
-        case "api_key":
-            credentials = reader.secret(authPath, key: JelouAuthKey.apiKey.rawValue, required: true).map(JelouCredentials.apiKey)
-        case "basic":
-            if clientID == nil { reader.problem("\(authPath).client_id", "missing; Basic auth needs client_id and client_secret_env") }
-            credentials = basic
-        default:
-            reader.problem("\(authPath).scheme", "expected api_key or basic, found \(scheme)")
-        }
-
-        var discovery: BridgeConfiguration.Discovery?
-        var advisorBaseURL: String?
-        let advisor = ConfigSection(
-            reader, ConfigReader.join(path, SourceKey.advisor.rawValue), keys: AdvisorKey.self, alsoKnown: WindowKey.allCases.map(\.rawValue))
-        let advisorPath = advisor.path
-        if reader.node(advisorPath) != nil, reader.bool(advisor[.enabled], default: true) {
-            advisorBaseURL = reader.requiredString(advisor[.apiBaseURL], hint: "e.g. https://api.jelou.ai")
-            checkURL(reader, advisor[.apiBaseURL], advisorBaseURL ?? "", allowInsecureHTTP: allowInsecureHTTP)
-            if basic == nil {
-                reader.problem("\(authPath).client_id", "Advisor Conversations needs Basic credentials: set client_id and client_secret_env")
-            }
-            discovery = BridgeConfiguration.Discovery(reader: reader, at: advisorPath, pageSize: (50, 1...1000))
-        }
-        guard let credentials else { return (nil, discovery) }
-        return (
-            .jelou(baseURL: baseURL, projectID: projectID, credentials: credentials, advisorBaseURL: advisorBaseURL, advisorCredentials: basic),
-            discovery
-        )
-    }
-
-    static func decodeChatvolt(
-        _ reader: ConfigReader, _ path: String, baseURL: String
-    ) -> (BridgeConfiguration.Connection?, BridgeConfiguration.Discovery?) {
-        let auth = ConfigSection(reader, ConfigReader.join(path, SourceKey.auth.rawValue), keys: ChatvoltAuthKey.self)
-        let key = reader.secret(auth.path, key: ChatvoltAuthKey.apiKey.rawValue, required: true)
-        let walk = ConfigSection(
-            reader, ConfigReader.join(path, SourceKey.discovery.rawValue), keys: ChatvoltDiscoveryKey.self,
-            alsoKnown: WindowKey.allCases.map(\.rawValue))
-        var discovery: BridgeConfiguration.Discovery?
-        var status: String?
-        if reader.node(walk.path) != nil, reader.bool(walk[.enabled], default: true) {
-            discovery = BridgeConfiguration.Discovery(reader: reader, at: walk.path, pageSize: (100, 1...100))
-            status = reader.string(walk[.status])
-            if let status, !ChatvoltStatus.documented.contains(status) {
-                reader.problem(
-                    walk[.status], "expected one of \(ChatvoltStatus.documented.sorted().joined(separator: ", ")), found \(status)")
-            }
-        }
-        guard let key else { return (nil, discovery) }
-        return (.chatvolt(baseURL: baseURL, token: BearerToken(key), statusFilter: status), discovery)
-    }
-
-    static func decodeZild(_ reader: ConfigReader, _ path: String, baseURL: String) -> BridgeConfiguration.Connection? {
-        let auth = ConfigSection(reader, ConfigReader.join(path, SourceKey.auth.rawValue), keys: ZildAuthKey.self)
-        let token = reader.secret(auth.path, key: ZildAuthKey.token.rawValue, required: true)
-        let reasonsPath = ConfigReader.join(path, SourceKey.endedReasons.rawValue)
-        var labels: [Int64: String] = [:]
-        if let node = reader.node(reasonsPath) {
-            guard let object = node.objectValue else {
-                reader.problem(reasonsPath, "expected a mapping of conversationEndedReasonId to label, e.g. {4: resolved}")
-                return nil
-            }
-            for member in object.members {
-                guard let id = Int64(member.key), let label = member.value.scalarText, !label.isEmpty else {
-                    reader.problem("\(reasonsPath).\(member.key)", "expected an integer id and a text label")
-                    continue
-                }
-                labels[id] = label
-                reader.record("\(reasonsPath).\(member.key)", label, origin: .file)
-            }
-        }
-        guard let token else { return nil }
-        return .zild(baseURL: baseURL, token: BearerToken(token), endedReasonLabels: labels)
-    }
-
-    /// Jelou: `signing_secret_*` (HMAC in `X-Jelou-Signature`). Chatvolt and Zild: `secret_*` in `header`, compared as
-    /// a shared secret, or `verify: hmac_sha256` for a signature in that header.
-    static func decodeWebhook(_ reader: ConfigReader, _ path: String, platform: Platform, name: String) -> BridgeConfiguration.Webhook? {
-        guard reader.node(path) != nil else { return nil }
-        let keys = ConfigSection(reader, path, keys: WebhookKey.self) { $0.applies(to: platform) }
-        let webhookPath = reader.string(keys[.path], default: "/webhooks/\(name)")
-        var format = WebhookEventFormat.for(platform)
-        if let idPath = reader.string(keys[.conversationIDPath]) { format = format.withConversationIDPath(idPath) }
-        // Only Jelou's payloads carry their time.
-        let window = platform == .jelou ? reader.duration(keys[.replayWindow], default: WebhookEndpoint.defaultReplayWindow) : nil
-        let rememberFor = reader.duration(
-            keys[.rememberFor],
-            default: BridgeConfiguration.Webhook.defaultRememberFor(replayWindow: window.flatMap { $0 > .zero ? $0 : nil }))
-        func webhook(_ verification: WebhookVerification, _ secret: String) -> BridgeConfiguration.Webhook {
-            .init(
-                path: webhookPath, verification: verification, format: format, secret: secret,
-                replayWindow: window.flatMap { $0 > .zero ? $0 : nil }, rememberFor: rememberFor)
-        }
-        if platform == .jelou {
-            guard let secret = reader.secret(path, key: WebhookKey.signingSecret.rawValue, required: true) else { return nil }
-            return webhook(.hmacSHA256(header: WebhookSignature.jelouHeader, WebhookSignature(secret: secret)), secret)
-        }
-        let header = reader.string(keys[.header], default: "X-Webhook-Secret")
-        let verify = reader.string(keys[.verify], default: "shared_secret")
-        guard let secret = reader.secret(path, key: WebhookKey.secret.rawValue, required: true) else { return nil }
-        switch verify {
-        case "shared_secret": return webhook(.sharedSecret(header: header, secret: secret), secret)
-        case "hmac_sha256": return webhook(.hmacSHA256(header: header, WebhookSignature(secret: secret)), secret)
-        default:
-            reader.problem(keys[.verify], "expected shared_secret or hmac_sha256, found \(verify)")
-            return nil
         }
     }
 
