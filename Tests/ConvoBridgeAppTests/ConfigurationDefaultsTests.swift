@@ -122,4 +122,32 @@ struct ConfigurationDefaultsTests {
             #expect(error.problems.contains("sources[0].auth.api_key_env: unknown key; expected one of token, token_env, token_file"))
         }
     }
+
+    @Test("The defaults the README states are the code's")
+    func readmeDefaults() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        func seconds(_ duration: Duration) -> String { "\(duration.components.seconds) s" }
+        /// 950000 as the README writes it: 950,000.
+        func grouped(_ number: Int) -> String {
+            var digits = Array(String(number))
+            var index = digits.count - 3
+            while index > 0 {
+                digits.insert(",", at: index)
+                index -= 3
+            }
+            return String(digits)
+        }
+        let publisher = KafkaPublisherConfiguration(bootstrapServers: "b:9092")
+        let encoder = CloudEventEncoder.Configuration()
+        let stated = [
+            "`relay.drain_deadline` (\(seconds(BridgeConfiguration.Relay().drainDeadline))",
+            "`kafka.shutdown_deadline` (\(seconds(publisher.shutdownDeadline)))",
+            "`shutdownDeadline` (default \(seconds(publisher.shutdownDeadline)))",
+            "`message.timeout.ms=\(publisher.messageTimeout.components.seconds * 1000)`",
+            "`kafka.max_record_bytes` (\(grouped(encoder.maxRecordBytes)):",
+            "| `admin_listen` | the [admin API](#admin-api), `/healthz`, `/readyz` (and `/metrics` unless `metrics_listen`) | "
+                + "`\(BridgeConfiguration.Server.defaultAdminAddress)`",
+        ]
+        for text in stated { #expect(readme.contains(text), "the README should say \(text)") }
+    }
 }
