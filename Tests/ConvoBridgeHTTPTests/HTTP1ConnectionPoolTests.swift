@@ -296,6 +296,19 @@ struct HTTP1ConnectionPoolClosedConnectionTests {
             head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/a"), body: nil, on: late, deadline: .now() + .seconds(30),
             maxBodyBytes: 1024)
         #expect(answer.status == 200)
+        // Once it has carried its exchange it is idle like any other: closed after the idle timeout, not held until
+        // the opening request's deadline (30 s).
+        let answered = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await late.closeFuture.get() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(20))
+                throw HTTP1TransportError.deadlinePassed
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+        #expect(ContinuousClock.now - answered < .seconds(20))
         // A connection whose request never came (its caller gave up) is closed once that request's deadline passed.
         let abandoned = try await pool.connect(to: origin, deadline: .now() + .milliseconds(300))
         try await withThrowingTaskGroup(of: Void.self) { group in

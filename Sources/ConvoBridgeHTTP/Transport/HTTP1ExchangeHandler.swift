@@ -68,7 +68,12 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
             return
         }
         state = .awaitingHead(exchange)
-        firstExchangeBy = nil
+        if firstExchangeBy != nil {
+            // The check may be waiting for that request's deadline: from now on it counts idleness again.
+            firstExchangeBy = nil
+            idleCheck?.cancel()
+            armIdleCheck(context: context, at: .now() + idleTimeout)
+        }
         context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
         if let body = exchange.body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
