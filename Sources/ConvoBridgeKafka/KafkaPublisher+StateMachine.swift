@@ -224,10 +224,11 @@ extension KafkaPublisher {
             case .replacingProducer(let books, let since, let purgedAt):
                 if books.inFlight == 0 && queued(books.client) == 0 { return .replaceProducer(failing: []) }
                 guard now - since > timing.recreationDrainLimit else { return .serveEvents(books.client) }
-                switch purgeStep(purgedAt: purgedAt, now: now, reason: "producer replaced after a fatal error") {
+                let reason = "producer replaced after a fatal error"
+                switch purgeStep(purgedAt: purgedAt, now: now, reason: reason) {
                 case .purge(let outstanding):
                     state = .replacingProducer(books, since: since, purgedAt: now)
-                    return .purge(books.client, outstanding: outstanding, reason: "producer replaced after a fatal error")
+                    return .purge(books.client, outstanding: outstanding, reason: reason)
                 case .wait:
                     return .serveEvents(books.client)
                 case .gaveUp(let completions):
@@ -236,10 +237,11 @@ extension KafkaPublisher {
             case .draining(let books, let deadline, let purgedAt):
                 if books.inFlight == 0 && queued(books.client) == 0 { return .stop(finish(failing: [])) }
                 guard now >= deadline else { return .serveEvents(books.client) }
-                switch purgeStep(purgedAt: purgedAt, now: now, reason: "shutdown deadline passed") {
+                let reason = "shutdown deadline passed"
+                switch purgeStep(purgedAt: purgedAt, now: now, reason: reason) {
                 case .purge(let outstanding):
                     state = .draining(books, deadline: deadline, purgedAt: now)
-                    return .purge(books.client, outstanding: outstanding, reason: "shutdown deadline passed")
+                    return .purge(books.client, outstanding: outstanding, reason: reason)
                 case .wait:
                     return .serveEvents(books.client)
                 case .gaveUp(let completions):
