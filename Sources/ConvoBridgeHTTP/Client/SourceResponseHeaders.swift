@@ -18,8 +18,6 @@ public struct SourceResponseHeaders: Sendable, Hashable, ExpressibleByDictionary
         fields.first(name: name)
     }
 
-    public var count: Int { fields.count }
-
     /// The count only: equality ignores the order of the fields and the case of their names.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(fields.count)
