@@ -167,6 +167,7 @@ let package = Package(
                 "ConvoBridgeKafkaMock",
                 "ConvoBridgeSigning",
                 "ConvoBridgeSimulator",
+                "ConvoBridgeStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

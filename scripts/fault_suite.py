@@ -595,7 +595,7 @@ def hostile(run, duration):
         raw_status(f"{run.simulator}/_sim/conversations/{conversation_id}/patch", "PUT", {"Content-Type": "application/json"}, b"{}")
     values = run.metrics()
     invalid = int(metric_sum(values, "convobridge_poll_failures_total", reason="invalid_payload"))
-    duplicates = int(metric_sum(values, "convobridge_webhook_duplicates_total"))
+    duplicates = int(metric_sum(values, "convobridge_webhook_requests_total", outcome="duplicate"))
     # The 1.2 MB answer was delivered, trimmed: its event says what it lost.
     large = run.extra_ids[list(POISON).index("a 1.2 MB member (the event is trimmed)")]
     by_key = read_events(run.bootstrap)[0]

@@ -1,6 +1,7 @@
 import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeKafka
+import ConvoBridgeStore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -50,9 +51,13 @@ final class EventTail: Service, Sendable {
         let byType = counts.withLock { $0 }
         let total = byType.values.reduce(0, +)
         let parts = byType.sorted { $0.value > $1.value }.map { "\($0.key.replacingPrefix("conversation.", with: "")) \($0.value)" }
-        let stats = await bridge.statistics()
-        return "── \(total) events (\(parts.joined(separator: ", "))) · \(stats.polls) polls · \(stats.pollFailures) poll errors · "
-            + "\(stats.published) published · outbox \(stats.outbox)"
+        let metrics = bridge.metrics.snapshot()
+        let polls = Int(metrics.sum("convobridge_polls_total"))
+        let pollErrors = Int(metrics.sum("convobridge_poll_failures_total"))
+        let published = Int(metrics.sum("convobridge_events_published_total"))
+        let outbox = (try? await bridge.store.outboxCount()) ?? 0
+        return "── \(total) events (\(parts.joined(separator: ", "))) · \(polls) polls · \(pollErrors) poll errors · "
+            + "\(published) published · outbox \(outbox)"
     }
 }
 

@@ -69,15 +69,10 @@ extension KafkaPublisher {
             }
         }
 
-        /// A chunk reserved by ``reserveChunk(count:)`` is done: `enqueued` were handed to librdkafka and `refused`
-        /// resolved at once; the rest of the `reserved` were not attempted (a full queue).
-        mutating func chunkEnded(reserved: Int, enqueued: Int, refused: Int, queueFull: Bool) {
-            withBooks { books in
-                books.inFlight -= reserved - enqueued
-                books.statistics.enqueued += UInt64(enqueued)
-                books.statistics.failed += UInt64(refused)
-                if queueFull { books.statistics.queueFullWaits += 1 }
-            }
+        /// A chunk reserved by ``reserveChunk(count:)`` is done: `enqueued` were handed to librdkafka; the rest of the
+        /// `reserved` were resolved at once or not attempted (a full queue).
+        mutating func chunkEnded(reserved: Int, enqueued: Int) {
+            withBooks { books in books.inFlight -= reserved - enqueued }
         }
 
         /// One record's report, from librdkafka or decided here; the batch's completion when it was the last one
@@ -91,7 +86,6 @@ extension KafkaPublisher {
             withBooks { books in
                 var completion: Completion?
                 for index in start..<end {
-                    books.statistics.failed += 1
                     completion = books.record(DeliveryReport(status: .notPersisted, error: reason), batch: batch, index: index) ?? completion
                 }
                 return completion
@@ -149,11 +143,6 @@ extension KafkaPublisher {
                     let (batch, index) = KafkaPublisher.batchAndIndex(opaque)
                     // Clamped: a report arriving after a give-up was already counted out.
                     books.inFlight = max(0, books.inFlight - 1)
-                    if report.status == .persisted {
-                        books.statistics.persisted += 1
-                    } else {
-                        books.statistics.failed += 1
-                    }
                     if let completion = books.record(report, batch: batch, index: index) { completions.append(completion) }
                 }
                 books.progress &+= 1
@@ -197,7 +186,6 @@ extension KafkaPublisher {
         /// librdkafka raised a fatal error at `now`. While shutting down there is nothing to replace the producer
         /// for: what it holds is reported or purged as the shutdown goes.
         mutating func fatalErrorRaised(now: ContinuousClock.Instant) {
-            withBooks { $0.statistics.fatalErrors += 1 }
             guard case .running(let books) = state else { return }
             state = .replacingProducer(books, since: now, purgedAt: nil)
         }
@@ -208,7 +196,6 @@ extension KafkaPublisher {
             state = .modifying
             books.client = client
             books.progress &+= 1
-            books.statistics.recreations += 1
             defer {
                 books.waiters.removeAll()
                 state = .running(books)
@@ -257,12 +244,8 @@ extension KafkaPublisher {
         /// The producer in use.
         var client: Client { books.client }
 
-        /// Counters since creation, with what is in flight now.
-        var statistics: KafkaPublisherStatistics {
-            var statistics = books.statistics
-            statistics.inFlight = books.inFlight
-            return statistics
-        }
+        /// Records handed to librdkafka whose report has not arrived.
+        var inFlight: Int { books.inFlight }
 
         var acceptsRecords: Bool {
             switch state {
@@ -287,7 +270,6 @@ extension KafkaPublisher {
             // librdkafka owed us reports it did not send: the records may have reached the broker.
             return .gaveUp(
                 withBooks { books in
-                    books.statistics.failed += UInt64(books.inFlight)
                     books.inFlight = 0
                     return books.failAllUnreported(DeliveryReport(status: .possiblyPersisted, error: reason))
                 })
@@ -361,7 +343,7 @@ extension KafkaPublisher {
             case stop(Finish)
         }
 
-        /// The bookkeeping every state carries: the producer, the batches awaiting reports, and the counters.
+        /// The bookkeeping every state carries: the producer, and the batches awaiting reports.
         struct Books {
             var client: Client
             var nextBatchID: UInt = 1
@@ -373,7 +355,6 @@ extension KafkaPublisher {
             var progress: UInt64 = 0
             var waiters: [CheckedContinuation<Void, Never>] = []
             var runFinished: CheckedContinuation<Void, Never>?
-            var statistics = KafkaPublisherStatistics()
 
             init(client: Client) { self.client = client }
 

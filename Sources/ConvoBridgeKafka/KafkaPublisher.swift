@@ -29,6 +29,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     private let producerProperties: [(String, String)]
     private let logger: Logger
     private let redactor: SecretRedactor
+    private let observer: (any KafkaPublisherObserver)?
     private let state: Mutex<StateMachine<RDKafkaClient>>
 
     private static let eventMask = RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_LOG
@@ -41,12 +42,14 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
     ///   - configuration: connection, timeouts and pass-through properties.
     ///   - redactor: secrets to keep out of logs (e.g. the SASL password); secret-named properties are added.
     ///   - logger: receives the publisher's and librdkafka's logs.
+    ///   - observer: told about queue-full waits, fatal errors and producer replacements.
     /// - Throws: ``KafkaError`` naming the property librdkafka rejected, or a property that would weaken the
     ///   no-loss guarantee.
     public init(
         configuration: KafkaPublisherConfiguration,
         redactor: SecretRedactor = SecretRedactor(),
-        logger: Logger
+        logger: Logger,
+        observer: (any KafkaPublisherObserver)? = nil
     ) throws {
         var redactor = redactor
         for (name, value) in configuration.properties where SecretRedactor.isSecretKey(name) {
@@ -60,6 +63,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
         self.producerProperties = properties
         self.logger = logger
         self.redactor = redactor
+        self.observer = observer
         self.state = Mutex(StateMachine(client: client, timing: Self.timing))
         logger.info(
             "Kafka publisher created",
@@ -142,9 +146,8 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                 break
             }
             let queueFull = if case .queueFull = blocked { true } else { false }
-            state.withLock { state in
-                state.chunkEnded(reserved: chunkEnd - chunkStart, enqueued: index - chunkStart - refused, refused: refused, queueFull: queueFull)
-            }
+            state.withLock { state in state.chunkEnded(reserved: chunkEnd - chunkStart, enqueued: index - chunkStart - refused) }
+            if queueFull { observer?.publisherWaitedForQueueSpace() }
             if blocked != nil {
                 await waitForProgress(since: progress)
                 if Task.isCancelled {
@@ -169,9 +172,9 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
 
     private static let cancelledReport = DeliveryReport(status: .possiblyPersisted, error: "publish cancelled before Kafka answered")
 
-    /// Counters since creation.
-    public var statistics: KafkaPublisherStatistics {
-        state.withLock { $0.statistics }
+    /// Records handed to librdkafka whose delivery report has not arrived yet.
+    public var recordsInFlight: Int {
+        state.withLock { $0.inFlight }
     }
 
     // MARK: - Service
@@ -264,6 +267,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                 do {
                     let client = try RDKafkaClient(kind: .producer, properties: producerProperties, events: Self.eventMask)
                     for waiter in state.withLock({ $0.producerReplaced(by: client) }) { waiter.resume() }
+                    observer?.publisherReplacedProducer()
                     logger.notice("Kafka producer recreated after a fatal error")
                 } catch {
                     logger.error("Could not recreate the Kafka producer; retrying", metadata: ["error": "\(error)"])
@@ -273,7 +277,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
             case .stop(let finish):
                 for completion in finish.completions { completion.resume() }
                 for waiter in finish.waiters { waiter.resume() }
-                logger.info("Kafka publisher stopped", metadata: ["kafka.statistics": "\(statistics)"])
+                logger.info("Kafka publisher stopped", metadata: ["kafka.in_flight": "\(recordsInFlight)"])
                 finish.runFinished?.resume()
                 break loop
             }
@@ -308,6 +312,7 @@ public final class KafkaPublisher: Service, RecordPublisher, Sendable {
                 ]
             )
             state.withLock { $0.fatalErrorRaised(now: .now) }
+            observer?.publisherFatalError()
         case RD_KAFKA_EVENT_LOG:
             var facility: UnsafePointer<CChar>?
             var text: UnsafePointer<CChar>?

@@ -160,8 +160,9 @@ struct BridgeEndToEndTests {
                 $0.contains { $0.keyString == "jelou-demo/c-other" }
             }
             #expect(try await bridge.store.rememberedDeliveries() == 1)
-            let text = String(decoding: bridge.metrics.render(), as: UTF8.self)
-            #expect(text.contains(#"convobridge_webhook_duplicates_total{source="jelou-demo"} 49"#))
+            let metrics = bridge.metrics.snapshot()
+            #expect(metrics.value("convobridge_webhook_requests_total", ["source": "jelou-demo", "outcome": "duplicate"]) == 49)
+            #expect(metrics.value("convobridge_webhook_requests_total", ["source": "jelou-demo", "outcome": "accepted"]) == 1)
         }
         #expect(events.types(of: "c-replay") == ["jelou.message", "conversation.discovered"], "one event, not fifty")
         Self.checkContract(events.records, key: "jelou-demo/c-replay")
@@ -205,7 +206,7 @@ struct BridgeEndToEndTests {
             }
             try harness.world.close("c-1")
             try await events.waitUntil("the close, once the faults are served") { $0.count == 3 }
-            #expect((await bridge.statistics()).pollFailures >= 10)
+            #expect(bridge.metrics.snapshot().sum("convobridge_poll_failures_total") >= 10)
             let tracked = try #require(try await bridge.store.conversation(source: "jelou-demo", conversationID: "c-1"))
             #expect(tracked.snapshot?.status == .closed && tracked.lastSequence == 3)
         }
@@ -319,10 +320,10 @@ struct BridgeEndToEndTests {
             for id in ids { try harness.world.close(id) }
             try await Task.sleep(for: .seconds(10))
             for id in ids { try harness.world.reopen(id) }
-            let pollsBefore = (await bridge.statistics()).polls
+            let pollsBefore = bridge.metrics.snapshot().sum("convobridge_polls_total")
             let outboxDuringOutage = try await bridge.store.outboxCount()
             try await Task.sleep(until: outageStart + .seconds(30))
-            #expect((await bridge.statistics()).polls > pollsBefore, "polling goes on while Kafka is down")
+            #expect(bridge.metrics.snapshot().sum("convobridge_polls_total") > pollsBefore, "polling goes on while Kafka is down")
             #expect(outboxDuringOutage >= ids.count * 3, "the outbox holds the transitions")
             try harness.cluster.setBrokerUp(1)
             try await events.waitUntil(timeout: .seconds(60), "delivery after the outage") { records in
@@ -354,12 +355,14 @@ struct BridgeEndToEndTests {
         try harness.cluster.setBrokerDown(1)
         try await harness.withBridge(configuration) { bridge in
             let deadline = ContinuousClock.now + .seconds(20)
-            while (await bridge.statistics()).backlogPauses < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            #expect((await bridge.statistics()).backlogPauses >= 2, "polling paused")
-            let polls = (await bridge.statistics()).polls
+            while bridge.metrics.snapshot().sum("convobridge_poll_backlog_waits_total") < 2 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(bridge.metrics.snapshot().sum("convobridge_poll_backlog_waits_total") >= 2, "polling paused")
+            let polls = bridge.metrics.snapshot().sum("convobridge_polls_total")
             try harness.world.close("c-1")
             try await Task.sleep(for: .seconds(2))
-            #expect((await bridge.statistics()).polls == polls, "no poll while paused")
+            #expect(bridge.metrics.snapshot().sum("convobridge_polls_total") == polls, "no poll while paused")
             #expect(try await bridge.store.outboxCount() == 2, "only the discovery's two records: the close was not polled")
             try harness.cluster.setBrokerUp(1)
             try await events.waitUntil("the close, after Kafka came back") { Self.count("conversation.closed", in: $0, key: "jelou-demo/c-1") == 1 }

@@ -4,6 +4,7 @@ import ConvoBridgeCore
 import ConvoBridgeHTTP
 import ConvoBridgeKafka
 import ConvoBridgeSimulator
+import ConvoBridgeStore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -30,13 +31,7 @@ struct ObservabilityTests {
 
     /// The value of one sample line of the exposition text, e.g. `convobridge_closes_total{source="s",ended_reason="r"}`.
     static func sample(_ text: String, _ name: String, _ labels: [String: String] = [:]) -> Double? {
-        for line in text.split(separator: "\n") where line.hasPrefix(name) && !line.hasPrefix("#") {
-            let head = line.prefix { $0 != " " }
-            guard head == name || head.hasPrefix(name + "{") else { continue }
-            guard labels.allSatisfy({ head.contains("\($0.key)=\"\($0.value)\"") }) else { continue }
-            return Double(line.split(separator: " ").last ?? "")
-        }
-        return nil
+        MetricsSnapshot(exposition: Array(text.utf8)).value(name, labels)
     }
 
     @Test("After a simulated run, /metrics shows the business and operational values")
@@ -54,7 +49,7 @@ struct ObservabilityTests {
             try harness.world.close("m-1", reason: "closed_by_operator")
             try await events.waitUntil("the close") { $0.contains { $0.header("ce_type") == "conversation.closed" } }
             let deadline = ContinuousClock.now + .seconds(10)
-            while (await bridge.statistics()).outbox > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            while (try await bridge.store.outboxCount()) > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             let port = try #require(await bridge.serverPort())
             let (status, text) = try await Self.get("http://127.0.0.1:\(port)/metrics")
             #expect(status == 200)
@@ -152,8 +147,10 @@ struct ObservabilityTests {
         try await harness.withBridge(configuration, time: time) { bridge in
             let url = "http://127.0.0.1:\(try #require(await bridge.serverPort()))/readyz"
             let deadline = ContinuousClock.now + .seconds(20)
-            while (await bridge.statistics()).pollFailures == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            #expect((await bridge.statistics()).pollFailures > 0, "the failing source's polls failed")
+            while bridge.metrics.snapshot().sum("convobridge_poll_failures_total") == 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(bridge.metrics.snapshot().sum("convobridge_poll_failures_total") > 0, "the failing source's polls failed")
             // Ready once the probe's own checks (Kafka's metadata, the store) answer, which a loaded machine can delay.
             var (early, earlyBody) = try await Self.get(url)
             while early != 200 && ContinuousClock.now < deadline {

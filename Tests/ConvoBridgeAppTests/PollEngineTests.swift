@@ -12,17 +12,14 @@ import Testing
 struct PollEngineTests {
     /// The `le` → cumulative count pairs of a histogram's buckets for one source, from a scrape.
     static func buckets(_ metrics: String, _ name: String, source: String) -> [(le: Double, count: Double)] {
-        metrics.split(separator: "\n").compactMap { line -> (Double, Double)? in
-            guard line.hasPrefix("\(name)_bucket{"), line.contains("source=\"\(source)\"") else { return nil }
-            guard let leStart = line.range(of: "le=\"")?.upperBound else { return nil }
-            let le = line[leStart...].prefix { $0 != "\"" }
-            let count = Double(line.split(separator: " ").last ?? "") ?? 0
-            return (le == "+Inf" ? .infinity : Double(le) ?? .nan, count)
-        }.sorted { $0.0 < $1.0 }
+        MetricsSnapshot(exposition: Array(metrics.utf8)).samples
+            .filter { $0.name == "\(name)_bucket" && $0.labels["source"] == source }
+            .compactMap { sample in sample.labels["le"].map { (le: $0 == "+Inf" ? .infinity : Double($0) ?? .nan, count: sample.value) } }
+            .sorted { $0.le < $1.le }
     }
 
-    static func counter(_ metrics: String, _ prefix: String) -> Double {
-        metrics.split(separator: "\n").filter { $0.hasPrefix(prefix) }.compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+    static func counter(_ metrics: String, _ name: String, _ labels: [String: String]) -> Double {
+        MetricsSnapshot(exposition: Array(metrics.utf8)).sum(name, labels)
     }
 
     @Test("A body that stalls fails at its deadline; every other conversation of the source keeps its schedule meanwhile", .timeLimit(.minutes(2)))
@@ -42,12 +39,15 @@ struct PollEngineTests {
             // The same 4 s measured without a fault first: the machine's load (two cores, the other suites running)
             // then weighs on both windows alike.
             func window() async throws -> (polls: Int, lag: [(le: Double, count: Double)], metrics: String) {
-                let polls = await bridge.statistics().polls
+                let polls = Int(bridge.metrics.snapshot().sum("convobridge_polls_total"))
                 let lag = Self.buckets(String(decoding: bridge.metrics.render(), as: UTF8.self), "convobridge_poll_lag_seconds", source: "zild-stall")
                 try await Task.sleep(for: .seconds(4))
                 let metrics = String(decoding: bridge.metrics.render(), as: UTF8.self)
                 let lagAfter = Self.buckets(metrics, "convobridge_poll_lag_seconds", source: "zild-stall")
-                return (await bridge.statistics().polls - polls, zip(lag, lagAfter).map { ($1.le, $1.count - $0.count) }, metrics)
+                return (
+                    Int(bridge.metrics.snapshot().sum("convobridge_polls_total")) - polls, zip(lag, lagAfter).map { ($1.le, $1.count - $0.count) },
+                    metrics
+                )
             }
             func onTimeShare(_ lag: [(le: Double, count: Double)]) -> Double {
                 let started = lag.last?.count ?? 0
@@ -59,7 +59,7 @@ struct PollEngineTests {
             let stalled = try await window()
             // On a loaded machine another answer may pass 2 s too; without a deadline on the body there would be none.
             #expect(
-                Self.counter(stalled.metrics, "convobridge_poll_failures_total{source=\"zild-stall\",reason=\"timeout\"}") >= 1,
+                Self.counter(stalled.metrics, "convobridge_poll_failures_total", ["source": "zild-stall", "reason": "timeout"]) >= 1,
                 "the stalled attempt failed at its 2 s deadline, not 30 s later")
             // One slot of four held for 2 s costs a few polls; behind a batch that waited for the stalled answer there
             // would be at most one batch in these 4 s.
@@ -95,7 +95,7 @@ struct PollEngineTests {
             let elapsed = ContinuousClock.now - started
             #expect(elapsed < .seconds(15), "120 reads of 300 ms with 16 in flight: \(elapsed)")
             let metrics = String(decoding: bridge.metrics.render(), as: UTF8.self)
-            #expect(Self.counter(metrics, "convobridge_discovered_total{source=\"jelou-demo\"}") == 120)
+            #expect(Self.counter(metrics, "convobridge_discovered_total", ["source": "jelou-demo"]) == 120)
         }
         // The discovered event carries what Get Conversation read (the operator's name is on both endpoints, the
         // bot only on Get Conversation), stamped with that request's answer time.

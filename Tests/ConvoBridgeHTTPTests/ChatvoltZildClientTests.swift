@@ -52,12 +52,13 @@ struct ChatvoltZildClientTests {
                 baseURL: harness.baseURL + "/nowhere", token: Harness.bearer, http: harness.sourceClient(), redactor: harness.redactor)
             let routing = await #expect(throws: SourceError.self) { try await wrongBase.fetch(conversationID: "conv-000002") }
             #expect(routing?.description.contains("not Chatvolt's not-found answer") == true, "\(String(describing: routing))")
-            let client = harness.sourceClient()
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(observer: attempts)
             let refused = await #expect(throws: SourceError.self) {
                 try await harness.chatvolt(token: BearerToken("wrong-token"), client: client).fetch(conversationID: "conv-000002")
             }
             #expect(refused == .unauthorized(status: 403, detail: "UNAUTHORIZED"))
-            #expect(client.statistics.requests == 1)
+            #expect(attempts.count == 1)
         }
     }
 
@@ -65,11 +66,12 @@ struct ChatvoltZildClientTests {
     func chatvoltList() async throws {
         try await Harness.with(population: 10) { harness in
             let everything = SlidingWindow.Range(start: Harness.fixedNow.adding(milliseconds: -7_200_000), end: Harness.fixedNow)
-            let client = harness.sourceClient()
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(observer: attempts)
             let listed = try await harness.chatvolt(pageSize: 3, client: client).list(range: everything)
             #expect(Set(listed.map(\.conversationID)) == Set(harness.world.conversations.map(\.id)))
             #expect(listed.count == 10)
-            #expect(client.statistics.requests == 4, "pages of 3, 3, 3, 1")
+            #expect(attempts.count == 4, "pages of 3, 3, 3, 1")
             #expect(listed.allSatisfy { $0.coverage == ChatvoltConversationPayload.coverage })
 
             let open = try #require(harness.world.conversations.first { $0.isOpen })
@@ -130,12 +132,13 @@ struct ChatvoltZildClientTests {
     @Test("Zild: a non-integer id is refused before any request; deleted is not-found; 401 is an auth failure; faults are clear errors")
     func zildErrors() async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient()
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(observer: attempts)
             let zild = harness.zild(client: client)
             #expect(zild.problem(withConversationID: "conv-1") != nil && zild.problem(withConversationID: "0") != nil)
             #expect(zild.problem(withConversationID: "42") == nil)
             await #expect(throws: SourceError.self) { try await zild.fetch(conversationID: "conv-1") }
-            #expect(client.statistics.requests == 0)
+            #expect(attempts.count == 0)
             let conversation = try #require(harness.world.conversations.first)
             try harness.world.delete(conversation.id)
             #expect(try await zild.fetch(conversationID: String(conversation.number)) == .notFound)

@@ -21,10 +21,11 @@ struct JelouAdvisorClientTests {
         try await Harness.with(population: 40, seed: 3) { harness in
             let expected = harness.world.attended(start: Self.range.start, end: Self.range.end)
             #expect(expected.count > 8, "the population must span several pages")
-            let client = harness.sourceClient()
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(observer: attempts)
             let observed = try await harness.advisor(pageSize: 4, client: client).list(range: Self.range)
             #expect(observed.map(\.conversationID) == expected.map(\.id))
-            #expect(client.statistics.requests == (expected.count + 3) / 4)
+            #expect(attempts.count == (expected.count + 3) / 4)
             for (observation, conversation) in zip(observed, expected) {
                 #expect(observation.snapshot.assignee?.name == conversation.operatorName)
                 #expect(observation.snapshot.team == conversation.teamName)
@@ -89,7 +90,8 @@ extension JelouAdvisorClientTests {
         ])
     func faults(kind: SimulatorFault.Kind, count: Int, errorKind: String) async throws {
         try await Harness.with(population: 20, seed: 3) { harness in
-            let client = harness.sourceClient()
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(observer: attempts)
             let advisor = harness.advisor(pageSize: 4, client: client)
             harness.world.addFault(SimulatorFault(kind: kind, count: count, retryAfterSeconds: 1))
             let error = await #expect(throws: SourceError.self) {
@@ -104,10 +106,11 @@ extension JelouAdvisorClientTests {
     @Test("A failed page is asked again on its own, from its page number: the walk does not restart")
     func pageRetriedOnItsOwn() async throws {
         try await Harness.with(population: 20, seed: 3) { harness in
-            let client = harness.sourceClient()
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(observer: attempts)
             let advisor = harness.advisor(pageSize: 4, client: client)
             let whole = try await advisor.list(range: Self.range)
-            let requestsBefore = client.statistics.requests
+            let requestsBefore = attempts.count
             let first = try await advisor.page(.first, of: Self.range)
             let second = try #require(first.next)
             #expect(second == ListCursor(page: 2))
@@ -121,7 +124,7 @@ extension JelouAdvisorClientTests {
                 cursor = page.next
             }
             #expect(conversations.keepingLastOfEachConversation().map(\.conversationID) == whole.map(\.conversationID))
-            #expect(client.statistics.requests - requestsBefore == (whole.count + 3) / 4 + 1, "one request per page, plus the failed one")
+            #expect(attempts.count - requestsBefore == (whole.count + 3) / 4 + 1, "one request per page, plus the failed one")
         }
     }
 }

@@ -99,19 +99,21 @@ struct JelouConversationClientTests {
     @Test("Refused credentials: unauthorized at once, no retry, Jelou's explanation in the error")
     func unauthorized() async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient()
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(observer: attempts)
             let error = await #expect(throws: SourceError.self) {
                 try await harness.conversations(.apiKey("wrong-key"), client: client).fetch(conversationID: "conv-000001")
             }
             #expect(error == .unauthorized(status: 401, detail: "unauthorized: Invalid or missing credentials"))
-            #expect(client.statistics.requests == 1)
+            #expect(attempts.count == 1)
         }
     }
 
     @Test("A 429 fails at once with its Retry-After, and slows the whole source: the next request waits twice as long")
     func retryAfter() async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1, burst: 1))
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1, burst: 1), observer: attempts)
             harness.world.addFault(SimulatorFault(kind: .rateLimit, count: 1, retryAfterSeconds: 7))
             let conversations = harness.conversations(client: client)
             let error = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
@@ -129,7 +131,7 @@ struct JelouConversationClientTests {
             }
             harness.clock.advance(by: .seconds(7))
             #expect(!client.isSlowed, "the full rate comes back after the Retry-After")
-            #expect(client.statistics.requests == 2 && client.statistics.rateLimitedResponses == 1)
+            #expect(attempts.count == 2 && attempts.count(status: 429) == 1)
             #expect(!harness.logs.lines.joined().contains(Harness.configuration.apiKey), "no secret in the logs")
         }
     }
@@ -137,12 +139,13 @@ struct JelouConversationClientTests {
     @Test("A 429 without Retry-After (Jelou documents none) slows the source for the backoff; a gateway's 503 fails at once")
     func noRetryInPlace() async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient()
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(observer: attempts)
             harness.world.addFault(SimulatorFault(kind: .unavailable, count: 1))
             let conversations = harness.conversations(client: client)
             let error = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
             #expect(error?.kind == "http_status")
-            #expect(harness.clock.requestedSleeps.isEmpty && client.statistics.requests == 1 && client.statistics.failures == 1)
+            #expect(harness.clock.requestedSleeps.isEmpty && attempts.count == 1 && attempts.failures == 1)
             #expect(!client.isSlowed, "a 503 without Retry-After says nothing of the pace")
             guard case .found = try await conversations.fetch(conversationID: "conv-000001") else {
                 Issue.record("expected the conversation")
@@ -165,13 +168,14 @@ struct JelouConversationClientTests {
         ])
     func faults(kind: SimulatorFault.Kind, failedAttempt: Bool, errorKind: String, message: String) async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient()
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(observer: attempts)
             harness.world.addFault(SimulatorFault(kind: kind, count: 1, retryAfterSeconds: 2))
             let conversations = harness.conversations(client: client)
             let error = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
             #expect(error?.kind == errorKind)
             #expect(error?.description.contains(message) == true, "\(String(describing: error))")
-            #expect(client.statistics.failures == (failedAttempt ? 1 : 0), "a failed attempt is one whose answer the adapter never saw")
+            #expect(attempts.failures == (failedAttempt ? 1 : 0), "a failed attempt is one whose answer the adapter never saw")
             guard case .found = try await conversations.fetch(conversationID: "conv-000001") else {
                 Issue.record("the client must work again once the fault is gone")
                 return
@@ -182,12 +186,14 @@ struct JelouConversationClientTests {
     @Test("A slow platform times out; the error names the limit")
     func timeout() async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, requestTimeout: .milliseconds(200)))
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(
+                SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, requestTimeout: .milliseconds(200)), observer: attempts)
             harness.world.addFault(SimulatorFault(kind: .latency, count: 1, latencyMilliseconds: 1500))
             let conversations = harness.conversations(client: client)
             let error = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
             #expect(error == .timeout(.milliseconds(200)))
-            #expect(client.statistics.requests == 1)
+            #expect(attempts.count == 1)
         }
     }
 
@@ -205,20 +211,23 @@ struct JelouConversationClientTests {
     @Test("A body over the size cap is refused, not retried")
     func responseTooLarge() async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, maxResponseBytes: 64))
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, maxResponseBytes: 64), observer: attempts)
             let error = await #expect(throws: SourceError.self) {
                 try await harness.conversations(client: client).fetch(conversationID: "conv-000001")
             }
             #expect(error == .responseTooLarge(limit: 64))
-            #expect(client.statistics.requests == 1)
+            #expect(attempts.count == 1)
         }
     }
 
     @Test("Repeated 401s open the circuit: requests stop, one probe per interval, and an accepted probe resumes the source")
     func circuitBreaker() async throws {
         try await Harness.with { harness in
+            let attempts = RecordedAttempts()
             let client = harness.sourceClient(
-                SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, authFailureThreshold: 3, authProbeInterval: .seconds(60)))
+                SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000, authFailureThreshold: 3, authProbeInterval: .seconds(60)),
+                observer: attempts)
             let conversations = harness.conversations(client: client)
             harness.world.addFault(SimulatorFault(kind: .unauthorized, count: 4))
             for _ in 0..<3 {
@@ -228,12 +237,13 @@ struct JelouConversationClientTests {
             #expect(client.isCircuitOpen)
             let refused = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
             #expect(refused == .circuitOpen(retryIn: .seconds(60)))
-            #expect(client.statistics.requests == 3, "no request while the circuit is open")
+            #expect(attempts.count == 3, "no request while the circuit is open")
+            #expect(attempts.circuitOpenRefusals == 1)
 
             harness.clock.advance(by: .seconds(60))
             let probe = await #expect(throws: SourceError.self) { try await conversations.fetch(conversationID: "conv-000001") }
             #expect(probe?.kind == "unauthorized", "the probe went out and was refused again")
-            #expect(client.statistics.requests == 4)
+            #expect(attempts.count == 4)
             harness.clock.advance(by: .seconds(60))
             guard case .found = try await conversations.fetch(conversationID: "conv-000001") else {
                 Issue.record("expected the conversation")
@@ -249,13 +259,14 @@ struct JelouConversationClientTests {
     @Test("The token bucket paces requests on the injected clock")
     func rateLimit() async throws {
         try await Harness.with { harness in
-            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 2, burst: 2))
+            let attempts = RecordedAttempts()
+            let client = harness.sourceClient(SourceHTTPPolicy(requestsPerSecond: 2, burst: 2), observer: attempts)
             let conversations = harness.conversations(client: client)
             _ = try await harness.clock.runAdvancing(by: .milliseconds(100)) {
                 for _ in 0..<5 { _ = try await conversations.fetch(conversationID: "conv-000001") }
             }
             #expect(harness.clock.requestedSleeps.count == 3, "the burst of 2 went at once, the next 3 waited")
-            #expect(client.statistics.requests == 5)
+            #expect(attempts.count == 5)
         }
     }
 }

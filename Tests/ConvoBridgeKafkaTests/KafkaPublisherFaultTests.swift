@@ -14,10 +14,10 @@ struct KafkaPublisherFaultTests {
             _ = try await publisher.publish(Array(records.prefix(20)))
             try harness.cluster.setBrokerDown(1)
             async let pending = publisher.publish(Array(records.dropFirst(20)))
-            #expect(try await PublisherHarness.waitUntil { publisher.statistics.enqueued == UInt64(records.count) })
+            #expect(try await PublisherHarness.waitUntil { publisher.recordsInFlight == records.count - 20 })
             // The outage itself: nothing can be delivered while the broker is down.
             try await Task.sleep(for: .seconds(3))
-            #expect(publisher.statistics.persisted == 20)
+            #expect(publisher.recordsInFlight == records.count - 20)
             try harness.cluster.setBrokerUp(1)
             return try await pending
         }
@@ -39,7 +39,7 @@ struct KafkaPublisherFaultTests {
         let reports = try await harness.withPublisher { publisher, _ in
             async let reports = publisher.publish(records)
             // A transport failure: the broker drops every connection mid-stream and takes new ones again.
-            #expect(try await PublisherHarness.waitUntil { publisher.statistics.persisted > 0 })
+            #expect(try await PublisherHarness.waitUntil { publisher.recordsInFlight > 0 })
             try harness.cluster.setBrokerDown(1)
             try harness.cluster.setBrokerUp(1)
             return try await reports
@@ -86,19 +86,17 @@ struct KafkaPublisherFaultTests {
     func fatalErrorRecreatesProducer() async throws {
         let harness = try PublisherHarness()
         let records = PublisherHarness.events(keys: 10, perKey: 20)
-        let (first, second, statistics) = try await harness.withPublisher { publisher, _ in
+        let (first, second) = try await harness.withPublisher { publisher, _ in
             let first = try await publisher.publish(Array(records.prefix(100)))
             publisher.injectFatalErrorForTesting()
-            #expect(try await PublisherHarness.waitUntil { publisher.statistics.fatalErrors == 1 })
+            #expect(try await PublisherHarness.waitUntil { harness.observed.current.fatalErrors == 1 })
             let second = try await publisher.publish(Array(records.dropFirst(100)))
-            return (first, second, publisher.statistics)
+            return (first, second)
         }
         #expect(first.count == 100 && first.allSatisfy { $0.status == .persisted })
         #expect(second.count == 100 && second.allSatisfy { $0.status == .persisted })
-        #expect(statistics.fatalErrors == 1)
-        #expect(statistics.recreations == 1)
-        // One report per record: nothing acknowledged before the error was reported again.
-        #expect(statistics.persisted == 200)
+        #expect(harness.observed.current.fatalErrors == 1)
+        #expect(harness.observed.current.replacements == 1)
         DeliveryCheck.exactlyOnceInOrder(published: records, consumed: try await harness.read(count: records.count))
     }
 }

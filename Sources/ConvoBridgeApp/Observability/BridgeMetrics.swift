@@ -1,5 +1,7 @@
 import ConvoBridgeCore
 public import ConvoBridgeHTTP
+public import ConvoBridgeKafka
+public import ConvoBridgeServer
 import ConvoBridgeStore
 public import Prometheus
 import Synchronization
@@ -9,7 +11,10 @@ import Synchronization
 /// No label carries a conversation id. Label values that come from outside are bounded, so no platform or webhook
 /// sender can grow the series without end: end reasons to the first `maxEndReasons` seen, event types and raw states
 /// to the first `maxOutsideValues` of each, the rest `other`.
-public final class BridgeMetrics: SourceHTTPObserver, Sendable {
+///
+/// They are the bridge's only counts: the components report here once (directly, or through the observer protocols
+/// of their libraries), and the demo's summary and the tests read them back through ``snapshot()``.
+public final class BridgeMetrics: SourceHTTPObserver, KafkaPublisherObserver, WebhookObserver, Sendable {
     private let registry = PrometheusCollectorRegistry()
     static let maxEndReasons = 20
     static let maxOutsideValues = 50
@@ -45,6 +50,8 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         setQuarantine(depth: 0)
         setOutbox(depth: 0, oldestAge: nil)
         setStoreDiskFull(false)
+        for counter in [KafkaCounter.queueFullWaits, .fatalErrors, .producerReplacements] { _ = kafkaCounter(counter) }
+        setRecordsInFlight(0)
         for source in sources {
             _ = rateLimitedCounter(source)
             _ = sourceMetrics(source)
@@ -207,6 +214,10 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         public let lastSuccess: Gauge
         /// Failed attempts put back into the schedule (and failed list pages asked again).
         public let retries: Counter
+        /// Polls that got an answer (changed or not).
+        public let polls: Counter
+        /// One-second waits of polling while the outbox was over `relay.max_backlog`.
+        public let backlogWaits: Counter
         /// Conversations first seen in a list page.
         public let discovered: Counter
     }
@@ -221,6 +232,14 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
                 labels: [("source", source)]),
             retries: registry.makeCounter(
                 descriptor: name("http_retries", "total", "Failed platform requests rescheduled for another attempt, by source."),
+                labels: [("source", source)]),
+            polls: registry.makeCounter(
+                descriptor: name("polls", "total", "Conversation polls that got an answer from the platform (changed or unchanged), by source."),
+                labels: [("source", source)]),
+            backlogWaits: registry.makeCounter(
+                descriptor: name(
+                    "poll_backlog_waits", "total",
+                    "One-second waits of a source's polling because the outbox held more than relay.max_backlog records, by source."),
                 labels: [("source", source)]),
             discovered: registry.makeCounter(
                 descriptor: name("discovered", "total", "Conversations first seen in a list endpoint's page, by source."),
@@ -271,14 +290,54 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
         .set(to: oldestAge.map { Double($0.wholeMilliseconds) / 1000 } ?? 0)
     }
 
-    /// A webhook body recorded recently, sent again: answered 200, nothing recorded.
-    func webhookDuplicate(source: String) {
+    public func webhookAnswered(source: String, outcome: WebhookOutcome) {
         registry.makeCounter(
             descriptor: name(
-                "webhook_duplicates", "total",
-                "Webhook deliveries whose body was recorded within webhook.remember_for: answered 200, no event, no poll."),
+                "webhook_requests", "total",
+                "Webhook requests by source and outcome: accepted, duplicate (recorded within webhook.remember_for: 200, no event), bad_signature, malformed, too_large, outside_replay_window, unrecorded (503)."
+            ),
+            labels: [("source", source), ("outcome", outcome.rawValue)]
+        ).increment()
+    }
+
+    public func requestRefusedByOpenCircuit(source: String) {
+        registry.makeCounter(
+            descriptor: name(
+                "http_circuit_refusals", "total", "Platform requests not sent because the source's circuit was open (credentials refused), by source."
+            ),
             labels: [("source", source)]
         ).increment()
+    }
+
+    // MARK: Kafka producer
+
+    private enum KafkaCounter: String {
+        case queueFullWaits = "kafka_queue_full_waits"
+        case fatalErrors = "kafka_fatal_errors"
+        case producerReplacements = "kafka_producer_replacements"
+
+        var help: String {
+            switch self {
+            case .queueFullWaits: "Times publishing waited because librdkafka's queue was full (queue.buffering.max.messages)."
+            case .fatalErrors: "Fatal errors the Kafka producer raised."
+            case .producerReplacements: "Kafka producers created to replace one that raised a fatal error."
+            }
+        }
+    }
+
+    private func kafkaCounter(_ counter: KafkaCounter) -> Counter {
+        registry.makeCounter(descriptor: name(counter.rawValue, "total", counter.help), labels: [])
+    }
+
+    public func publisherWaitedForQueueSpace() { kafkaCounter(.queueFullWaits).increment() }
+    public func publisherFatalError() { kafkaCounter(.fatalErrors).increment() }
+    public func publisherReplacedProducer() { kafkaCounter(.producerReplacements).increment() }
+
+    func setRecordsInFlight(_ count: Int) {
+        registry.makeGauge(
+            descriptor: name("kafka_records_in_flight", "", "Records handed to the Kafka producer whose delivery report has not arrived."),
+            labels: []
+        ).set(to: Double(count))
     }
 
     /// A connection closed because its client was too slow to send its request head or body.
@@ -328,4 +387,7 @@ public final class BridgeMetrics: SourceHTTPObserver, Sendable {
 
     /// The exposition text.
     public func render() -> [UInt8] { registry.emitToBuffer() }
+
+    /// Every value now, to read back (the registry has no read API of its own).
+    public func snapshot() -> MetricsSnapshot { MetricsSnapshot(exposition: render()) }
 }

@@ -7,6 +7,7 @@ struct BridgeProbes: Sendable {
     let readiness: ReadinessCache
     let pollers: [SourcePoller]
     let metrics: BridgeMetrics
+    let publisherInFlight: @Sendable () -> Int
     let now: @Sendable () -> Timestamp
 
     /// The exposition text, with the gauges that are read from the store refreshed first.
@@ -22,6 +23,7 @@ struct BridgeProbes: Sendable {
         metrics.setOutbox(depth: depth, oldestAge: oldest.map { .milliseconds(max(0, time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch)) })
         if let quarantined = try? await store.quarantineCount() { metrics.setQuarantine(depth: quarantined) }
         metrics.setStoreDiskFull(store.isDiskFull)
+        metrics.setRecordsInFlight(publisherInFlight())
         for poller in pollers {
             _ = poller.health(now: time)
             metrics.setSchedule(source: poller.source, poller.scheduleCounts())

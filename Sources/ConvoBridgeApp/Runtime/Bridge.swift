@@ -29,9 +29,9 @@ public final class Bridge: Sendable {
         self.logger = logger
         let redactor = SecretRedactor(secrets: configuration.secrets)
         let store = try BridgeStore(path: configuration.storePath, minimumFreeBytes: configuration.storeMinimumFreeBytes)
-        let publisher = try KafkaPublisher(configuration: configuration.kafka.publisher, logger: logger)
         let metrics = BridgeMetrics(sources: configuration.sources.map(\.name))
         self.metrics = metrics
+        let publisher = try KafkaPublisher(configuration: configuration.kafka.publisher, logger: logger, observer: metrics)
         let relay = OutboxRelay(
             store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
             drainDeadline: configuration.relay.drainDeadline, spaceGate: StoreSpaceGate(store: store, time: time),
@@ -81,8 +81,10 @@ public final class Bridge: Sendable {
                 rememberDeliveries: remember, now: { time.wallClock })
             let receiver = WebhookReceiver(
                 endpoints: endpoints, sink: sink, maxBodyBytes: settings.maxBodyBytes, now: { time.wallClock },
-                logger: logger)
-            let probes = BridgeProbes(store: store, readiness: readiness, pollers: pollers, metrics: metrics, now: { time.wallClock })
+                logger: logger, observer: metrics)
+            let probes = BridgeProbes(
+                store: store, readiness: readiness, pollers: pollers, metrics: metrics, publisherInFlight: { publisher.recordsInFlight },
+                now: { time.wallClock })
             let admin = settings.adminToken.map { token in
                 AdminAPI(
                     token: token, store: store, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
@@ -197,28 +199,4 @@ public final class Bridge: Sendable {
         try store.close()
         logger.info("bridge stopped")
     }
-
-    /// Counters for the summary line and tests.
-    public func statistics() async -> BridgeStatistics {
-        let outbox = (try? await store.outboxCount()) ?? 0
-        return BridgeStatistics(
-            polls: pollers.reduce(0) { $0 + $1.statistics.polls },
-            events: pollers.reduce(0) { $0 + $1.statistics.events },
-            pollFailures: pollers.reduce(0) { $0 + $1.statistics.failures.values.reduce(0, +) },
-            backlogPauses: pollers.reduce(0) { $0 + $1.statistics.backlogPauses },
-            published: relay.statistics.published,
-            outbox: outbox
-        )
-    }
-}
-
-/// What the bridge has done since start.
-public struct BridgeStatistics: Sendable, Hashable {
-    public var polls: Int
-    public var events: Int
-    public var pollFailures: Int
-    /// Seconds pollers spent waiting for Kafka to take the outbox below `relay.max_backlog`.
-    public var backlogPauses: Int
-    public var published: Int
-    public var outbox: Int
 }

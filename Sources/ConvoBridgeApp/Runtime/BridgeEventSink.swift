@@ -36,7 +36,7 @@ struct BridgeEventSink: NativeEventSink {
                 )
             }
         } catch is DuplicateDelivery {
-            metrics.webhookDuplicate(source: source)
+            // Counted by the receiver's answer (convobridge_webhook_requests_total, outcome duplicate).
             return .duplicate
         }
         for event in forwarded { metrics.event(event) }

@@ -26,7 +26,6 @@ final class OutboxRelay: Service, Sendable {
     private let metrics: BridgeMetrics
     private let now: @Sendable () -> Timestamp
     let wake = WakeSignal()
-    private let counters = Mutex(RelayStatistics())
     private let spaceGate: StoreSpaceGate
     /// Entries Kafka acknowledged that the store could not delete (its disk was full): never published again by this
     /// process, deleted once the store writes. After a crash before that they are published once more, byte-identical.
@@ -50,8 +49,6 @@ final class OutboxRelay: Service, Sendable {
         self.drainDeadline = drainDeadline
         self.logger = logger
     }
-
-    var statistics: RelayStatistics { counters.withLock { $0 } }
 
     func run() async throws {
         if let pending = try? await store.outboxCount(), pending > 0 {
@@ -174,10 +171,6 @@ final class OutboxRelay: Service, Sendable {
         metrics.published(acknowledged.count, delivery: delivery)
         let unacknowledged = entries.count - acknowledged.count - refused.count
         if unacknowledged > 0 { metrics.deliveryFailed(unacknowledged) }
-        counters.withLock {
-            $0.published += acknowledged.count
-            $0.retried += unacknowledged
-        }
         if let firstError {
             logger.warning(
                 "Kafka did not acknowledge every event; their conversations wait and are published again in order",
@@ -244,10 +237,4 @@ final class OutboxRelay: Service, Sendable {
             return false
         }
     }
-}
-
-/// What the relay has done since start.
-struct RelayStatistics: Sendable, Hashable {
-    var published = 0
-    var retried = 0
 }

@@ -65,7 +65,6 @@ extension SourcePoller {
             if !(await receive(page, requestedAt: requestedAt, answeredAt: answeredAt)) { allStored = false }
             cursor = page.next
         }
-        counters.withLock { $0.discoveries += 1 }
         // The window moves on only once everything it listed is stored, so a refused write cannot lose a discovery.
         if allStored { try? await store.setDiscoveryWindowEnd(source: source, range.end) }
     }

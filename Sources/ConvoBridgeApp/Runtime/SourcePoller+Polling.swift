@@ -67,7 +67,7 @@ extension SourcePoller {
             engine.memos[conversationID]?.consecutiveFailures = 0
             engine.finished(conversationID, nextDueAt: next)
         }
-        counters.withLock { $0.polls += 1 }
+        sourceMetrics.polls.increment()
         succeeded(at: answeredAt)
     }
 
@@ -138,10 +138,7 @@ extension SourcePoller {
                 engine.scheduler.own(conversationID, dueAt: at)
             }
         }
-        counters.withLock {
-            $0.polls += fromPoll ? 1 : 0
-            $0.events += written.records.count(where: { $0.topic != tracker.encoder.configuration.stateTopic })
-        }
+        if fromPoll { sourceMetrics.polls.increment() }
         succeeded(at: answeredAt)
         if let outcomeApplied {
             for event in outcomeApplied.result.events { metrics.event(event) }
@@ -170,11 +167,10 @@ extension SourcePoller {
         engine.withLock { $0.finished(conversationID, nextDueAt: at) }
     }
 
-    /// Counts a request that gave no observation, for statistics, metrics and readiness.
+    /// Counts a request that gave no observation, for metrics and readiness.
     func countFailure(_ error: any Error) {
         failureRate.withLock { $0.record(failed: true) }
         let kind = (error as? SourceError)?.kind ?? "other"
-        counters.withLock { $0.failures[kind, default: 0] += 1 }
         lastFailure.withLock { $0 = time.wallClock }
         metrics.pollFailed(source: source, kind: kind)
     }

@@ -43,7 +43,6 @@ final class SourcePoller: Service, Sendable {
     let lastFailure = Mutex<Timestamp?>(nil)
     private let operatorPause = Mutex(false)
     let random = Mutex(SplitMix64(seed: UInt64.random(in: .min ... .max)))
-    let counters = Mutex(PollerStatistics())
     let engine = Mutex(PollEngineState())
     let lags = Mutex(RecentLags())
     /// Whether failures are sporadic (a bad answer among good ones) or the platform fails most requests.
@@ -91,8 +90,6 @@ final class SourcePoller: Service, Sendable {
     }
 
     var source: String { settings.name }
-
-    var statistics: PollerStatistics { counters.withLock { $0 } }
 
     func run() async throws {
         try await loadSchedule()
@@ -163,7 +160,7 @@ final class SourcePoller: Service, Sendable {
             }
             if !paused { logger.warning("polling paused: Kafka is behind", metadata: ["outbox": "\(backlog)", "max_backlog": "\(maxBacklog)"]) }
             paused = true
-            counters.withLock { $0.backlogPauses += 1 }
+            sourceMetrics.backlogWaits.increment()
             try await time.sleep(for: .seconds(1))
         }
     }
@@ -326,15 +323,6 @@ struct ScheduleCounts: Sendable, Hashable {
     /// How late recent polls started (the last 1,024), nil before the first.
     var lagP50: Duration?
     var lagP99: Duration?
-}
-
-/// What a source's poller has done since start.
-struct PollerStatistics: Sendable, Hashable {
-    var polls = 0
-    var events = 0
-    var discoveries = 0
-    var backlogPauses = 0
-    var failures: [String: Int] = [:]
 }
 
 /// The lags of the most recent polls, for `status`.

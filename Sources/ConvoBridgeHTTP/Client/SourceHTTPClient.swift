@@ -22,7 +22,6 @@ public final class SourceHTTPClient: Sendable {
     private let logger: Logger
     private let pacer: Mutex<SourcePacer>
     private let breaker: Mutex<CircuitBreaker>
-    private let counters = Mutex(SourceHTTPStatistics())
     private let permits: AsyncSemaphore
     private let observer: (any SourceHTTPObserver)?
 
@@ -62,9 +61,6 @@ public final class SourceHTTPClient: Sendable {
         self.permits = AsyncSemaphore(permits: policy.maxConcurrentRequests)
     }
 
-    /// Counters since start.
-    public var statistics: SourceHTTPStatistics { counters.withLock { $0 } }
-
     /// Whether the credentials are being refused (the circuit is open).
     public var isCircuitOpen: Bool { breaker.withLock { $0.isOpen } }
 
@@ -92,7 +88,6 @@ public final class SourceHTTPClient: Sendable {
         try admitThroughBreaker()
         let caller = Self.caller
         if !caller.turnTaken { try await waitForTurn() }
-        counters.withLock { $0.requests += 1 }
         let started = ContinuousClock.now
         let response: SourceResponse
         do {
@@ -103,7 +98,6 @@ public final class SourceHTTPClient: Sendable {
             throw error
         } catch {
             observer?.attemptFinished(source: sourceName, operation: request.operation, status: nil, latency: .now - started)
-            counters.withLock { $0.failures += 1 }
             if let error = error as? SourceError { throw error }
             throw classify(error)
         }
@@ -115,7 +109,6 @@ public final class SourceHTTPClient: Sendable {
             let (wasSlowed, window) = pacer.withLock { pacer in
                 (pacer.isSlowed(now: now), pacer.rateLimited(retryAfter: retryAfter, backoff: policy.retry, now: now))
             }
-            if response.status == 429 { counters.withLock { $0.rateLimitedResponses += 1 } }
             // Said once when the source slows down, not for every 429 of a storm (they are counted in the metrics).
             if !wasSlowed {
                 logger.notice(
@@ -128,7 +121,6 @@ public final class SourceHTTPClient: Sendable {
             pacer.withLock { $0.accepted() }
         }
         guard RetryPolicy.isRetryable(status: response.status) else { return response }
-        counters.withLock { $0.failures += 1 }
         let detail = response.bodyExcerpt(redactedBy: redactor)
         if response.status == 429 {
             throw SourceError.rateLimited(detail: detail, retryAfter: retryAfter.map { min($0, policy.retry.maxRetryAfter) })
@@ -140,7 +132,7 @@ public final class SourceHTTPClient: Sendable {
         let now = time.elapsed
         let (admitted, nextProbe) = breaker.withLock { breaker in (breaker.admit(now: now), breaker.nextProbeAt) }
         guard admitted else {
-            counters.withLock { $0.circuitOpenRefusals += 1 }
+            observer?.requestRefusedByOpenCircuit(source: sourceName)
             throw .circuitOpen(retryIn: max(.zero, (nextProbe ?? now) - now))
         }
     }
@@ -148,7 +140,6 @@ public final class SourceHTTPClient: Sendable {
     private func recordCredentials(status: Int) {
         let now = time.elapsed
         if status == 401 || status == 403 {
-            counters.withLock { $0.authFailures += 1 }
             let opened = breaker.withLock { breaker -> Bool in
                 let wasOpen = breaker.isOpen
                 breaker.recordAuthenticationFailure(now: now)
@@ -196,7 +187,6 @@ public final class SourceHTTPClient: Sendable {
     }
 
     private func classify(_ error: any Error) -> SourceError {
-        counters.withLock { $0.transportFailures += 1 }
-        return .transport(redactor.redact(String(describing: error)))
+        .transport(redactor.redact(String(describing: error)))
     }
 }

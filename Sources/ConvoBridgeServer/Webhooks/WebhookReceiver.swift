@@ -4,7 +4,6 @@ import HTTPTypes
 public import Hummingbird
 public import Logging
 import NIOCore
-import Synchronization
 
 /// Receives the events platforms push. Each request is checked in this order, and a failed check ends it with
 /// nothing recorded: size (413), signature over the exact raw bytes or shared secret (401), JSON, event shape and
@@ -17,20 +16,19 @@ public final class WebhookReceiver: Sendable {
     private let sink: any NativeEventSink
     private let now: @Sendable () -> Timestamp
     private let logger: Logger
-    private let counters = Mutex(WebhookStatistics())
+    private let observer: (any WebhookObserver)?
 
     public init(
         endpoints: [WebhookEndpoint], sink: any NativeEventSink, maxBodyBytes: Int = 256 * 1024,
-        now: @escaping @Sendable () -> Timestamp, logger: Logger
+        now: @escaping @Sendable () -> Timestamp, logger: Logger, observer: (any WebhookObserver)? = nil
     ) {
         self.endpoints = endpoints
         self.sink = sink
         self.maxBodyBytes = maxBodyBytes
         self.now = now
         self.logger = logger
+        self.observer = observer
     }
-
-    public var statistics: WebhookStatistics { counters.withLock { $0 } }
 
     /// Adds one `POST` route per endpoint.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
@@ -43,18 +41,18 @@ public final class WebhookReceiver: Sendable {
 
     func receive(_ request: Request, endpoint: WebhookEndpoint) async throws -> Response {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
-            return reject(.contentTooLarge, "body of \(length) bytes is over the \(maxBodyBytes)-byte limit", endpoint) { $0.tooLarge += 1 }
+            return reject(.contentTooLarge, "body of \(length) bytes is over the \(maxBodyBytes)-byte limit", endpoint, .tooLarge)
         }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            return reject(.contentTooLarge, "body is over the \(maxBodyBytes)-byte limit", endpoint) { $0.tooLarge += 1 }
+            return reject(.contentTooLarge, "body is over the \(maxBodyBytes)-byte limit", endpoint, .tooLarge)
         }
         let body = Array(buffer: buffer)
         let header = HTTPField.Name(endpoint.verification.header).flatMap { request.headers[$0] }
         if let failure = endpoint.verification.failure(header: header, body: body) {
-            return reject(.unauthorized, failure, endpoint) { $0.badSignature += 1 }
+            return reject(.unauthorized, failure, endpoint, .badSignature)
         }
 
         let event: NativeEvent
@@ -62,9 +60,9 @@ public final class WebhookReceiver: Sendable {
             let json = try JSONParser.parse(body)
             event = try endpoint.format.nativeEvent(from: json)
         } catch let error as JSONParseError {
-            return reject(.badRequest, "body is not JSON: \(error)", endpoint) { $0.malformed += 1 }
+            return reject(.badRequest, "body is not JSON: \(error)", endpoint, .malformed)
         } catch {
-            return reject(.badRequest, "\(error)", endpoint) { $0.malformed += 1 }
+            return reject(.badRequest, "\(error)", endpoint, .malformed)
         }
         if let window = endpoint.replayWindow, let occurredAt = event.occurredAt {
             let skew = Duration.milliseconds(occurredAt.millisecondsSinceEpoch.subtractingSaturated(now().millisecondsSinceEpoch))
@@ -72,23 +70,22 @@ public final class WebhookReceiver: Sendable {
                 return reject(
                     .badRequest,
                     "timestamp \(occurredAt.rfc3339) is \(skew.wholeSeconds) s from now, outside the replay window of \(window.wholeSeconds) s",
-                    endpoint
-                ) { $0.outsideReplayWindow += 1 }
+                    endpoint, .outsideReplayWindow)
             }
         }
         let acceptance: WebhookAcceptance
         do {
             acceptance = try await sink.accept(event, source: endpoint.source, bodyDigest: BodyDigest.sha256(body))
         } catch {
-            return reject(.serviceUnavailable, "could not record the event: \(error)", endpoint) { $0.sinkFailures += 1 }
+            return reject(.serviceUnavailable, "could not record the event: \(error)", endpoint, .unrecorded)
         }
         if acceptance == .duplicate {
-            counters.withLock { $0.duplicates += 1 }
+            observer?.webhookAnswered(source: endpoint.source, outcome: .duplicate)
             logger.debug("webhook already recorded", metadata: ["source": "\(endpoint.source)", "event": "\(event.name)"])
             return .json(
                 .ok, .object(["status": .string("duplicate"), "event": .string(event.name), "conversation_id": .string(event.conversationID)]))
         }
-        counters.withLock { $0.accepted += 1 }
+        observer?.webhookAnswered(source: endpoint.source, outcome: .accepted)
         logger.debug(
             "webhook accepted", metadata: ["source": "\(endpoint.source)", "event": "\(event.name)", "conversation_id": "\(event.conversationID)"])
         return .json(
@@ -96,10 +93,9 @@ public final class WebhookReceiver: Sendable {
     }
 
     private func reject(
-        _ status: HTTPResponse.Status, _ reason: String, _ endpoint: WebhookEndpoint,
-        _ count: (inout WebhookStatistics) -> Void
+        _ status: HTTPResponse.Status, _ reason: String, _ endpoint: WebhookEndpoint, _ outcome: WebhookOutcome
     ) -> Response {
-        counters.withLock { count(&$0) }
+        observer?.webhookAnswered(source: endpoint.source, outcome: outcome)
         logger.warning("webhook rejected", metadata: ["source": "\(endpoint.source)", "status": "\(status.code)", "reason": "\(reason)"])
         return .json(status, .object(["status": .string("rejected"), "error": .string(reason)]))
     }

@@ -28,10 +28,12 @@ struct SimulatorHarness: Sendable {
         SecretRedactor(secrets: Self.apiKey.secrets + Self.basic.secrets + Self.bearer.secrets)
     }
 
-    func sourceClient(_ policy: SourceHTTPPolicy = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000)) -> SourceHTTPClient {
+    func sourceClient(
+        _ policy: SourceHTTPPolicy = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 1000), observer: (any SourceHTTPObserver)? = nil
+    ) -> SourceHTTPClient {
         SourceHTTPClient(
             sourceName: "jelou-test", http: http, policy: policy,
-            time: TimeSource(clock: clock, wallClock: { Self.fixedNow }), redactor: redactor, logger: logs.logger)
+            time: TimeSource(clock: clock, wallClock: { Self.fixedNow }), redactor: redactor, logger: logs.logger, observer: observer)
     }
 
     func conversations(

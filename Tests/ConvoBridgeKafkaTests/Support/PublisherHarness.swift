@@ -9,6 +9,8 @@ struct PublisherHarness {
     static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     let cluster: EmbeddedKafkaCluster
+    /// What the publishers of `withPublisher` told their observer.
+    let observed = RecordedPublisherEvents()
 
     init(brokers: Int = 1, topics: [String: Int] = ["conversation-events": 6]) throws {
         cluster = try EmbeddedKafkaCluster(brokers: brokers)
@@ -34,7 +36,7 @@ struct PublisherHarness {
         logger: Logger = PublisherHarness.logger,
         _ body: @Sendable (KafkaPublisher, ServiceGroup) async throws -> T
     ) async throws -> T {
-        let publisher = try KafkaPublisher(configuration: configuration ?? self.configuration(), logger: logger)
+        let publisher = try KafkaPublisher(configuration: configuration ?? self.configuration(), logger: logger, observer: observed)
         let group = ServiceGroup(services: [publisher], gracefulShutdownSignals: [], logger: Self.logger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
