@@ -97,7 +97,7 @@ public final class BridgeMetrics: SourceHTTPObserver, KafkaPublisherObserver, We
     /// The contract's own types always; a forwarded webhook event's `{platform}.{name}` only among the first
     /// `maxOutsideValues` names seen (a sender can make up any name).
     private func boundedType(_ type: EventType) -> String {
-        if EventType.derivedInContractOrder.contains(type) { return type.rawValue }
+        if type.isDerived { return type.rawValue }
         return Self.bounded(type.rawValue, in: eventTypes, limit: Self.maxOutsideValues)
     }
 
