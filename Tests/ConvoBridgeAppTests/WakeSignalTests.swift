@@ -9,6 +9,15 @@ import Testing
 struct WakeSignalTests {
     static let forever = Duration.seconds(3600)
 
+    /// A wait on `signal`, returned once it is waiting (its timeout asleep on `clock`, itself registered).
+    static func waiting(on signal: WakeSignal, _ clock: ManualClock, timeout: Duration = forever) async -> Task<Void, Never> {
+        let sleepers = clock.sleeperCount
+        let task = Task { await signal.wait(timeout: timeout, clock: clock) }
+        #expect(await clock.waitForSleepers(sleepers + 1))
+        while !signal.hasWaiter { await Task.yield() }
+        return task
+    }
+
     @Test("A signal sent before the wait is kept: the wait returns at once, and only one wait does")
     func signalBeforeWait() async {
         let signal = WakeSignal()
@@ -17,8 +26,7 @@ struct WakeSignalTests {
         signal.signal()
         await signal.wait(timeout: Self.forever, clock: clock)
         // The second wait must wait: two signals sent with nobody waiting are one wake-up, not two.
-        let second = Task { await signal.wait(timeout: .seconds(5), clock: clock) }
-        #expect(await clock.waitForSleepers(1))
+        let second = await Self.waiting(on: signal, clock, timeout: .seconds(5))
         clock.advance(by: .seconds(5))
         await second.value
     }
@@ -27,12 +35,10 @@ struct WakeSignalTests {
     func wakesAndTimesOut() async {
         let signal = WakeSignal()
         let clock = ManualClock()
-        let waiting = Task { await signal.wait(timeout: Self.forever, clock: clock) }
-        #expect(await clock.waitForSleepers(1))
+        let waiting = await Self.waiting(on: signal, clock)
         signal.signal()
         await waiting.value
-        let timed = Task { await signal.wait(timeout: .seconds(2), clock: clock) }
-        #expect(await clock.waitForSleepers(1))
+        let timed = await Self.waiting(on: signal, clock, timeout: .seconds(2))
         clock.advance(by: .seconds(2))
         await timed.value
     }
@@ -43,9 +49,7 @@ struct WakeSignalTests {
         let signal = WakeSignal()
         let clock = ManualClock()
         for round in 0..<200 {
-            let waiting = Task { await signal.wait(timeout: .seconds(1), clock: clock) }
-            #expect(await clock.waitForSleepers(1))
-            while !signal.hasWaiter { await Task.yield() }
+            let waiting = await Self.waiting(on: signal, clock, timeout: .seconds(1))
             if round.isMultiple(of: 2) {
                 signal.signal()
             } else {
@@ -64,8 +68,7 @@ struct WakeSignalTests {
     func secondWaiterDisplacesFirst() async {
         let signal = WakeSignal()
         let clock = ManualClock()
-        let first = Task { await signal.wait(timeout: Self.forever, clock: clock) }
-        #expect(await clock.waitForSleepers(1))
+        let first = await Self.waiting(on: signal, clock)
         let second = Task { await signal.wait(timeout: Self.forever, clock: clock) }
         await first.value
         #expect(await clock.waitForSleepers(1), "the second wait is the one left")

@@ -6,33 +6,28 @@ import Synchronization
 /// by a signal or by its own timeout; a timeout never stands in for a signal, so it cannot consume or leave behind
 /// one that a later wait should see.
 final class WakeSignal: Sendable {
-    private enum Wait {
-        /// Its timeout fired before it started waiting: it returns at once when it does.
-        case expired
-        case waiting(CheckedContinuation<Void, Never>)
-    }
-
     private struct State {
         var pending = false
         var nextID: UInt64 = 0
         /// The wait a signal wakes: the most recent one that started waiting.
-        var current: UInt64?
-        var waits: [UInt64: Wait] = [:]
+        var waiter: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
+        /// Waits whose timeout fired before they started waiting: they return at once when they do.
+        var expired: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
 
     /// Whether a wait is waiting for a signal now (for tests: a signal sent before that is kept instead).
-    var hasWaiter: Bool { state.withLock { $0.current != nil } }
+    var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
 
     func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let id = state.current, case .waiting(let waiter) = state.waits.removeValue(forKey: id) else {
+            guard let waiter = state.waiter else {
                 state.pending = true
                 return nil
             }
-            state.current = nil
-            return waiter
+            state.waiter = nil
+            return waiter.continuation
         }
         waiter?.resume()
     }
@@ -53,25 +48,20 @@ final class WakeSignal: Sendable {
             await group.next()
             group.cancelAll()
         }
-        state.withLock { _ = $0.waits.removeValue(forKey: id) }
+        state.withLock { _ = $0.expired.remove(id) }
     }
 
     private func waitForSignal(_ id: UInt64) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let (resumeNow, displaced) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-                if case .expired = state.waits[id] { return (true, nil) }
+                if state.expired.contains(id) { return (true, nil) }
                 if state.pending {
                     state.pending = false
                     return (true, nil)
                 }
                 // One waiter at a time; a second one wakes the first (an early wake-up is harmless, a lost one is not).
-                var displaced: CheckedContinuation<Void, Never>?
-                if let previous = state.current, case .waiting(let waiter) = state.waits.removeValue(forKey: previous) {
-                    displaced = waiter
-                }
-                state.waits[id] = .waiting(continuation)
-                state.current = id
-                return (false, displaced)
+                defer { state.waiter = (id, continuation) }
+                return (false, state.waiter?.continuation)
             }
             displaced?.resume()
             if resumeNow { continuation.resume() }
@@ -81,17 +71,12 @@ final class WakeSignal: Sendable {
     /// Ends wait `id` for its timeout, whether it is waiting yet or not.
     private func expire(_ id: UInt64) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            switch state.waits[id] {
-            case .waiting(let waiter):
-                state.waits.removeValue(forKey: id)
-                if state.current == id { state.current = nil }
-                return waiter
-            case .expired:
-                return nil
-            case nil:
-                state.waits[id] = .expired
+            guard let waiter = state.waiter, waiter.id == id else {
+                state.expired.insert(id)
                 return nil
             }
+            state.waiter = nil
+            return waiter.continuation
         }
         waiter?.resume()
     }
