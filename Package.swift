@@ -202,6 +202,12 @@ let package = Package(
             dependencies: ["ConvoBridgeCore", "ConvoBridgeTestSupport"],
             swiftSettings: swiftSettings
         ),
+        // The store alone: SQLite and Core, no Kafka, no HTTP, so it builds and runs in seconds.
+        .testTarget(
+            name: "ConvoBridgeStoreTests",
+            dependencies: ["ConvoBridgeCore", "ConvoBridgeStore", "ConvoBridgeTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ConvoBridgeKafkaTests",
             dependencies: [

@@ -3,6 +3,7 @@ import ConvoBridgeCore
 import ConvoBridgeKafka
 import ConvoBridgeKafkaMock
 import ConvoBridgeStore
+import ConvoBridgeTestSupport
 import Foundation
 import GRDB
 import ServiceLifecycle
@@ -42,7 +43,7 @@ struct OutboxQuarantineTests {
 
     @Test("The store: a quarantined record holds back its key; retry puts it back in its place, drop lets the rest go")
     func storeQuarantine() async throws {
-        let path = try BridgeStoreTests.temporaryPath()
+        let path = try TemporaryStorePath.make()
         let store = try BridgeStore(path: path)
         try await Self.append([Self.record("s/a", 1), Self.record("s/a", 2)], to: store, conversation: "a")
         try await Self.append([Self.record("s/b", 1)], to: store, conversation: "b")
@@ -69,7 +70,7 @@ struct OutboxQuarantineTests {
 
     @Test("An outbox row that cannot be read comes back as unreadable, with its key; the page goes on")
     func unreadableRow() async throws {
-        let path = try BridgeStoreTests.temporaryPath()
+        let path = try TemporaryStorePath.make()
         let store = try BridgeStore(path: path)
         try await Self.append([Self.record("s/a", 1), Self.record("s/b", 1)], to: store, conversation: "a")
         let ids = try await store.pendingOutbox(limit: 10).entries.map(\.id)

@@ -1,5 +1,6 @@
 import ConvoBridgeCore
 import ConvoBridgeStore
+import ConvoBridgeTestSupport
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -53,7 +54,7 @@ struct OutboxRelayTests {
         _ records: [String: [OutboundRecord]], publisher: ScriptedPublisher, drainDeadline: Duration = .seconds(5),
         _ body: (OutboxRelay, BridgeStore, BridgeMetrics, ServiceGroup) async throws -> Void
     ) async throws {
-        let store = try BridgeStore(path: try BridgeStoreTests.temporaryPath())
+        let store = try BridgeStore(path: try TemporaryStorePath.make())
         for (conversation, list) in records.sorted(by: { $0.key < $1.key }) {
             try await store.write(source: "s", conversationID: conversation, discoveredBy: .poll, now: t0) { tracked in
                 ConversationWrite(tracked: tracked, records: list, poll: .keep)

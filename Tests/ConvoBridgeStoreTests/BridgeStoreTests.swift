@@ -1,15 +1,12 @@
 import ConvoBridgeCore
 import ConvoBridgeStore
+import ConvoBridgeTestSupport
 import Foundation
 import Testing
 
 @Suite("The SQLite store: snapshots, schedules, the outbox and group commit")
 struct BridgeStoreTests {
-    static func temporaryPath() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory.appendingPathComponent("store.sqlite").path
-    }
+    static func temporaryPath() throws -> String { try TemporaryStorePath.make() }
 
     static let t0 = Timestamp(iso8601: "2026-01-15T10:00:00Z")!
     static func record(_ n: Int, key: String = "s/c-1") -> OutboundRecord {
