@@ -46,6 +46,11 @@ public struct JSONWriter {
         }
     }
 
+    /// Appends `json` as it is: already-encoded JSON (a value, or punctuation between members).
+    public mutating func writeRaw(_ json: some Sequence<UInt8>) {
+        bytes.append(contentsOf: json)
+    }
+
     public mutating func writeString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy their bytes whole.

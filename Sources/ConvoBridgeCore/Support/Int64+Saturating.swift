@@ -6,4 +6,11 @@ extension Int64 {
         guard overflow else { return result }
         return other < 0 ? .max : .min
     }
+
+    /// `self + other`, saturating at `.min`/`.max`: a due time far in the future stays far in the future.
+    public func addingSaturated(_ other: Int64) -> Int64 {
+        let (result, overflow) = addingReportingOverflow(other)
+        guard overflow else { return result }
+        return other < 0 ? .min : .max
+    }
 }
