@@ -139,9 +139,38 @@ public final class KafkaTopicReader: Sendable {
             defer { rd_kafka_message_destroy(message) }
             waitMilliseconds = 0
             guard message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
-            records.append(Self.record(from: message, topic: topic))
+            records.append(ConsumedRecord(message: message, topic: topic))
         }
         return records
+    }
+
+    /// Per partition, the offset the next record written will get (the high watermark), now: where a read that
+    /// wants "everything up to now" stops. Empty while the topic does not exist.
+    public func endOffsets(timeout: Duration = .seconds(5)) async throws -> [Int32: Int64] {
+        try await BlockingWork.run { [self] in
+            guard let topicHandle = client.topic(topic) else { return [:] }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let error = rd_kafka_metadata(client.handle, 0, topicHandle, &metadata, Self.metadataTimeoutMilliseconds)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+                throw KafkaError(code: .metadata, message: "no metadata for '\(topic)': \(RDKafkaConfig.errorName(error))")
+            }
+            defer { rd_kafka_metadata_destroy(metadata) }
+            guard metadata.pointee.topic_cnt > 0, metadata.pointee.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+            let topicMetadata = metadata.pointee.topics[0]
+            var ends: [Int32: Int64] = [:]
+            for index in 0..<Int(topicMetadata.partition_cnt) {
+                let partition = topicMetadata.partitions[index].id
+                var low: Int64 = 0
+                var high: Int64 = 0
+                let queried = rd_kafka_query_watermark_offsets(
+                    client.handle, topic, partition, &low, &high, Int32(clamping: timeout.wholeMilliseconds))
+                guard queried == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    throw KafkaError(code: .metadata, message: "no offsets for '\(topic)' [\(partition)]: \(RDKafkaConfig.errorName(queried))")
+                }
+                ends[partition] = high
+            }
+            return ends
+        }
     }
 
     /// Assigns every partition of the topic. Returns false while the topic does not exist yet.
@@ -175,35 +204,5 @@ public final class KafkaTopicReader: Sendable {
             throw KafkaError(code: .consume, message: "could not assign '\(topic)': \(RDKafkaConfig.errorName(assignError))")
         }
         return true
-    }
-
-    private static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> ConsumedRecord {
-        let pointee = message.pointee
-        let key = pointee.key.map { Array(UnsafeRawBufferPointer(start: $0, count: pointee.key_len)) }
-        let value = pointee.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: pointee.len)) }
-        var headers: [OutboundRecord.Header] = []
-        var headerList: OpaquePointer?
-        if rd_kafka_message_headers(message, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
-            var index = 0
-            var name: UnsafePointer<CChar>?
-            var valuePointer: UnsafeRawPointer?
-            var size = 0
-            while rd_kafka_header_get_all(headerList, index, &name, &valuePointer, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                let bytes = valuePointer.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-                headers.append(OutboundRecord.Header(name: RDKafkaConfig.string(name), value: bytes))
-                index += 1
-            }
-        }
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-        return ConsumedRecord(
-            topic: topic,
-            partition: pointee.partition,
-            offset: pointee.offset,
-            key: key,
-            value: value,
-            headers: headers,
-            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp
-        )
     }
 }

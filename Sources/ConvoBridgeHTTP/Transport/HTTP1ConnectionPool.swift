@@ -1,3 +1,4 @@
+import ConvoBridgeCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -12,7 +13,16 @@ import Synchronization
 /// Concurrency is bounded by the callers (each source's `max_concurrent`); the pool keeps at most
 /// `maxIdlePerOrigin` idle connections of an origin and closes those idle for `idleTimeout`.
 final class HTTP1ConnectionPool: Sendable {
+    /// Which addresses a connection may go to.
+    enum DestinationPolicy: Sendable, Hashable {
+        case any
+        /// Only public internet addresses (``DestinationAddress``): the host is resolved here and the connection made
+        /// to the very address checked, so a name that resolves differently the second time cannot slip through.
+        case publicOnly
+    }
+
     private let group: any EventLoopGroup
+    private let destinationPolicy: DestinationPolicy
     private let maxIdlePerOrigin: Int
     private let idleTimeout: TimeAmount
     private let connectTimeout: TimeAmount
@@ -22,9 +32,10 @@ final class HTTP1ConnectionPool: Sendable {
 
     init(
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxIdlePerOrigin: Int,
-        idleTimeout: Duration = .seconds(60), connectTimeout: Duration
+        idleTimeout: Duration = .seconds(60), connectTimeout: Duration, destinationPolicy: DestinationPolicy = .any
     ) {
         self.group = group
+        self.destinationPolicy = destinationPolicy
         self.maxIdlePerOrigin = maxIdlePerOrigin
         self.idleTimeout = TimeAmount(idleTimeout)
         self.connectTimeout = TimeAmount(connectTimeout)
@@ -127,8 +138,9 @@ final class HTTP1ConnectionPool: Sendable {
                 }
             }
         let channel: any Channel
+        let address = try await checkedAddress(of: origin)
         do {
-            channel = try await bootstrap.connect(host: origin.host, port: origin.port).get()
+            channel = try await (address.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: origin.host, port: origin.port)).get()
         } catch ChannelError.connectTimeout {
             handshake?.fail(HTTP1TransportError.deadlinePassed)
             throw deadline <= .now() ? HTTP1TransportError.deadlinePassed : HTTP1TransportError.connectionFailed("connect timed out")
@@ -150,6 +162,34 @@ final class HTTP1ConnectionPool: Sendable {
         }
         channel.closeFuture.whenComplete { [weak self] _ in self?.forget(channel, origin: origin) }
         return channel
+    }
+
+    /// Under ``DestinationPolicy/publicOnly``, the address to connect to, resolved and checked; nil under `.any`.
+    private func checkedAddress(of origin: HTTPOrigin) async throws -> SocketAddress? {
+        guard destinationPolicy == .publicOnly else { return nil }
+        let address: SocketAddress
+        do {
+            // getaddrinfo blocks: on NIO's thread pool, never a cooperative thread.
+            address = try await NIOThreadPool.singleton.runIfActive {
+                try SocketAddress.makeAddressResolvingHost(origin.host, port: origin.port)
+            }
+        } catch {
+            throw HTTP1TransportError.connectionFailed("cannot resolve \(origin.host)")
+        }
+        guard DestinationAddress.isPublic(Self.bytes(of: address)) else {
+            throw HTTP1TransportError.destinationRefused(
+                "\(origin.host) resolves to \(address.ipAddress ?? "an address") on a loopback, private or reserved network; "
+                    + "set allow_private_network: true on the subscription to allow it")
+        }
+        return address
+    }
+
+    static func bytes(of address: SocketAddress) -> [UInt8] {
+        switch address {
+        case .v4(let v4): withUnsafeBytes(of: v4.address.sin_addr) { Array($0) }
+        case .v6(let v6): withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+        case .unixDomainSocket: []
+        }
     }
 
     /// Idle connections kept for `origin`, for tests.

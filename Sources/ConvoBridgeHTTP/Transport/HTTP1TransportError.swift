@@ -13,6 +13,8 @@ enum HTTP1TransportError: Error, Sendable, Hashable, CustomStringConvertible {
     case connectionClosed(answerStarted: Bool)
     /// The connection could not be opened, or TLS or the HTTP codec failed on it.
     case connectionFailed(String)
+    /// The host resolved to an address the pool may not connect to (loopback, private, link-local…).
+    case destinationRefused(String)
 
     var description: String {
         switch self {
@@ -21,6 +23,7 @@ enum HTTP1TransportError: Error, Sendable, Hashable, CustomStringConvertible {
         case .responseTooLarge(let limit): "response larger than \(limit) bytes"
         case .connectionClosed(let started): started ? "connection closed in the middle of the answer" : "connection closed before any answer"
         case .connectionFailed(let reason): reason
+        case .destinationRefused(let reason): reason
         }
     }
 }

@@ -1,0 +1,191 @@
+import ConvoBridgeCore
+import Crdkafka
+import Synchronization
+
+/// Consumes one topic as a member of a consumer group, committing only the offsets it is told to: for the webhook
+/// deliverer, which commits past events once they are delivered or dead-lettered.
+///
+/// Partitions are shared among the group's members by librdkafka's eager `range` assignor (its cooperative one has
+/// known bugs in 2.0.2); `group.instance.id` (static membership) keeps a restarted member's partitions through a
+/// restart shorter than the session timeout. Changes of this member's assignment are reported in the stream.
+///
+/// The poll loop runs on a thread of its own. When the consumer of the stream falls behind (`bufferLimit` records
+/// read and not taken), the loop pauses the assigned partitions and keeps polling, so that a member whose
+/// subscriber is down for hours stays in the group instead of being expelled for not polling
+/// (`max.poll.interval.ms`).
+public final class KafkaGroupConsumer: Sendable {
+    public enum Event: Sendable, Hashable {
+        case records([ConsumedRecord])
+        /// The partitions now assigned to this member (all of them, after every change).
+        case assigned(Set<Int32>)
+    }
+
+    public let topic: String
+    public let groupID: String
+    private let client: RDKafkaClient
+    private let closed = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let started = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
+
+    /// - Parameters:
+    ///   - instanceID: `group.instance.id`, for static membership; nil for a dynamic member.
+    ///   - properties: extra librdkafka consumer properties (SASL, SSL, `session.timeout.ms`…).
+    /// - Throws: ``KafkaError`` when a property is rejected or the topic name is refused.
+    public init(
+        bootstrapServers: String, groupID: String, topic: String, instanceID: String? = nil, properties: [String: String] = [:]
+    ) throws {
+        var all: [(String, String)] = [
+            ("bootstrap.servers", bootstrapServers),
+            ("group.id", groupID),
+            ("enable.auto.commit", "false"),
+            ("enable.auto.offset.store", "false"),
+            ("auto.offset.reset", "earliest"),
+            ("partition.assignment.strategy", "range"),
+            ("enable.partition.eof", "false"),
+            ("queued.max.messages.kbytes", "4096"),
+            ("log_level", "3"),
+        ]
+        if let instanceID { all.append(("group.instance.id", instanceID)) }
+        all.append(contentsOf: properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        client = try RDKafkaClient(kind: .consumer, properties: all, events: 0)
+        self.topic = topic
+        self.groupID = groupID
+        rd_kafka_poll_set_consumer(client.handle)
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA)
+        let error = rd_kafka_subscribe(client.handle, list)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(
+                code: .consume, message: "cannot subscribe to '\(topic)': \(RDKafkaConfig.errorName(error))", rdKafkaCode: error.rawValue)
+        }
+    }
+
+    /// Starts the poll loop (once). The loop stops, and the member leaves the group, when the stream's consumer stops
+    /// iterating or ``close()`` is called.
+    public func events(bufferLimit: Int = 1000) -> AsyncThrowingStream<Event, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
+        guard !started.exchange(true, ordering: .relaxed) else {
+            continuation.finish(throwing: KafkaError(code: .consume, message: "the consumer of '\(topic)' is already started"))
+            return stream
+        }
+        let buffered = Atomic<Int>(0)
+        continuation.onTermination = { [self] _ in stopped.store(true, ordering: .relaxed) }
+        let batch = max(1, min(500, bufferLimit))
+        BlockingWork.start(name: "convobridge-kafka-group") { [self] in
+            var assignment: Set<Int32> = []
+            var paused = false
+            while !stopped.load(ordering: .relaxed) {
+                let current = assignedPartitions()
+                if current != assignment {
+                    assignment = current
+                    paused = false
+                    continuation.yield(.assigned(current))
+                }
+                let full = buffered.load(ordering: .relaxed) + batch > bufferLimit
+                if full != paused {
+                    setPaused(full, assignment)
+                    paused = full
+                }
+                let records = poll(maxRecords: batch, timeoutMilliseconds: 100)
+                guard !records.isEmpty else { continue }
+                buffered.add(records.count, ordering: .relaxed)
+                continuation.yield(.records(records))
+            }
+            rd_kafka_consumer_close(client.handle)
+            continuation.finish()
+            let waiters = closed.withLock { state in
+                state.done = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+        return AsyncThrowingStream { [stream] in
+            var iterator = stream.makeAsyncIterator()
+            let event = try await iterator.next()
+            if case .records(let records) = event { buffered.subtract(records.count, ordering: .relaxed) }
+            return event
+        }
+    }
+
+    /// Commits, for each partition, the offset to read next, and waits for the broker's answer.
+    /// - Throws: ``KafkaError`` (e.g. the group rebalanced and this member's generation is stale: the new owner
+    ///   reads from the last commit that succeeded).
+    public func commit(_ offsets: [Int32: Int64]) async throws {
+        guard !offsets.isEmpty else { return }
+        let topic = self.topic
+        let client = self.client
+        try await BlockingWork.run {
+            let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for (partition, offset) in offsets { rd_kafka_topic_partition_list_add(list, topic, partition)?.pointee.offset = offset }
+            let error = rd_kafka_commit(client.handle, list, 0)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(code: .consume, message: "commit refused: \(RDKafkaConfig.errorName(error))", rdKafkaCode: error.rawValue)
+            }
+        }
+    }
+
+    /// The committed offsets of the group for `partitions` (the next offset to read; absent when none is committed).
+    public func committed(_ partitions: [Int32], timeout: Duration = .seconds(5)) async throws -> [Int32: Int64] {
+        let topic = self.topic
+        let client = self.client
+        return try await BlockingWork.run {
+            let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for partition in partitions { rd_kafka_topic_partition_list_add(list, topic, partition) }
+            let error = rd_kafka_committed(client.handle, list, Int32(clamping: timeout.wholeMilliseconds))
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
+                throw KafkaError(code: .consume, message: "cannot read committed offsets: \(RDKafkaConfig.errorName(error))")
+            }
+            var result: [Int32: Int64] = [:]
+            for index in 0..<Int(list.pointee.cnt) {
+                let element = list.pointee.elems[index]
+                if element.offset >= 0 { result[element.partition] = element.offset }
+            }
+            return result
+        }
+    }
+
+    /// Stops the poll loop and leaves the group; returns when the member has left.
+    public func close() async {
+        stopped.store(true, ordering: .relaxed)
+        guard started.load(ordering: .relaxed) else { return }
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let done = closed.withLock { state in
+                if !state.done { state.waiters.append(waiter) }
+                return state.done
+            }
+            if done { waiter.resume() }
+        }
+    }
+
+    private func assignedPartitions() -> Set<Int32> {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(client.handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return Set((0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0].partition })
+    }
+
+    private func setPaused(_ pause: Bool, _ partitions: Set<Int32>) {
+        guard !partitions.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for partition in partitions { rd_kafka_topic_partition_list_add(list, topic, partition) }
+        _ = pause ? rd_kafka_pause_partitions(client.handle, list) : rd_kafka_resume_partitions(client.handle, list)
+    }
+
+    private func poll(maxRecords: Int, timeoutMilliseconds: Int32) -> [ConsumedRecord] {
+        var records: [ConsumedRecord] = []
+        var wait = timeoutMilliseconds
+        while records.count < maxRecords {
+            guard let message = rd_kafka_consumer_poll(client.handle, wait) else { break }
+            defer { rd_kafka_message_destroy(message) }
+            wait = 0
+            guard message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+            records.append(ConsumedRecord(message: message, topic: topic))
+        }
+        return records
+    }
+}
