@@ -190,6 +190,7 @@ let package = Package(
                 "ConvoBridgeSimulator",
                 "ConvoBridgeApp",
                 "ConvoBridgeDemo",
+                "ConvoBridgeSigning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -257,6 +258,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // To damage a store the way a disk or a hand edit would.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // A webhook receiver on loopback for the delivery tests.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

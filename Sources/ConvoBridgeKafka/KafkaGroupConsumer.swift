@@ -30,7 +30,7 @@ public final class KafkaGroupConsumer: Sendable {
     /// - Parameters:
     ///   - instanceID: `group.instance.id`, for static membership; nil for a dynamic member.
     ///   - properties: extra librdkafka consumer properties (SASL, SSL, `session.timeout.ms`…).
-    /// - Throws: ``KafkaError`` when a property is rejected or the topic name is refused.
+    /// - Throws: ``KafkaError`` when a property is rejected.
     public init(
         bootstrapServers: String, groupID: String, topic: String, instanceID: String? = nil, properties: [String: String] = [:]
     ) throws {
@@ -51,6 +51,11 @@ public final class KafkaGroupConsumer: Sendable {
         self.topic = topic
         self.groupID = groupID
         rd_kafka_poll_set_consumer(client.handle)
+    }
+
+    /// Joins the group (the subscription starts with the poll loop, so a consumer made only to read committed
+    /// offsets never takes partitions from the members that consume).
+    private func subscribe() throws(KafkaError) {
         let list = rd_kafka_topic_partition_list_new(1)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA)
@@ -61,12 +66,18 @@ public final class KafkaGroupConsumer: Sendable {
         }
     }
 
-    /// Starts the poll loop (once). The loop stops, and the member leaves the group, when the stream's consumer stops
+    /// Joins the group and starts the poll loop (once). The loop stops, and the member leaves the group, when the stream's consumer stops
     /// iterating or ``close()`` is called.
     public func events(bufferLimit: Int = 1000) -> AsyncThrowingStream<Event, any Error> {
         let (stream, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
         guard !started.exchange(true, ordering: .relaxed) else {
             continuation.finish(throwing: KafkaError(code: .consume, message: "the consumer of '\(topic)' is already started"))
+            return stream
+        }
+        do {
+            try subscribe()
+        } catch {
+            continuation.finish(throwing: error)
             return stream
         }
         let buffered = Atomic<Int>(0)

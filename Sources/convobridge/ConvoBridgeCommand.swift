@@ -6,8 +6,8 @@ struct ConvoBridgeCommand: AsyncParsableCommand {
         commandName: "convobridge",
         abstract: "Turns chat platforms' conversation status into CloudEvents on Kafka.",
         subcommands: [
-            RunCommand.self, CheckConfigCommand.self, StatusCommand.self, WatchCommand.self, QuarantineCommand.self, TailCommand.self,
-            SchemaCommand.self,
+            RunCommand.self, DeliverCommand.self, CheckConfigCommand.self, StatusCommand.self, WatchCommand.self, QuarantineCommand.self,
+            TailCommand.self, SchemaCommand.self, WebhookVerifyCommand.self,
         ],
         // Development: the simulator, the mock cluster and the benchmarks. `demo` is the quick start's.
         groupedSubcommands: [

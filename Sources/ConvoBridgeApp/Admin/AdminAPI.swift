@@ -60,7 +60,7 @@ struct AdminAPI: Sendable {
         }
         admin.post("sources/:source/conversations") { request, context in
             let poller = try poller(context)
-            let watch = try await decode(AdminWatchRequest.self, request, upTo: 16 * 1024, expected: #"expected {"id": "<conversation id>"}"#)
+            let watch = try await Self.decode(AdminWatchRequest.self, request, upTo: 16 * 1024, expected: #"expected {"id": "<conversation id>"}"#)
             guard !watch.id.isEmpty else { throw AdminError(status: .badRequest, message: #"expected {"id": "<conversation id>"}"#) }
             try await schedule(poller, watch.id)
             return Response.json(.ok, AdminConversationResult(status: "watching", conversationID: watch.id))
@@ -120,7 +120,7 @@ struct AdminAPI: Sendable {
         for action in ["retry", "drop"] {
             admin.post("quarantine/\(action)") { request, _ in
                 let expected = #"expected {"ids": [<quarantined record id>, …]} or {"all": true}"#
-                let body = try await decode(AdminQuarantineRequest.self, request, upTo: 64 * 1024, expected: expected)
+                let body = try await Self.decode(AdminQuarantineRequest.self, request, upTo: 64 * 1024, expected: expected)
                 guard let ids = body.selection else { throw AdminError(status: .badRequest, message: expected) }
                 let count = action == "retry" ? try await store.retryQuarantined(ids: ids) : try await store.dropQuarantined(ids: ids)
                 relayWake.signal()
@@ -134,7 +134,8 @@ struct AdminAPI: Sendable {
     }
 
     /// The request's body as `Message`, at most `limit` bytes; anything else is a 400 saying what was `expected`.
-    private func decode<Message: Decodable>(_ type: Message.Type, _ request: Request, upTo limit: Int, expected: String) async throws -> Message {
+    /// The request's JSON body as `Message`, or a 400 that says what was expected.
+    static func decode<Message: Decodable>(_ type: Message.Type, _ request: Request, upTo limit: Int, expected: String) async throws -> Message {
         let body = try await request.body.collect(upTo: limit)
         guard let message = try? JSONDecoder().decode(Message.self, from: Data(Array(buffer: body))) else {
             throw AdminError(status: .badRequest, message: expected)

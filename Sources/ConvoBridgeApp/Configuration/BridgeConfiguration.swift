@@ -107,6 +107,8 @@ public struct BridgeConfiguration: Sendable {
     public var server: Server?
     public var relay: Relay
     public var sources: [Source]
+    /// `webhooks:`: subscribers the event stream is delivered to; nil when none is configured.
+    public var delivery: Delivery?
     /// Every setting with its value and origin, secrets masked (what `convobridge check-config` prints).
     public var effectiveSettings: [EffectiveSetting] = []
 
@@ -118,7 +120,9 @@ public struct BridgeConfiguration: Sendable {
         self.sources = sources
     }
 
-    public var secrets: [String] { sources.flatMap(\.secrets) + kafka.publisher.secretValues + (server?.adminToken.map { [$0] } ?? []) }
+    public var secrets: [String] {
+        sources.flatMap(\.secrets) + kafka.publisher.secretValues + (server?.adminToken.map { [$0] } ?? []) + (delivery?.secrets ?? [])
+    }
 }
 
 extension KafkaPublisherConfiguration {

@@ -4,7 +4,32 @@ import ConvoBridgeCore
 /// check lists the same cases, so this is the one table of them.
 extension ConfigurationLoader {
     enum TopLevelKey: String, CaseIterable {
-        case store, kafka, server, relay, sources
+        case store, kafka, server, relay, sources, webhooks
+    }
+
+    /// `webhooks`: outbound delivery to HTTP subscribers.
+    enum DeliveryKey: String, CaseIterable {
+        case subscriptions
+        case groupID = "group_id"
+        case deadLetterTopic = "dead_letter_topic"
+        case retrySchedule = "retry_schedule"
+        case maxRetryAfter = "max_retry_after"
+        case maxPending = "max_pending"
+        case commitInterval = "commit_interval"
+    }
+
+    /// `webhooks.subscriptions[]`.
+    enum SubscriptionKey: String, CaseIterable {
+        case name, url, types, sources, headers, timeout, concurrency
+        case secretHeadersEnv = "secret_headers_env"
+        case allowPrivateNetwork = "allow_private_network"
+        case allowInsecureHTTP = "allow_insecure_http"
+        case secret
+        case secretEnv = "secret_env"
+        case secretFile = "secret_file"
+        case previousSecret = "previous_secret"
+        case previousSecretEnv = "previous_secret_env"
+        case previousSecretFile = "previous_secret_file"
     }
 
     enum StoreKey: String, CaseIterable {

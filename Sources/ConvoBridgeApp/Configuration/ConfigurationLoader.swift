@@ -122,8 +122,16 @@ public struct ConfigurationLoader: Sendable {
         if server == nil, let index = sources.firstIndex(where: { $0.webhook != nil }) {
             reader.problem("sources[\(index)].webhook", "webhooks need server.listen (host:port) to receive them")
         }
+        let delivery = BridgeConfiguration.Delivery(reader: reader, at: TopLevelKey.webhooks.rawValue)
+        for index in 0..<(reader.node("webhooks.subscriptions")?.arrayValue?.count ?? 0) {
+            let path = "webhooks.subscriptions[\(index)].sources"
+            for source in (reader.node(path)?.arrayValue ?? []).map({ $0.scalarText ?? "?" }) where !names.contains(source) {
+                reader.problem(path, "\(source) is not a configured source; sources: \(names.sorted().joined(separator: ", "))")
+            }
+        }
         var configuration = BridgeConfiguration(storePath: storePath, kafka: kafka, server: server, relay: relay, sources: sources)
         configuration.storeMinimumFreeBytes = minimumFree
+        configuration.delivery = delivery
         return configuration
     }
 
@@ -131,7 +139,10 @@ public struct ConfigurationLoader: Sendable {
 
     /// An http:// or https:// URL; plain http:// only to a loopback host unless the source says
     /// `allow_insecure_http: true` (its credentials would cross the network unencrypted).
-    static func checkURL(_ reader: ConfigReader, _ path: String, _ url: String, allowInsecureHTTP: Bool) {
+    static func checkURL(
+        _ reader: ConfigReader, _ path: String, _ url: String, allowInsecureHTTP: Bool, sending what: String = "this source's credentials",
+        on owner: String = "the source"
+    ) {
         guard !url.isEmpty else { return }
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             return reader.problem(path, "expected an http:// or https:// URL, found \(url)")
@@ -142,8 +153,8 @@ public struct ConfigurationLoader: Sendable {
         if !loopback {
             reader.problem(
                 path,
-                "http:// would send this source's credentials unencrypted to \(host.isEmpty ? url : host); "
-                    + "use https://, or set allow_insecure_http: true on the source for a trusted network")
+                "http:// would send \(what) unencrypted to \(host.isEmpty ? url : host); "
+                    + "use https://, or set allow_insecure_http: true on \(owner) for a trusted network")
         }
     }
 

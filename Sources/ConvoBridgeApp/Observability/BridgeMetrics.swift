@@ -15,7 +15,7 @@ import Synchronization
 /// They are the bridge's only counts: the components report here once (directly, or through the observer protocols
 /// of their libraries), and the demo's summary and the tests read them back through ``snapshot()``.
 public final class BridgeMetrics: SourceHTTPObserver, KafkaPublisherObserver, WebhookObserver, Sendable {
-    private let registry = PrometheusCollectorRegistry()
+    let registry = PrometheusCollectorRegistry()
     static let maxEndReasons = 20
     static let maxOutsideValues = 50
     private let endReasons = Mutex<Set<String>>([])
@@ -59,7 +59,7 @@ public final class BridgeMetrics: SourceHTTPObserver, KafkaPublisherObserver, We
         }
     }
 
-    private func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+    func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "convobridge", metricName: metric, unitName: unit, helpText: help)
     }
 

@@ -2,12 +2,13 @@ import ConvoBridgeCore
 import ConvoBridgeStore
 
 /// What `/metrics`, `/healthz` and `/readyz` read: scrape-time gauges and the readiness checks.
-struct BridgeProbes: Sendable {
+struct BridgeProbes: ListenerProbes {
     let store: BridgeStore
     let readiness: ReadinessCache
     let pollers: [SourcePoller]
     let metrics: BridgeMetrics
     let publisherInFlight: @Sendable () -> Int
+    let deliverer: WebhookDeliverer?
     let now: @Sendable () -> Timestamp
 
     /// The exposition text, with the gauges that are read from the store refreshed first.
@@ -24,6 +25,7 @@ struct BridgeProbes: Sendable {
         if let quarantined = try? await store.quarantineCount() { metrics.setQuarantine(depth: quarantined) }
         metrics.setStoreDiskFull(store.isDiskFull)
         metrics.setRecordsInFlight(publisherInFlight())
+        deliverer?.updateGauges()
         for poller in pollers {
             _ = poller.health(now: time)
             metrics.setSchedule(source: poller.source, poller.scheduleCounts())

@@ -13,12 +13,13 @@ final class ReadinessCache: Service, Sendable {
         var checked: Bool
     }
 
-    private let store: BridgeStore
+    /// nil for `convobridge deliver`, which has no store.
+    private let store: BridgeStore?
     private let publisher: KafkaPublisher
     private let interval: Duration
     private let state = Mutex(Checks(storeReadable: false, kafkaConnected: false, checked: false))
 
-    init(store: BridgeStore, publisher: KafkaPublisher, interval: Duration = .seconds(2)) {
+    init(store: BridgeStore?, publisher: KafkaPublisher, interval: Duration = .seconds(2)) {
         self.store = store
         self.publisher = publisher
         self.interval = interval
@@ -28,7 +29,7 @@ final class ReadinessCache: Service, Sendable {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let storeReadable = await store.isReadable()
+            let storeReadable = await store?.isReadable() ?? true
             // One probe at a time, bounded by the interval: librdkafka's metadata call blocks a thread of its own.
             let kafkaConnected = await publisher.isConnected(timeout: interval)
             state.withLock { $0 = Checks(storeReadable: storeReadable, kafkaConnected: kafkaConnected, checked: true) }

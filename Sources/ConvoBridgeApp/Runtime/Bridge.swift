@@ -21,6 +21,8 @@ public final class Bridge: Sendable {
     let http: SharedHTTPClient
     let servers: [BridgeHTTPServer]
     let readiness: ReadinessCache
+    /// Outbound webhooks, when `webhooks.subscriptions` are configured.
+    let deliverer: WebhookDeliverer?
     public let metrics: BridgeMetrics
     private let logger: Logger
 
@@ -72,6 +74,12 @@ public final class Bridge: Sendable {
         }
         let readiness = ReadinessCache(store: store, publisher: publisher)
         self.readiness = readiness
+        let deliverer = try configuration.delivery.map { settings in
+            try WebhookDeliverer(
+                settings: settings, bootstrapServers: publisher.bootstrapServers, kafkaProperties: configuration.kafka.publisher.properties,
+                eventsTopic: configuration.kafka.encoder.eventsTopic, publisher: publisher, metrics: metrics, time: time, logger: logger)
+        }
+        self.deliverer = deliverer
         if let settings = configuration.server {
             let pollersBySource = Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) })
             let remember = Dictionary(
@@ -84,16 +92,22 @@ public final class Bridge: Sendable {
                 logger: logger, observer: metrics)
             let probes = BridgeProbes(
                 store: store, readiness: readiness, pollers: pollers, metrics: metrics, publisherInFlight: { publisher.recordsInFlight },
-                now: { time.wallClock })
+                deliverer: deliverer, now: { time.wallClock })
             let admin = settings.adminToken.map { token in
                 AdminAPI(
                     token: token, store: store, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
                     now: { time.wallClock }, logger: logger)
             }
+            var subscriptionAdmin: SubscriptionAdminAPI?
+            if let admin, let deliverer {
+                subscriptionAdmin = SubscriptionAdminAPI(
+                    token: admin.token, deliverer: deliverer, metrics: metrics, refusals: admin.refusals, now: { time.wallClock },
+                    logger: logger)
+            }
             servers = Self.listeners(settings).map { address, roles in
                 BridgeHTTPServer(
                     address: address, roles: roles, limits: settings.limits, receiver: receiver, probes: probes, admin: admin,
-                    metrics: metrics, logger: logger)
+                    subscriptionAdmin: subscriptionAdmin, metrics: metrics, logger: logger)
             }
         } else {
             servers = []
@@ -126,6 +140,8 @@ public final class Bridge: Sendable {
     /// In start order; a `ServiceGroup` shuts them down in reverse.
     public var services: [any Service] {
         var services: [any Service] = [publisher, relay]
+        // Stops after the pollers and before the publisher its dead letters go through.
+        if let deliverer { services.append(deliverer) }
         services.append(contentsOf: pollers)
         services.append(contentsOf: idsWatchers)
         services.append(readiness)

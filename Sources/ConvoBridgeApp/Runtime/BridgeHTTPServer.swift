@@ -24,17 +24,20 @@ final class BridgeHTTPServer: Service, Sendable {
     let address: BridgeConfiguration.Server.Address
     let roles: Set<Role>
     let limits: BridgeConfiguration.Server.Limits
-    let receiver: WebhookReceiver
-    let probes: BridgeProbes
+    let receiver: WebhookReceiver?
+    let probes: any ListenerProbes
     let admin: AdminAPI?
+    let subscriptionAdmin: SubscriptionAdminAPI?
     private let metrics: BridgeMetrics
     private let logger: Logger
     private let boundPort = OnceValue<Int>()
 
     init(
         address: BridgeConfiguration.Server.Address, roles: Set<Role>, limits: BridgeConfiguration.Server.Limits,
-        receiver: WebhookReceiver, probes: BridgeProbes, admin: AdminAPI?, metrics: BridgeMetrics, logger: Logger
+        receiver: WebhookReceiver?, probes: any ListenerProbes, admin: AdminAPI?, subscriptionAdmin: SubscriptionAdminAPI? = nil,
+        metrics: BridgeMetrics, logger: Logger
     ) {
+        self.subscriptionAdmin = subscriptionAdmin
         self.address = address
         self.roles = roles
         self.limits = limits
@@ -49,8 +52,11 @@ final class BridgeHTTPServer: Service, Sendable {
 
     func run() async throws {
         let router = Router()
-        if roles.contains(.webhooks) { receiver.addRoutes(to: router) }
-        if roles.contains(.admin) { admin?.addRoutes(to: router) }
+        if roles.contains(.webhooks) { receiver?.addRoutes(to: router) }
+        if roles.contains(.admin) {
+            admin?.addRoutes(to: router)
+            subscriptionAdmin?.addRoutes(to: router)
+        }
         let probes = self.probes
         router.get("healthz") { _, _ in Response.json(.ok, .object(["alive": .bool(true)])) }
         router.get("readyz") { _, _ in
