@@ -26,7 +26,8 @@ answers and 3 × kill -9, judged per transition, stale discovered snapshots incl
 scale-clean (500 + 500 conversations, no fault), hostile (absurd dates, numbers, sizes, nesting and control characters
 in 8 poison conversations' answers, a huge Retry-After, webhooks with absurd timestamps and ids, a 200-fold replay,
 1,000 event names, a 2 MB body, 400 idle and half-sent connections, wrong admin tokens and ids; the process alive
-after each and the workload's conversations losing nothing), bad-config (every file in Tests/Fixtures/bad-configs refused, naming its key).
+after each and the workload's conversations losing nothing), bad-config (every file in Tests/Fixtures/bad-configs refused, naming its key),
+webhooks (outbound webhooks: scripts/webhook_suite.py; needs aiohttp and confluent-kafka).
 
 Usage: scripts/fault-suite.sh [--runs K] [--seed S] [--only NAME[,NAME...]] [--markdown]
 """
@@ -844,12 +845,23 @@ def main():
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--scale-population", type=int, default=300, help="conversations per platform in the scale scenarios")
     options = parser.parse_args()
-    wanted = [name for name in options.only.split(",") if name] or list(SCENARIOS) + ["scale", "scale-clean", "bad-config"]
+    wanted = [name for name in options.only.split(",") if name] or list(SCENARIOS) + ["scale", "scale-clean", "bad-config", "webhooks"]
     rng = random.Random(options.seed)
     print(f"fault suite: seed {options.seed} (--seed replays the same random moments), binary {BINARY}", file=sys.stderr)
     rows = []
     failed = False
     for name in wanted:
+        if name == "webhooks":
+            # Outbound webhooks: scripts/webhook_suite.py (5,000 events, a failing receiver that goes away, 2 x kill -9).
+            import webhook_suite
+            result = webhook_suite.faults(argparse.Namespace(events=5000, conversations=500, seed=options.seed, limit=300))
+            print(f"  webhooks: {json.dumps(result)}", file=sys.stderr)
+            rows.append((name, 1, f"20 % 500/503, 5 % stalls, receiver away 30 s, kill -9 at {result['kills_at_s']} s", result["events"],
+                         result["events"] - result["lost"], result["lost"], result["duplicates_same_id"], 0,
+                         ("ok" if result["ok"] else "FAILED") + f": order broken {result['order_broken']}, bad signatures "
+                         f"{result['invalid_signatures']}, dead-lettered {result['dead_lettered']}, done after {result['all_done_after_s']} s"))
+            failed |= not result["ok"]
+            continue
         if name == "bad-config":
             files, named, problems = bad_configs()
             rows.append((name, 1, f"{files} bad files", "-", "-", "-", "-", "-", f"{named}/{files} refused naming the key"))

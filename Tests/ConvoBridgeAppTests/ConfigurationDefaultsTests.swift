@@ -15,7 +15,7 @@ struct ConfigurationDefaultsTests {
         "JELOU_API_KEY": "key-123456", "JELOU_CLIENT_SECRET": "secret-123456", "JELOU_SIGNING_SECRET": "whsec-123456",
         "KAFKA_PASSWORD": "kafka-pass-123", "BRIDGE_ADMIN_TOKEN": "admin-token-0123456789abcdef0123456789",
         "CHATVOLT_API_KEY": "cv-key-123", "CHATVOLT_WEBHOOK_SECRET": "cv-hook-123", "ZILD_JWT": "jwt-123456",
-        "ZILD_WEBHOOK_SECRET": "zild-hook-123",
+        "ZILD_WEBHOOK_SECRET": "zild-hook-123", "CRM_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     ]
 
     /// Keys whose value in the files is the operator's to choose, not a default: addresses, names, credentials,
@@ -23,7 +23,7 @@ struct ConfigurationDefaultsTests {
     static let chosenByTheOperator = [
         "store.path", "kafka.bootstrap_servers", "kafka.properties.", "server.listen", "server.admin_listen", ".name", ".platform",
         ".base_url", ".project_id", ".auth.", ".conversations", ".webhook.signing_secret", ".webhook.secret", ".ended_reasons",
-        ".ids_topic", "server.admin_token",
+        ".ids_topic", "server.admin_token", ".url", ".secret", ".types", ".sources",
     ]
 
     /// Removes the member at `path` (`a.b[0].c`) from `tree`.

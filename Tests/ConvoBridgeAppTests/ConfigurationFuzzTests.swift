@@ -18,7 +18,7 @@ struct ConfigurationFuzzTests {
         let environment = ConfigurationTests.environment.merging([
             "BRIDGE_ADMIN_TOKEN": "admin-token-0123456789abcdef0123456789", "CHATVOLT_API_KEY": "cv-key-123",
             "CHATVOLT_WEBHOOK_SECRET": "cv-hook-123", "ZILD_JWT": "jwt-123456",
-            "ZILD_WEBHOOK_SECRET": "zild-hook-123",
+            "ZILD_WEBHOOK_SECRET": "zild-hook-123", "CRM_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         ]) { $1 }
         let loader = ConfigurationLoader(environment: environment)
         var mutator = ByteMutator(seed: 2026)

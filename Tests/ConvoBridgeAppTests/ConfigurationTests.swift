@@ -248,7 +248,7 @@ struct ConfigurationTests {
         let environment = Self.environment.merging([
             "BRIDGE_ADMIN_TOKEN": "admin-token-0123456789abcdef0123456789", "CHATVOLT_API_KEY": "cv-key-123",
             "CHATVOLT_WEBHOOK_SECRET": "cv-hook-123", "ZILD_JWT": "jwt-123456",
-            "ZILD_WEBHOOK_SECRET": "zild-hook-123",
+            "ZILD_WEBHOOK_SECRET": "zild-hook-123", "CRM_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         ]) { $1 }
         let configuration = try ConfigurationLoader(environment: environment)
             .load(file: "/\(path)/config/\(file)")

@@ -180,7 +180,9 @@ final class SubscriptionDeliverer: Sendable {
                 }
             }
         } catch {
-            logger.error("reading the events topic failed", metadata: ["error": "\(error)"])
+            // Not one that waiting fixes (a subscription librdkafka refused): stop, so the process says so and exits.
+            logger.error("reading the events topic failed; delivery stops", metadata: ["error": "\(error)"])
+            stop()
         }
     }
 
