@@ -66,21 +66,26 @@ public final class KafkaGroupConsumer: Sendable {
         }
     }
 
-    /// Joins the group and starts the poll loop (once). The loop stops, and the member leaves the group, when the stream's consumer stops
-    /// iterating or ``close()`` is called.
-    public func events(bufferLimit: Int = 1000) -> AsyncThrowingStream<Event, any Error> {
+    /// Joins the group and starts the poll loop (once). The loop stops, and the member leaves the group, when the
+    /// stream's consumer stops iterating or ``close()`` is called.
+    public func events(bufferLimit: Int = 1000) -> CountedStream<Event> {
         let (stream, continuation) = AsyncThrowingStream<Event, any Error>.makeStream()
+        let buffered = CountedStream<Event>.Counter()
+        let events = CountedStream(stream: stream, counter: buffered) { event in
+            if case .records(let records) = event { records.count } else { 0 }
+        }
         guard !started.exchange(true, ordering: .relaxed) else {
             continuation.finish(throwing: KafkaError(code: .consume, message: "the consumer of '\(topic)' is already started"))
-            return stream
+            return events
         }
         do {
             try subscribe()
         } catch {
+            // No poll loop to wait for: `close()` returns at once.
+            closed.withLock { $0.done = true }
             continuation.finish(throwing: error)
-            return stream
+            return events
         }
-        let buffered = Atomic<Int>(0)
         continuation.onTermination = { [self] _ in stopped.store(true, ordering: .relaxed) }
         let batch = max(1, min(500, bufferLimit))
         BlockingWork.start(name: "convobridge-kafka-group") { [self] in
@@ -93,14 +98,14 @@ public final class KafkaGroupConsumer: Sendable {
                     paused = false
                     continuation.yield(.assigned(current))
                 }
-                let full = buffered.load(ordering: .relaxed) + batch > bufferLimit
+                let full = buffered.count + batch > bufferLimit
                 if full != paused {
                     setPaused(full, assignment)
                     paused = full
                 }
-                let records = poll(maxRecords: batch, timeoutMilliseconds: 100)
+                let records = client.consume(maxRecords: batch, timeoutMilliseconds: 100, topic: topic)
                 guard !records.isEmpty else { continue }
-                buffered.add(records.count, ordering: .relaxed)
+                buffered.add(records.count)
                 continuation.yield(.records(records))
             }
             rd_kafka_consumer_close(client.handle)
@@ -112,12 +117,7 @@ public final class KafkaGroupConsumer: Sendable {
             }
             for waiter in waiters { waiter.resume() }
         }
-        return AsyncThrowingStream { [stream] in
-            var iterator = stream.makeAsyncIterator()
-            let event = try await iterator.next()
-            if case .records(let records) = event { buffered.subtract(records.count, ordering: .relaxed) }
-            return event
-        }
+        return events
     }
 
     /// Commits, for each partition, the offset to read next, and waits for the broker's answer.
@@ -185,18 +185,5 @@ public final class KafkaGroupConsumer: Sendable {
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for partition in partitions { rd_kafka_topic_partition_list_add(list, topic, partition) }
         _ = pause ? rd_kafka_pause_partitions(client.handle, list) : rd_kafka_resume_partitions(client.handle, list)
-    }
-
-    private func poll(maxRecords: Int, timeoutMilliseconds: Int32) -> [ConsumedRecord] {
-        var records: [ConsumedRecord] = []
-        var wait = timeoutMilliseconds
-        while records.count < maxRecords {
-            guard let message = rd_kafka_consumer_poll(client.handle, wait) else { break }
-            defer { rd_kafka_message_destroy(message) }
-            wait = 0
-            guard message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
-            records.append(ConsumedRecord(message: message, topic: topic))
-        }
-        return records
     }
 }

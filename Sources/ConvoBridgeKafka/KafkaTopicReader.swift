@@ -71,19 +71,19 @@ public final class KafkaTopicReader: Sendable {
     public func records(bufferLimit: Int = 1000) -> Records {
         let (stream, continuation) = AsyncThrowingStream<ConsumedRecord, any Error>.makeStream()
         let stopped = Atomic<Bool>(false)
-        let buffer = Records.Buffer()
+        let counter = Records.Counter()
         continuation.onTermination = { _ in stopped.store(true, ordering: .relaxed) }
         let batch = max(1, min(500, bufferLimit))
         BlockingWork.start(name: "convobridge-kafka-tail") { [self] in
             do {
                 while !stopped.load(ordering: .relaxed) {
-                    if buffer.count.load(ordering: .relaxed) + batch > bufferLimit {
+                    if counter.count + batch > bufferLimit {
                         // On this reader's own thread, never a cooperative one.
                         BlockingWork.pause(milliseconds: 10)
                         continue
                     }
                     for record in try poll(maxRecords: batch, timeout: .milliseconds(200)) {
-                        buffer.count.add(1, ordering: .relaxed)
+                        counter.add(1)
                         continuation.yield(record)
                     }
                 }
@@ -92,38 +92,11 @@ public final class KafkaTopicReader: Sendable {
                 continuation.finish(throwing: error)
             }
         }
-        return Records(stream: stream, buffer: buffer)
+        return Records(stream: stream, counter: counter, weight: { _ in 1 })
     }
 
     /// The records of ``records(bufferLimit:)``, counted out as they are taken.
-    public struct Records: AsyncSequence, Sendable {
-        public typealias Element = ConsumedRecord
-
-        final class Buffer: Sendable {
-            let count = Atomic<Int>(0)
-        }
-
-        let stream: AsyncThrowingStream<ConsumedRecord, any Error>
-        let buffer: Buffer
-
-        /// Records read from Kafka that the consumer has not taken yet.
-        public var buffered: Int { buffer.count.load(ordering: .relaxed) }
-
-        public func makeAsyncIterator() -> AsyncIterator {
-            AsyncIterator(base: stream.makeAsyncIterator(), buffer: buffer)
-        }
-
-        public struct AsyncIterator: AsyncIteratorProtocol {
-            var base: AsyncThrowingStream<ConsumedRecord, any Error>.AsyncIterator
-            let buffer: Buffer
-
-            public mutating func next() async throws -> ConsumedRecord? {
-                let record = try await base.next()
-                if record != nil { buffer.count.subtract(1, ordering: .relaxed) }
-                return record
-            }
-        }
-    }
+    public typealias Records = CountedStream<ConsumedRecord>
 
     /// One blocking poll pass: assigns partitions first if needed, then returns what arrives within `timeout`.
     func poll(maxRecords: Int, timeout: Duration) throws -> [ConsumedRecord] {
@@ -132,16 +105,7 @@ public final class KafkaTopicReader: Sendable {
             guard try assignPartitions() else { return [] }
             assigned.withLock { $0 = true }
         }
-        var records: [ConsumedRecord] = []
-        var waitMilliseconds = Int32(timeout.wholeMilliseconds)
-        while records.count < maxRecords {
-            guard let message = rd_kafka_consumer_poll(client.handle, waitMilliseconds) else { break }
-            defer { rd_kafka_message_destroy(message) }
-            waitMilliseconds = 0
-            guard message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
-            records.append(ConsumedRecord(message: message, topic: topic))
-        }
-        return records
+        return client.consume(maxRecords: maxRecords, timeoutMilliseconds: Int32(clamping: timeout.wholeMilliseconds), topic: topic)
     }
 
     /// Per partition, the offset the next record written will get (the high watermark), now: where a read that
