@@ -71,6 +71,7 @@ struct DeliveryConfigurationTests {
         let report = configuration.effectiveSettings.map { "\($0.path)=\($0.value)" }
         #expect(!report.contains { $0.contains(Self.secret) || $0.contains("tok-123") })
         #expect(report.contains("webhooks.subscriptions[0].timeout=5s"))
+        #expect(EffectiveConfigurationReport(file: "f.yaml", configuration: configuration).summary.hasSuffix("1 webhook subscription(s): crm"))
     }
 
     @Test("Without a webhooks section nothing is delivered; defaults are Svix's schedule and 15 s per attempt")

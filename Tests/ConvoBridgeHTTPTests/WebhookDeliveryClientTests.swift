@@ -7,12 +7,15 @@ struct WebhookDeliveryClientTests {
     static let now = Timestamp(iso8601: "2026-01-15T10:00:00Z")!
 
     /// One POST to a server that answers `reply`, through a client of its own.
-    static func post(_ reply: ScriptedHTTPServer.Reply, allowPrivateNetwork: Bool = true, host: String = "127.0.0.1") async throws
+    static func post(
+        _ reply: ScriptedHTTPServer.Reply, allowPrivateNetwork: Bool = true, host: String = "127.0.0.1"
+    ) async throws
         -> (result: DeliveryAttemptResult, requests: Int)
     {
         let server = try await ScriptedHTTPServer { _ in reply }
         let client = try WebhookDeliveryClient(url: "http://\(host):\(server.port)/hook", allowPrivateNetwork: allowPrivateNetwork, maxConnections: 2)
-        let result = try await client.post(headers: [("content-type", "application/cloudevents+json")], body: Array("{}".utf8), timeout: .seconds(1), now: Self.now)
+        let result = try await client.post(
+            headers: [("content-type", "application/cloudevents+json")], body: Array("{}".utf8), timeout: .seconds(1), now: Self.now)
         await client.shutdown()
         let requests = server.requests
         try await server.stop()
@@ -27,11 +30,13 @@ struct WebhookDeliveryClientTests {
     func statuses() async throws {
         #expect(try await Self.post(Self.answer("204 No Content")).result == .delivered(status: 204))
         #expect(try await Self.post(Self.answer("410 Gone")).result == .gone)
-        #expect(try await Self.post(Self.answer("429 Too Many Requests", "Retry-After: 7\r\n")).result == .rejected(status: 429, retryAfter: .seconds(7)))
+        #expect(
+            try await Self.post(Self.answer("429 Too Many Requests", "Retry-After: 7\r\n")).result == .rejected(status: 429, retryAfter: .seconds(7)))
         #expect(
             try await Self.post(Self.answer("503 Service Unavailable", "Retry-After: Thu, 15 Jan 2026 10:01:00 GMT\r\n")).result
                 == .rejected(status: 503, retryAfter: .seconds(60)))
-        #expect(try await Self.post(Self.answer("500 Internal Server Error", "Retry-After: soon\r\n")).result == .rejected(status: 500, retryAfter: nil))
+        #expect(
+            try await Self.post(Self.answer("500 Internal Server Error", "Retry-After: soon\r\n")).result == .rejected(status: 500, retryAfter: nil))
     }
 
     @Test("A redirect is not followed: it is a failed attempt, and only one request is made")

@@ -14,7 +14,9 @@ public struct EffectiveConfigurationReport: Sendable {
 
     public var summary: String {
         let names = configuration.sources.map(\.name).joined(separator: ", ")
-        return "\(file): valid, \(configuration.sources.count) source(s): \(names)"
+        let subscriptions = configuration.delivery?.subscriptions.map(\.name) ?? []
+        let delivery = subscriptions.isEmpty ? "" : "; \(subscriptions.count) webhook subscription(s): \(subscriptions.joined(separator: ", "))"
+        return "\(file): valid, \(configuration.sources.count) source(s): \(names)\(delivery)"
     }
 
     public var text: String {
