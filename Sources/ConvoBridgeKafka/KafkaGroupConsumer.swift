@@ -2,6 +2,10 @@ import ConvoBridgeCore
 import Crdkafka
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Consumes one topic as a member of a consumer group, committing only the offsets it is told to: for the webhook
 /// deliverer, which commits past events once they are delivered or dead-lettered.
 ///
@@ -120,17 +124,39 @@ public final class KafkaGroupConsumer: Sendable {
         return events
     }
 
-    /// Commits, for each partition, the offset to read next, and waits for the broker's answer.
+    /// A committed position: the offset to read next, and the metadata committed with it.
+    public struct CommittedOffset: Sendable, Hashable {
+        public var offset: Int64
+        public var metadata: String?
+
+        public init(offset: Int64, metadata: String? = nil) {
+            self.offset = offset
+            self.metadata = metadata
+        }
+    }
+
+    /// Commits, for each partition, the offset to read next (and its metadata), and waits for the broker's answer.
     /// - Throws: ``KafkaError`` (e.g. the group rebalanced and this member's generation is stale: the new owner
     ///   reads from the last commit that succeeded).
-    public func commit(_ offsets: [Int32: Int64]) async throws {
+    public func commit(_ offsets: [Int32: CommittedOffset]) async throws {
         guard !offsets.isEmpty else { return }
         let topic = self.topic
         let client = self.client
         try await BlockingWork.run {
             let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
             defer { rd_kafka_topic_partition_list_destroy(list) }
-            for (partition, offset) in offsets { rd_kafka_topic_partition_list_add(list, topic, partition)?.pointee.offset = offset }
+            for (partition, committed) in offsets {
+                guard let element = rd_kafka_topic_partition_list_add(list, topic, partition) else { continue }
+                element.pointee.offset = committed.offset
+                if let metadata = committed.metadata, !metadata.isEmpty {
+                    // The list owns it from here: librdkafka frees it with the list.
+                    let bytes = Array(metadata.utf8)
+                    let copy = malloc(bytes.count)!
+                    bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                    element.pointee.metadata = copy
+                    element.pointee.metadata_size = bytes.count
+                }
+            }
             let error = rd_kafka_commit(client.handle, list, 0)
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 throw KafkaError(code: .consume, message: "commit refused: \(RDKafkaConfig.errorName(error))", rdKafkaCode: error.rawValue)
@@ -138,8 +164,8 @@ public final class KafkaGroupConsumer: Sendable {
         }
     }
 
-    /// The committed offsets of the group for `partitions` (the next offset to read; absent when none is committed).
-    public func committed(_ partitions: [Int32], timeout: Duration = .seconds(5)) async throws -> [Int32: Int64] {
+    /// The group's committed positions for `partitions` (absent where none is committed).
+    public func committed(_ partitions: [Int32], timeout: Duration = .seconds(5)) async throws -> [Int32: CommittedOffset] {
         let topic = self.topic
         let client = self.client
         return try await BlockingWork.run {
@@ -150,10 +176,14 @@ public final class KafkaGroupConsumer: Sendable {
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
                 throw KafkaError(code: .consume, message: "cannot read committed offsets: \(RDKafkaConfig.errorName(error))")
             }
-            var result: [Int32: Int64] = [:]
+            var result: [Int32: CommittedOffset] = [:]
             for index in 0..<Int(list.pointee.cnt) {
                 let element = list.pointee.elems[index]
-                if element.offset >= 0 { result[element.partition] = element.offset }
+                guard element.offset >= 0 else { continue }
+                let metadata = element.metadata.map {
+                    String(decoding: UnsafeRawBufferPointer(start: $0, count: element.metadata_size), as: UTF8.self)
+                }
+                result[element.partition] = CommittedOffset(offset: element.offset, metadata: metadata)
             }
             return result
         }

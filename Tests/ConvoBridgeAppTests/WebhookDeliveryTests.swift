@@ -138,7 +138,7 @@ struct WebhookDeliveryTests {
             let committed = try await KafkaGroupConsumer(
                 bootstrapServers: cluster.bootstrapServers, groupID: "convobridge-deliver.crm", topic: "conversation-events"
             ).committed(Array(ends.keys))
-            #expect(committed == ends)
+            #expect(committed.mapValues(\.offset) == ends)
 
             // A restart reads from there: only the new events arrive.
             let before = receiver.received.count

@@ -133,6 +133,51 @@ struct SubscriptionDeliveryMachineTests {
         #expect(Self.commits(machine.skipped(partition: 0, offset: 6)).isEmpty)  // offset 5 still outstanding
     }
 
+    @Test("Done offsets beyond a stuck one travel in the commit metadata; the next reader finishes them without sending")
+    func doneOffsetsInMetadata() throws {
+        var first = SubscriptionDeliveryMachine(maxConcurrency: 10, schedule: Self.schedule)
+        var tokens: [String: UInt64] = [:]
+        for (index, conversation) in ["a", "b", "c", "d"].enumerated() {
+            for send in Self.sends(first.received(Self.item(conversation, Int64(10 + index)), matches: true, now: 0)) {
+                tokens[send.item.eventID] = send.token
+            }
+        }
+        // a (offset 10) keeps failing; b, d (11, 13) are delivered, c (12) is still in flight.
+        _ = first.attemptFinished(token: tokens["a-10"]!, result: .rejected(status: 500, retryAfter: nil), now: 1)
+        _ = first.attemptFinished(token: tokens["b-11"]!, result: .delivered(status: 200), now: 1)
+        _ = first.attemptFinished(token: tokens["d-13"]!, result: .delivered(status: 200), now: 1)
+        let position = try #require(first.commitPosition(partition: 0))
+        #expect(position.offset == 10, "where reading started: nothing before a is done")
+        #expect(position.metadata == "cbdone1:1,3")
+
+        // The next reader (after a kill -9) starts at 10 with that metadata: b and d are not sent again.
+        var next = SubscriptionDeliveryMachine(maxConcurrency: 10, schedule: Self.schedule)
+        next.assigned(0, doneBefore: DoneOffsets.decode(position.metadata, above: position.offset))
+        var sent: [String] = []
+        for (index, conversation) in ["a", "b", "c", "d"].enumerated() {
+            sent += Self.sends(next.received(Self.item(conversation, Int64(10 + index)), matches: true, now: 0)).map(\.item.eventID)
+        }
+        #expect(sent == ["a-10", "c-12"])
+        #expect(next.skippedAsDoneBefore == 2)
+        #expect(next.pending == 2)
+    }
+
+    @Test("Done-offset metadata: ranges, the size bound, and anything malformed or absurd read as nothing")
+    func doneOffsetsEncoding() {
+        #expect(DoneOffsets.encode([105, 102, 103, 104, 110, 99], above: 100) == "cbdone1:2-5,10")
+        #expect(DoneOffsets.decode("cbdone1:2-5,10", above: 100) == [102, 103, 104, 105, 110])
+        let many = DoneOffsets.encode(stride(from: 2, to: 40_000, by: 2).map { Int64($0) }, above: 0)
+        #expect(many.utf8.count <= DoneOffsets.maximumBytes)
+        #expect(DoneOffsets.decode(many, above: 0).allSatisfy { $0 % 2 == 0 })
+        for hostile in [
+            nil, "", "cbdone1:", "cbdone2:1", "cbdone1:0", "cbdone1:-3", "cbdone1:5-2", "cbdone1:1-99999999999", "cbdone1:x",
+            "cbdone1:1-2-3", "cbdone1:9223372036854775807",
+        ] {
+            #expect(DoneOffsets.decode(hostile, above: 10).isEmpty || hostile == "cbdone1:", "\(hostile ?? "nil")")
+        }
+        #expect(DoneOffsets.decode("cbdone1:1", above: .max).isEmpty, "no overflow")
+    }
+
     @Test("The schedule: Svix's delays, Retry-After never earlier and capped")
     func schedule() {
         let svix = DeliveryRetrySchedule.svix

@@ -32,7 +32,6 @@ final class SubscriptionDeliverer: Sendable {
     private let logger: Logger
     /// New work for the dispatcher (a retry came due, the subscription resumed) or room for the reader.
     private let changed = WakeSignal()
-    private let commitPoints = Mutex<[Int32: Int64]>([:])
     private let stopping = Atomic<Bool>(false)
     private let work: (stream: AsyncStream<Work>, continuation: AsyncStream<Work>.Continuation)
     private let replayState = Mutex<(running: Bool, queued: Int)>((false, 0))
@@ -129,26 +128,18 @@ final class SubscriptionDeliverer: Sendable {
             group.addTask { await self.attempt(item, attempt: attempt, token: token) }
         case .deadLetter(let item, let attempts, let failure, let token):
             group.addTask { await self.deadLetter(item, attempts: attempts, failure: failure, token: token) }
-        case .commit(let partition, let offset):
-            commitPoints.withLock { $0[partition] = offset }
+        case .commit:
+            break  // the commit loop reads each partition's position from the machine
         case .disable(let reason):
             metrics.disabled.set(to: 1)
             logger.error("subscription disabled; resume it with the admin API once the receiver is back", metadata: ["reason": "\(reason)"])
         }
     }
 
-    /// Hands actions to the dispatcher (a finished stream drops them: stopping).
+    /// Hands actions to the dispatcher (a finished stream drops them: stopping). Commits need no task: the commit
+    /// loop reads each partition's position, with its metadata, from the machine.
     private func perform(_ actions: [SubscriptionDeliveryMachine.Action]) {
-        guard !actions.isEmpty else { return }
-        // Commits need no task: recorded here at once, so a commit point is never lost to a finished stream.
-        var rest: [SubscriptionDeliveryMachine.Action] = []
-        for action in actions {
-            if case .commit(let partition, let offset) = action {
-                commitPoints.withLock { $0[partition] = offset }
-            } else {
-                rest.append(action)
-            }
-        }
+        let rest = actions.filter { if case .commit = $0 { false } else { true } }
         if !rest.isEmpty { work.continuation.yield(.actions(rest)) }
     }
 
@@ -159,13 +150,13 @@ final class SubscriptionDeliverer: Sendable {
                 if isStopping { break }
                 switch event {
                 case .assigned(let partitions):
-                    let lost = assignment.withLock { held in
+                    let (lost, gained) = assignment.withLock { held in
                         defer { held = partitions }
-                        return held.subtracting(partitions)
+                        return (held.subtracting(partitions), partitions.subtracting(held))
                     }
+                    await restoreDone(of: gained, consumer)
                     if !lost.isEmpty {
                         machine.withLock { $0.revoked(lost) }
-                        commitPoints.withLock { points in for partition in lost { points[partition] = nil } }
                         committed.withLock { points in for partition in lost { points[partition] = nil } }
                     }
                     logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())", "revoked": "\(lost.sorted())"])
@@ -281,11 +272,44 @@ final class SubscriptionDeliverer: Sendable {
         }
     }
 
-    private let committed = Mutex<[Int32: Int64]>([:])
+    /// What was last committed per partition: a commit is sent only when the offset or its metadata changed.
+    private let committed = Mutex<[Int32: KafkaGroupConsumer.CommittedOffset]>([:])
+
+    /// For partitions just assigned, the offsets their previous reader finished beyond its commit point (in the
+    /// commit's metadata): read before their records, so those events are not delivered again.
+    private func restoreDone(of partitions: Set<Int32>, _ consumer: KafkaGroupConsumer) async {
+        guard !partitions.isEmpty else { return }
+        do {
+            let positions = try await consumer.committed(partitions.sorted())
+            var skipped = 0
+            machine.withLock { machine in
+                for (partition, position) in positions {
+                    let done = DoneOffsets.decode(position.metadata, above: position.offset)
+                    skipped += done.count
+                    machine.assigned(partition, doneBefore: done)
+                }
+            }
+            committed.withLock { committed in for (partition, position) in positions { committed[partition] = position } }
+            if skipped > 0 { logger.info("events already done beyond the committed offsets", metadata: ["events": "\(skipped)"]) }
+        } catch {
+            // Only an optimisation: without it those events are delivered again, with their webhook-id.
+            logger.notice("cannot read the committed offsets' metadata", metadata: ["error": "\(error)"])
+        }
+    }
 
     private func commitNow(_ consumer: KafkaGroupConsumer) async throws {
-        let points = commitPoints.withLock { $0 }
-        let due = committed.withLock { committed in points.filter { committed[$0.key] != $0.value } }
+        let partitions = assignment.withLock { $0 }
+        // From the machine, offset and metadata in one reading.
+        let positions = machine.withLock { machine in
+            partitions.compactMap { partition in
+                machine.commitPosition(partition: partition).map {
+                    (partition, KafkaGroupConsumer.CommittedOffset(offset: $0.offset, metadata: $0.metadata))
+                }
+            }
+        }
+        let due = committed.withLock { committed in
+            Dictionary(uniqueKeysWithValues: positions.filter { committed[$0.0] != $0.1 })
+        }
         guard !due.isEmpty else { return }
         do {
             try await consumer.commit(due)

@@ -166,11 +166,12 @@ final class OutboxRelay: Service, Sendable {
                 if !key.isEmpty { blockedKeys.insert(key) }
             }
         }
-        _ = await remove(acknowledged)
-        if !refused.isEmpty { try await quarantine(refused) }
+        // Counted before the outbox changes, so that whoever sees the rows gone sees them counted.
         metrics.published(acknowledged.count, delivery: delivery)
         let unacknowledged = entries.count - acknowledged.count - refused.count
         if unacknowledged > 0 { metrics.deliveryFailed(unacknowledged) }
+        _ = await remove(acknowledged)
+        if !refused.isEmpty { try await quarantine(refused) }
         if let firstError {
             logger.warning(
                 "Kafka did not acknowledge every event; their conversations wait and are published again in order",

@@ -8,17 +8,38 @@ struct PartitionOffsets: Sendable {
     private var done: Set<Int64> = []
     /// The last offset tracked; a record at or below it was already read (a consumer that went back).
     private(set) var lastTracked: Int64?
-    /// The next offset to read after a restart: what to commit.
+    /// The next offset to read after a restart: what to commit (from the first offset tracked on).
     private(set) var commitPoint: Int64?
+
+    /// Offsets a previous reader of the partition finished beyond the commit point it left (``DoneOffsets``).
+    private var doneBefore: Set<Int64> = []
 
     var outstanding: Int { order.count - head }
 
-    /// Starts tracking `offset`; false when it is not past the last one (read again, already tracked).
-    mutating func track(_ offset: Int64) -> Bool {
-        if let lastTracked, offset <= lastTracked { return false }
+    /// Offsets finished beyond the commit point: what the commit's metadata carries.
+    var doneBeyondCommitPoint: Set<Int64> { done }
+
+    enum Tracked {
+        case new
+        /// Not past the last one tracked: read again.
+        case readAgain
+        /// Finished by an earlier reader: tracked and finished at once.
+        case doneBefore
+    }
+
+    mutating func track(_ offset: Int64) -> Tracked {
+        if let lastTracked, offset <= lastTracked { return .readAgain }
         lastTracked = offset
+        // Where reading started is a valid commit point from the start: the metadata can then carry what is done
+        // beyond it even while the first event waits for a retry.
+        if commitPoint == nil { commitPoint = offset }
         order.append(offset)
-        return true
+        return doneBefore.remove(offset) != nil ? .doneBefore : .new
+    }
+
+    /// Offsets an earlier reader finished (read from the committed metadata when the partition was assigned).
+    mutating func finishedBefore(_ offsets: Set<Int64>) {
+        doneBefore = offsets.filter { offset in lastTracked.map { offset > $0 } ?? true }
     }
 
     /// Marks `offset` done. Returns the new commit point when it moved.

@@ -81,6 +81,8 @@ public struct SubscriptionDeliveryMachine: Sendable {
     private var nextToken: UInt64 = 0
     /// Events queued and not yet done (in flight, waiting, ready).
     public private(set) var pending = 0
+    /// Events read that an earlier reader of their partition had already finished: not sent again.
+    public private(set) var skippedAsDoneBefore = 0
 
     public init(maxConcurrency: Int, schedule: DeliveryRetrySchedule) {
         self.maxConcurrency = max(1, maxConcurrency)
@@ -94,7 +96,14 @@ public struct SubscriptionDeliveryMachine: Sendable {
     public mutating func received(_ item: DeliveryItem, matches: Bool, now: Int64) -> [Action] {
         var actions: [Action] = []
         if let offset = item.offset {
-            guard offsets[item.partition, default: PartitionOffsets()].track(offset) else { return [] }
+            switch offsets[item.partition, default: PartitionOffsets()].track(offset) {
+            case .readAgain: return []
+            case .doneBefore:
+                skippedAsDoneBefore += 1
+                finish(partition: item.partition, offset: offset, into: &actions)
+                return actions
+            case .new: break
+            }
             if !matches {
                 finish(partition: item.partition, offset: offset, into: &actions)
                 return actions
@@ -115,7 +124,7 @@ public struct SubscriptionDeliveryMachine: Sendable {
 
     /// A record that is no event (it cannot be read as one): done, so the commit point moves past it.
     public mutating func skipped(partition: Int32, offset: Int64) -> [Action] {
-        guard offsets[partition, default: PartitionOffsets()].track(offset) else { return [] }
+        guard offsets[partition, default: PartitionOffsets()].track(offset) != .readAgain else { return [] }
         var actions: [Action] = []
         finish(partition: partition, offset: offset, into: &actions)
         return actions
@@ -176,6 +185,19 @@ public struct SubscriptionDeliveryMachine: Sendable {
         var actions: [Action] = []
         dispatch(now: now, into: &actions)
         return actions
+    }
+
+    /// `partition` was assigned with these offsets already done by its previous reader (``DoneOffsets`` in the
+    /// committed metadata): they are finished without being sent when read.
+    public mutating func assigned(_ partition: Int32, doneBefore: Set<Int64>) {
+        offsets[partition, default: PartitionOffsets()].finishedBefore(doneBefore)
+    }
+
+    /// What to commit for `partition`: its commit point, and as metadata its offsets done beyond it (read together,
+    /// so the metadata's distances are from that very offset). nil before anything of it is done.
+    public func commitPosition(partition: Int32) -> (offset: Int64, metadata: String)? {
+        guard let partitionOffsets = offsets[partition], let point = partitionOffsets.commitPoint else { return nil }
+        return (point, DoneOffsets.encode(partitionOffsets.doneBeyondCommitPoint, above: point))
     }
 
     /// The consumer lost `partitions` (a rebalance): their conversations are dropped unfinished (the new owner
