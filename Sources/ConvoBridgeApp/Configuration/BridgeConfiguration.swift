@@ -27,6 +27,13 @@ public struct BridgeConfiguration: Sendable {
                 self.port = port
             }
 
+            /// `host:port`, the port 0…65535; nil for anything else.
+            public init?(parsing text: String) {
+                let pieces = text.split(separator: ":", omittingEmptySubsequences: false)
+                guard pieces.count == 2, let port = Int(pieces[1]), (0...65535).contains(port), !pieces[0].isEmpty else { return nil }
+                self.init(host: String(pieces[0]), port: port)
+            }
+
             public var description: String { "\(host):\(port)" }
             public var isLoopback: Bool { ["127.0.0.1", "::1", "localhost"].contains(host) || host.hasPrefix("127.") }
         }

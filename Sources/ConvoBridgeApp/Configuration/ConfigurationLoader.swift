@@ -90,12 +90,11 @@ public struct ConfigurationLoader: Sendable {
     /// A `host:port` setting, or nil (with a problem when present but malformed).
     static func address(_ reader: ConfigReader, _ path: String) -> BridgeConfiguration.Server.Address? {
         guard let text = reader.string(path) else { return nil }
-        let pieces = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard pieces.count == 2, let port = Int(pieces[1]), (0...65535).contains(port), !pieces[0].isEmpty else {
+        guard let address = BridgeConfiguration.Server.Address(parsing: text) else {
             reader.problem(path, "expected host:port (e.g. 0.0.0.0:8080), found \(text)")
             return nil
         }
-        return .init(host: String(pieces[0]), port: port)
+        return address
     }
 
     static func decode(_ reader: ConfigReader) -> BridgeConfiguration {

@@ -205,6 +205,7 @@ public struct SubscriptionDeliveryMachine: Sendable {
     public mutating func revoked(_ partitions: Set<Int32>) {
         for (key, lane) in lanes where partitions.contains(lane.first.partition) {
             pending -= lane.count
+            if case .waiting = lane.phase { retrying -= 1 }
             lanes[key] = nil
         }
         for partition in partitions { offsets[partition] = nil }
@@ -227,7 +228,7 @@ public struct SubscriptionDeliveryMachine: Sendable {
 
     public var inFlight: Int { inFlightTokens.count }
     /// Conversations whose head waits for a retry.
-    public var retrying: Int { lanes.values.count { if case .waiting = $0.phase { true } else { false } } }
+    public private(set) var retrying = 0
     /// The time of the oldest event not yet done (by its own time), for the age of the backlog.
     public var oldestPendingTime: Timestamp? { lanes.values.compactMap(\.first.time).min() }
     /// Conversations with events pending.
@@ -243,6 +244,7 @@ public struct SubscriptionDeliveryMachine: Sendable {
         if let delay = schedule.delay(afterFailedAttempts: failed, retryAfter: retryAfter) {
             let due = now.addingSaturated(Int64(delay.wholeMilliseconds))
             lanes[key]!.phase = .waiting(token: token, until: due)
+            retrying += 1
             owners[token] = key
             retries.push(.init(dueAt: due, generation: token, conversationID: key))
         } else {
@@ -274,6 +276,7 @@ public struct SubscriptionDeliveryMachine: Sendable {
             retries.pop()
             guard case .waiting(let token, _) = lanes[top.conversationID]?.phase, token == top.generation else { continue }
             owners[token] = nil
+            retrying -= 1
             lanes[top.conversationID]!.phase = .ready
             ready.append(top.conversationID)
         }

@@ -24,11 +24,10 @@ struct DeliverCommand: AsyncParsableCommand {
         let configuration = try LoadedConfiguration.load(config)
         var address: BridgeConfiguration.Server.Address?
         if listen != "none" {
-            let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65535).contains(port) else {
+            guard let parsed = BridgeConfiguration.Server.Address(parsing: listen) else {
                 throw ValidationError("--listen: expected host:port (e.g. 127.0.0.1:8082) or none, found \(listen)")
             }
-            address = .init(host: String(parts[0]), port: port)
+            address = parsed
         }
         let logger = logging.bootstrap(secrets: configuration.secrets)
         do {
