@@ -38,7 +38,7 @@ struct WebhookDeliveryTests {
     static func subscription(port: Int, allowPrivateNetwork: Bool = true) throws -> BridgeConfiguration.Delivery.Subscription {
         .init(
             name: "crm", url: "http://127.0.0.1:\(port)/hook", signer: try StandardWebhookSigner(secrets: [secret]), secrets: [secret],
-            headers: [("X-Tenant", "t1")], timeout: .seconds(2), concurrency: 8, allowPrivateNetwork: allowPrivateNetwork)
+            headers: [("X-Tenant", "t1")], timeout: .seconds(10), concurrency: 8, allowPrivateNetwork: allowPrivateNetwork)
     }
 
     static func settings(_ subscription: BridgeConfiguration.Delivery.Subscription, delays: [Duration]) -> BridgeConfiguration.Delivery {

@@ -6,16 +6,17 @@ import Testing
 struct WebhookDeliveryClientTests {
     static let now = Timestamp(iso8601: "2026-01-15T10:00:00Z")!
 
-    /// One POST to a server that answers `reply`, through a client of its own.
+    /// One POST to a server that answers `reply`, through a client of its own. The timeout is generous: the whole
+    /// test run shares two cores, and only the stall test is about the deadline.
     static func post(
-        _ reply: ScriptedHTTPServer.Reply, allowPrivateNetwork: Bool = true, host: String = "127.0.0.1"
+        _ reply: ScriptedHTTPServer.Reply, allowPrivateNetwork: Bool = true, host: String = "127.0.0.1", timeout: Duration = .seconds(10)
     ) async throws
         -> (result: DeliveryAttemptResult, requests: Int)
     {
         let server = try await ScriptedHTTPServer { _ in reply }
         let client = try WebhookDeliveryClient(url: "http://\(host):\(server.port)/hook", allowPrivateNetwork: allowPrivateNetwork, maxConnections: 2)
         let result = try await client.post(
-            headers: [("content-type", "application/cloudevents+json")], body: Array("{}".utf8), timeout: .seconds(1), now: Self.now)
+            headers: [("content-type", "application/cloudevents+json")], body: Array("{}".utf8), timeout: timeout, now: Self.now)
         await client.shutdown()
         let requests = server.requests
         try await server.stop()
@@ -48,9 +49,9 @@ struct WebhookDeliveryClientTests {
 
     @Test("No answer in time is a timeout; no server at all is a failure with the reason")
     func timeoutsAndFailures() async throws {
-        #expect(try await Self.post(.bytesThenStall("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")).result == .timedOut)
+        #expect(try await Self.post(.bytesThenStall("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"), timeout: .seconds(1)).result == .timedOut)
         let client = try WebhookDeliveryClient(url: "http://127.0.0.1:1/hook", allowPrivateNetwork: true, maxConnections: 1)
-        guard case .failed(let reason) = try await client.post(headers: [], body: [], timeout: .seconds(1), now: Self.now) else {
+        guard case .failed(let reason) = try await client.post(headers: [], body: [], timeout: .seconds(10), now: Self.now) else {
             Issue.record("expected a failure")
             return
         }
