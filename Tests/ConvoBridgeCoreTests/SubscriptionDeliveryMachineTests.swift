@@ -99,6 +99,24 @@ struct SubscriptionDeliveryMachineTests {
         #expect(resumed.first { $0.item.eventID == "a-0" }?.attempt == 1)
     }
 
+    @Test("A 410 to an attempt started before the resume sends the event again and does not disable the subscription again")
+    func goneFromBeforeResume() throws {
+        var machine = SubscriptionDeliveryMachine(maxConcurrency: 4, schedule: Self.schedule)
+        let a = try #require(Self.sends(machine.received(Self.item("a", 0), matches: true, now: 0)).first)
+        let b = try #require(Self.sends(machine.received(Self.item("b", 1), matches: true, now: 0)).first)
+        _ = machine.attemptFinished(token: a.token, result: .gone, now: 1)
+        let resumed = Self.sends(machine.resume(now: 2))
+        #expect(resumed.map(\.item.eventID) == ["a-0"])
+        // b's 410 was answered before the resume and arrives after it.
+        let late = machine.attemptFinished(token: b.token, result: .gone, now: 3)
+        #expect(machine.status == .active)
+        #expect(!late.contains(.disable(reason: "the receiver answered 410 Gone")))
+        #expect(Self.sends(late).map(\.item.eventID) == ["b-1"])
+        // A 410 to an attempt started after the resume disables it again.
+        _ = machine.attemptFinished(token: resumed[0].token, result: .gone, now: 4)
+        #expect(machine.status == .disabled(reason: "the receiver answered 410 Gone"))
+    }
+
     @Test("Pause holds new attempts; a result arriving while paused is still recorded")
     func pauseAndResume() throws {
         var machine = SubscriptionDeliveryMachine(maxConcurrency: 4, schedule: Self.schedule)

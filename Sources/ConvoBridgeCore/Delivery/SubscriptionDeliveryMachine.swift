@@ -79,6 +79,9 @@ public struct SubscriptionDeliveryMachine: Sendable {
     /// The lane each live token (in flight, waiting, dead-lettering) belongs to.
     private var owners: [UInt64: String] = [:]
     private var nextToken: UInt64 = 0
+    /// The last token given out before the latest resume: a 410 to one of those attempts is the answer the operator
+    /// resumed after, so it does not disable the subscription again.
+    private var lastTokenBeforeResume: UInt64 = 0
     /// Events queued and not yet done (in flight, waiting, ready).
     public private(set) var pending = 0
     /// Events read that an earlier reader of their partition had already finished: not sent again.
@@ -146,7 +149,7 @@ public struct SubscriptionDeliveryMachine: Sendable {
             lanes[key]!.phase = .ready
             lanes[key]!.lastFailure = result
             ready.append(key)
-            if status == .active || status == .paused {
+            if token > lastTokenBeforeResume, status == .active || status == .paused {
                 let reason = "the receiver answered 410 Gone"
                 status = .disabled(reason: reason)
                 actions.append(.disable(reason: reason))
@@ -182,6 +185,7 @@ public struct SubscriptionDeliveryMachine: Sendable {
     /// Resumes a paused or disabled subscription.
     public mutating func resume(now: Int64) -> [Action] {
         status = .active
+        lastTokenBeforeResume = nextToken
         var actions: [Action] = []
         dispatch(now: now, into: &actions)
         return actions
