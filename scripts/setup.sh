@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what ConvoBridge needs from Debian/Ubuntu packages, only if it is missing:
 # librdkafka (the Kafka client library, linked through pkg-config), SQLite (the store, through GRDB), kcat (used by
-# the black-box tests) and pkg-config; and jsonschema from PyPI for the contract check.
+# the black-box tests) and pkg-config; from PyPI, jsonschema for the contract check and noida-db (a broker with
+# transactions) for the replica tests.
 set -euo pipefail
 needed=()
 pkg-config --exists rdkafka 2>/dev/null || needed+=(librdkafka-dev)
@@ -19,5 +20,11 @@ fi
 if ! python3 -c "import jsonschema, referencing" 2>/dev/null; then
     echo "Installing jsonschema (PyPI)" >&2
     python3 -m pip install -q "jsonschema>=4.18" 2>/dev/null || python3 -m pip install -q --break-system-packages "jsonschema>=4.18"
+fi
+# noida-db (PyPI) is a real single-node Kafka broker with transactions: the replica tests need fencing and
+# read_committed, which librdkafka's mock cluster does not model.
+if ! command -v noida-db >/dev/null 2>&1; then
+    echo "Installing noida-db (PyPI)" >&2
+    python3 -m pip install -q "noida-db==0.2.3" 2>/dev/null || python3 -m pip install -q --break-system-packages "noida-db==0.2.3"
 fi
 command -v swift >/dev/null 2>&1 || { echo "Swift 6.2 or newer is required: https://www.swift.org/install" >&2; exit 1; }

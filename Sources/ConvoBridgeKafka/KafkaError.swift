@@ -19,6 +19,10 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let metadata = Code("metadata request failed")
         /// Consuming failed.
         public static let consume = Code("consume failed")
+        /// A transaction could not be begun or committed; it was aborted and may be tried again.
+        public static let transaction = Code("transaction failed")
+        /// Another producer took over this producer's `transactional.id`: it must stop writing for good.
+        public static let fenced = Code("producer fenced")
     }
 
     public var code: Code

@@ -25,13 +25,17 @@ public struct OutboundRecord: Sendable, Hashable {
     /// reports, so that a re-delivery carries the same time and time-partitioned sinks land it in the same place.
     /// nil lets the producer stamp it with the time of sending.
     public var timestamp: Int64?
+    /// The partition to write to; nil leaves it to the producer's partitioner. Set for the coordination topics,
+    /// whose partition every replica must compute alike (``CoordinationPartitioner``); never stored in the outbox.
+    public var partition: Int32?
 
-    public init(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [Header] = [], timestamp: Int64? = nil) {
+    public init(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [Header] = [], timestamp: Int64? = nil, partition: Int32? = nil) {
         self.topic = topic
         self.key = key
         self.value = value
         self.headers = headers
         self.timestamp = timestamp
+        self.partition = partition
     }
 
     /// The first header named `name`, as UTF-8 text.

@@ -40,7 +40,8 @@ extension RDKafkaClient {
         let error = Self.withOptionalBytes(record.key) { key, keyLength in
             Self.withOptionalBytes(record.value) { value, valueLength in
                 convobridge_produce(
-                    handle, topic, key, keyLength, value, valueLength, headers, record.timestamp ?? 0,
+                    handle, topic, record.partition ?? -1 /* RD_KAFKA_PARTITION_UA */, key, keyLength, value, valueLength, headers,
+                    record.timestamp ?? 0,
                     UnsafeMutableRawPointer(bitPattern: opaque)
                 )
             }
