@@ -18,6 +18,8 @@ public enum KafkaPartitionReader {
             ("enable.auto.offset.store", "false"),
             ("enable.partition.eof", "true"),
             ("isolation.level", "read_committed"),
+            // The end is found by an empty fetch: do not let the broker hold it for the default half second.
+            ("fetch.wait.max.ms", "20"),
             ("log_level", "3"),
         ])
         let client = try RDKafkaClient(kind: .consumer, properties: all, events: 0)

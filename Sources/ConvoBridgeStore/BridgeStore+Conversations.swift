@@ -79,7 +79,11 @@ extension BridgeStore {
             ])
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO outbox (topic, record_key, value, headers, created_at, record_time) VALUES (?, ?, ?, ?, ?, ?)")
-            for record in result.records {
+            var records = result.records
+            if !records.isEmpty, let stateRecord = self.stateRecord {
+                records.append(stateRecord(tracked, nextPoll.map(Timestamp.init(millisecondsSinceEpoch:))))
+            }
+            for record in records {
                 try insert.execute(arguments: [
                     record.topic, record.key.map { Data($0) }, record.value.map { Data($0) },
                     Data(Self.encode(record.headers)), now.millisecondsSinceEpoch, record.timestamp,

@@ -1,4 +1,4 @@
-import ConvoBridgeCore
+public import ConvoBridgeCore
 import Foundation
 import GRDB
 import Synchronization
@@ -21,12 +21,20 @@ public final class BridgeStore: Sendable {
     /// Below this many free bytes on the store's filesystem the store counts as full (0: only when SQLite says).
     public let minimumFreeBytes: Int64
 
+    /// Replicas coordinated by Kafka: the record of a conversation's state for the internal state topic, added to
+    /// the outbox after the records of every write that has some, so the relay publishes both in one transaction.
+    public typealias StateRecordMaker = @Sendable (_ tracked: TrackedConversation, _ nextPollAt: Timestamp?) -> OutboundRecord
+    let stateRecord: StateRecordMaker?
+
     /// Opens (creating if needed) and migrates the store at `path`.
-    /// - Parameter minimumFreeBytes: free space under which ``isDiskFull`` says so before SQLite has to refuse a
-    ///   write (a checkpoint or a growing WAL needing a page it cannot have).
-    public init(path: String, minimumFreeBytes: Int64 = 0) throws {
+    /// - Parameters:
+    ///   - minimumFreeBytes: free space under which ``isDiskFull`` says so before SQLite has to refuse a write (a
+    ///     checkpoint or a growing WAL needing a page it cannot have).
+    ///   - stateRecord: with replicas coordinated by Kafka, the state record each write with records adds.
+    public init(path: String, minimumFreeBytes: Int64 = 0, stateRecord: StateRecordMaker? = nil) throws {
         self.path = path
         self.minimumFreeBytes = minimumFreeBytes
+        self.stateRecord = stateRecord
         var configuration = Configuration()
         configuration.label = "convobridge-store"
         configuration.prepareDatabase { db in

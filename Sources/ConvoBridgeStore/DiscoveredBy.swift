@@ -12,4 +12,8 @@ public enum DiscoveredBy: String, Sendable, Hashable, CaseIterable {
     case idsTopic = "ids_topic"
     /// A poll of a conversation the store did not know yet.
     case poll
+    /// Restored from the internal state topic when this replica took over its partition.
+    case handover
+    /// A record of the watch topic (replicas coordinated by Kafka), written by whichever replica learned of it.
+    case watch
 }

@@ -145,6 +145,7 @@ struct AdminAPI: Sendable {
 
     private func schedule(_ poller: SourcePoller, _ id: String) async throws {
         if let problem = poller.reader.problem(withConversationID: id) { throw AdminError(status: .badRequest, message: problem) }
+        if try await poller.handsOff(id, origin: .admin, pollNow: true) { return }
         let at = now()
         let write = try await store.write(source: poller.source, conversationID: id, discoveredBy: .admin, now: at) { tracked in
             ConversationWrite(tracked: tracked, poll: tracked.vanished ? .keep : .noLaterThan(at))

@@ -116,6 +116,8 @@ public struct BridgeConfiguration: Sendable {
     public var sources: [Source]
     /// `webhooks:`: subscribers the event stream is delivered to; nil when none is configured.
     public var delivery: Delivery?
+    /// `coordination:`: standalone (the default) or replicas coordinated by Kafka.
+    public var coordination: Coordination = .standalone
     /// Every setting with its value and origin, secrets masked (what `convobridge check-config` prints).
     public var effectiveSettings: [EffectiveSetting] = []
 

@@ -4,7 +4,19 @@ import ConvoBridgeCore
 /// check lists the same cases, so this is the one table of them.
 extension ConfigurationLoader {
     enum TopLevelKey: String, CaseIterable {
-        case store, kafka, server, relay, sources, webhooks
+        case store, kafka, server, relay, sources, webhooks, coordination
+    }
+
+    /// `coordination`: standalone, or replicas coordinated by Kafka.
+    enum CoordinationKey: String, CaseIterable {
+        case mode
+        case groupID = "group_id"
+        case partitions
+        case watchTopic = "watch_topic"
+        case stateTopic = "state_topic"
+        case replicaID = "replica_id"
+        case sessionTimeout = "session_timeout"
+        case staticMembership = "static_membership"
     }
 
     /// `webhooks`: outbound delivery to HTTP subscribers.

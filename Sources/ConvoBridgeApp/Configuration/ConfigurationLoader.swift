@@ -128,9 +128,16 @@ public struct ConfigurationLoader: Sendable {
                 reader.problem(path, "\(source) is not a configured source; sources: \(names.sorted().joined(separator: ", "))")
             }
         }
+        let coordination = BridgeConfiguration.Coordination(reader: reader, at: TopLevelKey.coordination.rawValue)
+        if case .kafka(let group) = coordination {
+            for topic in [group.watchTopic, group.stateTopic] where topic == kafka.encoder.eventsTopic || topic == kafka.encoder.stateTopic {
+                reader.problem("coordination", "\(topic) is also one of kafka's topics; the coordination topics are the bridge's own")
+            }
+        }
         var configuration = BridgeConfiguration(storePath: storePath, kafka: kafka, server: server, relay: relay, sources: sources)
         configuration.storeMinimumFreeBytes = minimumFree
         configuration.delivery = delivery
+        configuration.coordination = coordination
         return configuration
     }
 

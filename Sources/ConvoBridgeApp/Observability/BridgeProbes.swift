@@ -9,6 +9,8 @@ struct BridgeProbes: ListenerProbes {
     let metrics: BridgeMetrics
     let publisherInFlight: @Sendable () -> Int
     let deliverer: WebhookDeliverer?
+    /// With replicas: not ready until the first assignment's partitions are restored.
+    var coordinator: ReplicaCoordinator? = nil
     let now: @Sendable () -> Timestamp
 
     /// The exposition text, with the gauges that are read from the store refreshed first.
@@ -44,27 +46,34 @@ struct BridgeProbes: ListenerProbes {
         metrics.setStoreDiskFull(diskFull)
         let kafkaOK = checks.kafkaConnected
         let sources = pollers.map { $0.health(now: time) }
-        let ready = checks.checked && storeOK && !diskFull && kafkaOK && sources.allSatisfy(\.ready)
-        return (
-            ready,
-            .object([
-                "ready": .bool(ready),
-                "checked": .bool(checks.checked),
-                "store": .bool(storeOK),
-                "store_disk_full": .bool(diskFull),
-                "kafka": .bool(kafkaOK),
-                "sources": .object(
-                    JSONObject(
-                        sources.map { health in
-                            JSONObject.Member(
-                                key: health.source,
-                                value: .object([
-                                    "ready": .bool(health.ready),
-                                    "circuit_open": .bool(health.circuitOpen),
-                                    "last_success": .optional(health.lastSuccess?.rfc3339),
-                                ]))
-                        })),
+        let replica = coordinator?.readiness
+        let ready = checks.checked && storeOK && !diskFull && kafkaOK && sources.allSatisfy(\.ready) && (replica?.ready ?? true)
+        var replicaDetail: JSONValue?
+        if let replica, let coordinator {
+            replicaDetail = .object([
+                "id": .string(coordinator.group.replicaID), "restored": .bool(replica.ready),
+                "partitions_owned": .array(replica.owned.sorted().map { .integer($0) }), "partitions_restoring": .integer(replica.restoring),
             ])
-        )
+        }
+        var detail: JSONObject = [
+            "ready": .bool(ready),
+            "checked": .bool(checks.checked),
+            "store": .bool(storeOK),
+            "store_disk_full": .bool(diskFull),
+            "kafka": .bool(kafkaOK),
+            "sources": .object(
+                JSONObject(
+                    sources.map { health in
+                        JSONObject.Member(
+                            key: health.source,
+                            value: .object([
+                                "ready": .bool(health.ready),
+                                "circuit_open": .bool(health.circuitOpen),
+                                "last_success": .optional(health.lastSuccess?.rfc3339),
+                            ]))
+                    })),
+        ]
+        detail["replica"] = replicaDetail
+        return (ready, .object(detail))
     }
 }

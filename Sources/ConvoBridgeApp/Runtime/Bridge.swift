@@ -6,6 +6,7 @@ public import ConvoBridgeStore
 import Hummingbird
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 public import UnixSignals
 
 /// The whole bridge, built from a configuration: the Kafka publisher, the outbox relay, one poller per source and
@@ -15,7 +16,10 @@ public final class Bridge: Sendable {
     public let configuration: BridgeConfiguration
     public let store: BridgeStore
     let publisher: KafkaPublisher
-    let relay: OutboxRelay
+    /// The outbox relay: ``OutboxRelay`` standalone, ``TransactionalOutboxRelay`` with replicas.
+    let relay: any Service
+    /// With `coordination.mode: kafka`: this replica's part in the group.
+    let coordinator: ReplicaCoordinator?
     let pollers: [SourcePoller]
     let idsWatchers: [IdsTopicWatcher]
     let http: SharedHTTPClient
@@ -30,22 +34,50 @@ public final class Bridge: Sendable {
         self.configuration = configuration
         self.logger = logger
         let redactor = SecretRedactor(secrets: configuration.secrets)
-        let store = try BridgeStore(path: configuration.storePath, minimumFreeBytes: configuration.storeMinimumFreeBytes)
+        var group: BridgeConfiguration.Coordination.KafkaGroup?
+        if case .kafka(let settings) = configuration.coordination { group = settings }
+        let partitioner = group.map { CoordinationPartitioner(partitions: Int32($0.partitions)) }
+        var stateRecord: BridgeStore.StateRecordMaker?
+        if let stateTopic = group?.stateTopic, let partitioner {
+            stateRecord = { tracked, nextPollAt in
+                ConversationStateRecord(tracked: tracked, nextPollAt: nextPollAt).record(topic: stateTopic, partitioner: partitioner, observedAt: nil)
+            }
+        }
+        let store = try BridgeStore(
+            path: configuration.storePath, minimumFreeBytes: configuration.storeMinimumFreeBytes, stateRecord: stateRecord)
         let metrics = BridgeMetrics(sources: configuration.sources.map(\.name))
         self.metrics = metrics
         let publisher = try KafkaPublisher(configuration: configuration.kafka.publisher, logger: logger, observer: metrics)
-        let relay = OutboxRelay(
-            store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
-            drainDeadline: configuration.relay.drainDeadline, spaceGate: StoreSpaceGate(store: store, time: time),
-            metrics: metrics, now: { time.wallClock }, logger: logger)
+        let relayWake: WakeSignal
+        let ownership: ReplicaOwnership?
+        let fencedReports = FencedReports()
+        if let group, let partitioner {
+            ownership = ReplicaOwnership(partitioner: partitioner, watchTopic: group.watchTopic) { records in
+                let reports = try await publisher.publish(records)
+                if let failed = reports.first(where: { $0.status != .persisted }) {
+                    throw KafkaError(code: .produce, message: "the watch topic did not take a record: \(failed.status)")
+                }
+            }
+            let relay = TransactionalOutboxRelay(
+                store: store, partitioner: partitioner, stateTopic: group.stateTopic, batchSize: configuration.relay.batchSize,
+                drainDeadline: configuration.relay.drainDeadline, metrics: metrics, logger: logger, fenced: { fencedReports.report($0) })
+            self.relay = relay
+            relayWake = relay.wake
+        } else {
+            ownership = nil
+            let relay = OutboxRelay(
+                store: store, publisher: publisher, batchSize: configuration.relay.batchSize,
+                drainDeadline: configuration.relay.drainDeadline, spaceGate: StoreSpaceGate(store: store, time: time),
+                metrics: metrics, now: { time.wallClock }, logger: logger)
+            self.relay = relay
+            relayWake = relay.wake
+        }
         // Enough connections per platform host for every request a source may have in flight.
         let http = SharedHTTPClient(maxConnectionsPerHost: max(8, configuration.sources.map(\.http.maxConcurrentRequests).max() ?? 0))
         self.store = store
         self.publisher = publisher
-        self.relay = relay
         self.http = http
         let encoder = CloudEventEncoder(configuration: configuration.kafka.encoder)
-        let relayWake = relay.wake
         let pollers = configuration.sources.map { source in
             SourcePoller(
                 settings: source,
@@ -53,10 +85,21 @@ public final class Bridge: Sendable {
                     sourceName: source.name, http: http, policy: source.http, time: time, redactor: redactor,
                     logger: logger, observer: metrics),
                 redactor: redactor, store: store, encoder: encoder, time: time, maxBacklog: configuration.relay.maxBacklog,
-                outboxWritten: { relayWake.signal() }, metrics: metrics, logger: logger
+                ownership: ownership, outboxWritten: { relayWake.signal() }, metrics: metrics, logger: logger
             )
         }
         self.pollers = pollers
+        if let group, let ownership, let relay = relay as? TransactionalOutboxRelay {
+            let coordinator = ReplicaCoordinator(
+                group: group, ownership: ownership, bootstrapServers: publisher.bootstrapServers,
+                kafkaProperties: configuration.kafka.publisher.properties, store: store, relay: relay, pollers: pollers,
+                configuredIDs: configuration.sources.map { ($0.name, $0.conversationIDs) }, releaseDeadline: configuration.relay.drainDeadline,
+                metrics: metrics, time: time, logger: logger)
+            fencedReports.deliver(to: coordinator)
+            self.coordinator = coordinator
+        } else {
+            coordinator = nil
+        }
         idsWatchers = zip(configuration.sources, pollers).compactMap { source, poller in
             source.idsTopic.map {
                 IdsTopicWatcher(
@@ -90,9 +133,10 @@ public final class Bridge: Sendable {
             let receiver = WebhookReceiver(
                 endpoints: endpoints, sink: sink, maxBodyBytes: settings.maxBodyBytes, now: { time.wallClock },
                 logger: logger, observer: metrics)
-            let probes = BridgeProbes(
+            var probes = BridgeProbes(
                 store: store, readiness: readiness, pollers: pollers, metrics: metrics, publisherInFlight: { publisher.recordsInFlight },
                 deliverer: deliverer, now: { time.wallClock })
+            probes.coordinator = coordinator
             let admin = settings.adminToken.map { token in
                 AdminAPI(
                     token: token, store: store, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
@@ -140,6 +184,8 @@ public final class Bridge: Sendable {
     /// In start order; a `ServiceGroup` shuts them down in reverse.
     public var services: [any Service] {
         var services: [any Service] = [publisher, relay]
+        // Stops after the pollers: it gives its partitions up (publishing what is pending) and leaves the group.
+        if let coordinator { services.append(coordinator) }
         // Stops after the pollers and before the publisher its dead letters go through.
         if let deliverer { services.append(deliverer) }
         services.append(contentsOf: pollers)
@@ -147,6 +193,15 @@ public final class Bridge: Sendable {
         services.append(readiness)
         services.append(contentsOf: servers)
         return services
+    }
+
+    /// With replicas coordinated by Kafka: this replica's id, whether its first assignment is restored, and the
+    /// partitions it polls; nil standalone.
+    public var replica: (id: String, ready: Bool, owned: Set<Int32>)? {
+        coordinator.map { coordinator in
+            let readiness = coordinator.readiness
+            return (coordinator.group.replicaID, readiness.ready, readiness.owned)
+        }
     }
 
     /// The webhook listener's port once it listens (nil without a server).
@@ -215,4 +270,13 @@ public final class Bridge: Sendable {
         try store.close()
         logger.info("bridge stopped")
     }
+}
+
+/// The relay's reports of fenced producers, for the coordinator, which is made after the relay.
+final class FencedReports: Sendable {
+    private let coordinator = Mutex<ReplicaCoordinator?>(nil)
+
+    func deliver(to coordinator: ReplicaCoordinator) { self.coordinator.withLock { $0 = coordinator } }
+
+    func report(_ partition: Int32) { coordinator.withLock { $0 }?.fenced(partition) }
 }

@@ -16,6 +16,8 @@ struct BridgeEventSink: NativeEventSink {
     let now: @Sendable () -> Timestamp
 
     func accept(_ event: NativeEvent, source: String, bodyDigest: [UInt8]) async throws -> WebhookAcceptance {
+        // Another replica owns the conversation: it polls it now and reports what changed.
+        if let poller = pollers[source], try await poller.handsOff(event.conversationID, origin: .webhook, pollNow: true) { return .recorded }
         let at = now()
         let tracker = ConversationTracker(encoder: encoder)
         let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: at, raw: nil)

@@ -88,6 +88,10 @@ final class IdsTopicWatcher: Service, Sendable {
             try await store.advance(source: poller.source, to: position)
             return
         }
+        if try await poller.handsOff(id, origin: .idsTopic, pollNow: false) {
+            try await store.advance(source: poller.source, to: position)
+            return
+        }
         let at = now()
         let write = try await store.write(source: poller.source, conversationID: id, discoveredBy: .idsTopic, now: at, position: position) {
             tracked in

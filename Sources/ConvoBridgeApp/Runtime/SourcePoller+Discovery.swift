@@ -8,6 +8,11 @@ import Synchronization
 extension SourcePoller {
     func discoveryLoop(_ lister: any ConversationLister, _ settings: BridgeConfiguration.Discovery) async throws {
         while !Task.isCancelled {
+            // With replicas, one of them walks the list: the owner of the source's partition.
+            if let ownership, !ownership.ownsDiscovery(of: source) {
+                try await time.sleep(for: .seconds(1))
+                continue
+            }
             await waitWhilePaused()
             try await spaceGate.waitUntilWritable("discovery", logger: logger)
             try await waitForBacklog()
@@ -73,11 +78,25 @@ extension SourcePoller {
     /// together (one group-committed transaction); new ones whose rows are partial are scheduled for a full read.
     /// Returns whether everything was stored.
     private func receive(_ page: ListPage, requestedAt: Timestamp, answeredAt: Timestamp) async -> Bool {
+        var rows = page.conversations.keepingLastOfEachConversation()
+        if let ownership {
+            // Rows of conversations another replica owns: a watch record each, and their owner polls them.
+            let source = self.source
+            let others = rows.filter { !ownership.owns(source: source, conversationID: $0.conversationID) }
+            rows.removeAll { !ownership.owns(source: source, conversationID: $0.conversationID) }
+            do {
+                try await ownership.handOff(
+                    others.map { WatchRecord(source: source, conversationID: $0.conversationID, origin: DiscoveredBy.discovery.rawValue) })
+            } catch {
+                logger.error("could not hand listed conversations to their owners; the window will be asked again", metadata: ["error": "\(error)"])
+                return false
+            }
+        }
         var toStore: [ObservedConversation] = []
         var toRead: [String] = []
         var discovered = 0
         engine.withLock { engine in
-            for observed in page.conversations.keepingLastOfEachConversation() {
+            for observed in rows {
                 let id = observed.conversationID
                 let memo = engine.memos[id]
                 if memo == nil { discovered += 1 }

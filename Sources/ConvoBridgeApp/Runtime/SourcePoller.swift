@@ -56,13 +56,16 @@ final class SourcePoller: Service, Sendable {
     private let tick: Duration
     /// How often schedules that changed without a row write are saved.
     private let scheduleFlushInterval: Duration
+    /// With replicas coordinated by Kafka: the partitions this replica polls (nil: standalone, it polls everything).
+    let ownership: ReplicaOwnership?
 
     init(
         settings: BridgeConfiguration.Source, http: SourceHTTPClient, redactor: SecretRedactor, store: BridgeStore,
         encoder: CloudEventEncoder, time: TimeSource, maxBacklog: Int, tick: Duration = .milliseconds(200),
-        scheduleFlushInterval: Duration = .seconds(5),
+        scheduleFlushInterval: Duration = .seconds(5), ownership: ReplicaOwnership? = nil,
         outboxWritten: @escaping @Sendable () -> Void, metrics: BridgeMetrics, logger: Logger
     ) {
+        self.ownership = ownership
         self.settings = settings
         self.metrics = metrics
         self.sourceMetrics = metrics.sourceMetrics(settings.name)
@@ -107,8 +110,11 @@ final class SourcePoller: Service, Sendable {
         try? await flushSchedule()
     }
 
-    /// Adds the configured conversations, then takes on every conversation of the source the store knows.
+    /// Adds the configured conversations, then takes on every conversation of the source the store knows. With
+    /// replicas, nothing: the coordinator writes the configured ones to the watch topic and hands this poller each
+    /// partition it owns once restored (``take(partition:)``).
     private func loadSchedule() async throws {
+        guard ownership == nil else { return }
         let now = time.wallClock
         try await withThrowingTaskGroup(of: Void.self) { group in
             for id in settings.conversationIDs {
@@ -120,7 +126,45 @@ final class SourcePoller: Service, Sendable {
             }
             try await group.waitForAll()
         }
-        let scheduled = try await store.scheduledConversations(source: source)
+        own(try await store.scheduledConversations(source: source))
+    }
+
+    /// Takes on the conversations of a partition just restored (replicas coordinated by Kafka).
+    func take(partition: Int32) async throws {
+        guard let ownership else { return }
+        let source = self.source
+        own(
+            try await store.scheduledConversations(source: source).filter {
+                ownership.partition(source: source, conversationID: $0.conversationID) == partition
+            })
+    }
+
+    /// Gives up the conversations of a partition this replica no longer owns; a poll in flight ends without effect on
+    /// the schedule.
+    func release(partition: Int32) {
+        guard let ownership else { return }
+        let source = self.source
+        let released = engine.withLock { engine in
+            let ids = engine.memos.keys.filter { ownership.partition(source: source, conversationID: $0) == partition }
+            for id in ids {
+                engine.scheduler.disown(id)
+                engine.memos[id] = nil
+                engine.dirty.remove(id)
+            }
+            return ids.count
+        }
+        logger.info("partition released", metadata: ["partition": "\(partition)", "conversations": "\(released)"])
+    }
+
+    /// With replicas: whether a conversation belongs to another replica, in which case a watch record hands it over
+    /// (`pollNow`: the owner polls it at once) and the caller does nothing more with it.
+    func handsOff(_ conversationID: String, origin: DiscoveredBy, pollNow: Bool) async throws -> Bool {
+        guard let ownership, !ownership.owns(source: source, conversationID: conversationID) else { return false }
+        try await ownership.handOff([WatchRecord(source: source, conversationID: conversationID, origin: origin.rawValue, pollNow: pollNow)])
+        return true
+    }
+
+    private func own(_ scheduled: [ScheduledConversation]) {
         let loadedAt = time.wallClock
         engine.withLock { engine in
             for conversation in scheduled {

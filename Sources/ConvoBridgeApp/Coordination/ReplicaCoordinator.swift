@@ -1,0 +1,325 @@
+import ConvoBridgeCore
+import ConvoBridgeKafka
+import ConvoBridgeStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Makes this process one replica of a group coordinated by Kafka (`coordination.mode: kafka`).
+///
+/// The replicas are one consumer group on the watch topic; the partitions the group assigns this replica decide which
+/// conversations it polls. On assignment of a partition it opens the partition's transactional producer (fencing
+/// whichever replica had it), restores the partition's conversations from the internal state topic
+/// (`read_committed`, to its end), and only then polls them; the watch topic's records of the partition (read from
+/// its start on every assignment: it is compacted) add the conversations that have no state yet. On revocation it
+/// stops polling them, publishes what it has pending for them, and closes the producer. ``PartitionOwnershipMachine``
+/// decides; this carries out its actions, one at a time.
+final class ReplicaCoordinator: Service, Sendable {
+    let group: BridgeConfiguration.Coordination.KafkaGroup
+    let ownership: ReplicaOwnership
+    private let bootstrapServers: String
+    private let kafkaProperties: [String: String]
+    private let store: BridgeStore
+    private let relay: TransactionalOutboxRelay
+    private let pollers: [String: SourcePoller]
+    private let configuredIDs: [(source: String, ids: [String])]
+    private let metrics: BridgeMetrics
+    private let time: TimeSource
+    private let logger: Logger
+    private let machine: Mutex<PartitionOwnershipMachine>
+    private let work: (stream: AsyncStream<Work>, continuation: AsyncStream<Work>.Continuation)
+    /// Watch records read for partitions not (yet) restored: applied once they are, dropped if the group gives the
+    /// partition elsewhere.
+    private let waitingWatches = Mutex<[Int32: [WatchRecord]]>([:])
+    private let releaseDeadline: Duration
+
+    enum Work: Sendable {
+        case assigned(Set<Int32>)
+        case records([ConsumedRecord])
+        case fenced(Int32)
+        case tick
+    }
+
+    init(
+        group: BridgeConfiguration.Coordination.KafkaGroup, ownership: ReplicaOwnership, bootstrapServers: String,
+        kafkaProperties: [String: String], store: BridgeStore, relay: TransactionalOutboxRelay, pollers: [SourcePoller],
+        configuredIDs: [(source: String, ids: [String])], releaseDeadline: Duration, metrics: BridgeMetrics, time: TimeSource,
+        logger: Logger
+    ) {
+        self.group = group
+        self.ownership = ownership
+        self.bootstrapServers = bootstrapServers
+        self.kafkaProperties = kafkaProperties
+        self.store = store
+        self.relay = relay
+        self.pollers = Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) })
+        self.configuredIDs = configuredIDs
+        self.releaseDeadline = releaseDeadline
+        self.metrics = metrics
+        self.time = time
+        var logger = logger
+        logger[metadataKey: "replica"] = "\(group.replicaID)"
+        self.logger = logger
+        self.machine = Mutex(
+            PartitionOwnershipMachine(
+                reacquireAfterMilliseconds: group.sessionTimeout.wholeMilliseconds * 2, startedAt: time.elapsed.wholeMilliseconds))
+        self.work = AsyncStream<Work>.makeStream()
+    }
+
+    /// Whether the first assignment is restored (the replica is ready), and the partitions it polls.
+    var readiness: (ready: Bool, owned: Set<Int32>, restoring: Int) {
+        machine.withLock { ($0.hasRestoredFirstAssignment, $0.owned, $0.restoring) }
+    }
+
+    /// The relay's report: the partition's producer was fenced.
+    func fenced(_ partition: Int32) { work.continuation.yield(.fenced(partition)) }
+
+    func run() async throws {
+        try await ensureTopics()
+        try await watchConfiguredConversations()
+        var properties = kafkaProperties
+        properties["session.timeout.ms"] = String(group.sessionTimeout.wholeMilliseconds)
+        properties["heartbeat.interval.ms"] = String(max(100, group.sessionTimeout.wholeMilliseconds / 10))
+        let consumer = try KafkaGroupConsumer(
+            bootstrapServers: bootstrapServers, groupID: group.groupID, topic: group.watchTopic,
+            instanceID: group.staticMembership ? group.replicaID : nil,
+            properties: properties)
+        logger.info(
+            "joining the replica group",
+            metadata: ["group": "\(group.groupID)", "watch_topic": "\(group.watchTopic)", "partitions": "\(group.partitions)"])
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { tasks in
+                tasks.addTask {
+                    do {
+                        for try await event in consumer.events(bufferLimit: 5000) {
+                            switch event {
+                            case .assigned(let partitions): self.work.continuation.yield(.assigned(partitions))
+                            case .records(let records): self.work.continuation.yield(.records(records))
+                            }
+                        }
+                    } catch {
+                        self.logger.error("reading the watch topic failed; the replica stops", metadata: ["error": "\(error)"])
+                    }
+                    self.work.continuation.finish()
+                }
+                tasks.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        self.work.continuation.yield(.tick)
+                    }
+                }
+                for await item in self.work.stream {
+                    await self.handle(item)
+                }
+                // Stopping: give every partition up (publishing what is pending), then leave the group so the others
+                // take over at once rather than after the session timeout.
+                let held = self.machine.withLock { machine in machine.assigned([]) }
+                await self.perform(held)
+                await consumer.close()
+                tasks.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.work.continuation.finish()
+        }
+        logger.info("left the replica group")
+    }
+
+    // MARK: Work
+
+    private func handle(_ item: Work) async {
+        let now = time.elapsed.wholeMilliseconds
+        switch item {
+        case .assigned(let partitions):
+            metrics.rebalanced()
+            logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
+            waitingWatches.withLock { waiting in waiting = waiting.filter { partitions.contains($0.key) } }
+            await perform(machine.withLock { $0.assigned(partitions) })
+        case .records(let records):
+            await apply(records)
+        case .fenced(let partition):
+            await perform(machine.withLock { $0.fenced(partition, now: now) })
+        case .tick:
+            await perform(machine.withLock { $0.tick(now: now) })
+        }
+        metrics.setOwnedPartitions(ownership.ownedPartitions.count, replica: group.replicaID)
+    }
+
+    private func perform(_ actions: [PartitionOwnershipMachine.Action]) async {
+        // Partitions taken over together are restored together: a takeover costs the slowest restore, not their sum.
+        let restores = actions.compactMap { if case .restore(let partition) = $0 { partition } else { nil } }
+        let outcomes = await withTaskGroup(of: (Int32, Result<KafkaTransactionalProducer, any Error>).self) { group in
+            for partition in restores {
+                group.addTask {
+                    do {
+                        return (partition, .success(try await self.restore(partition)))
+                    } catch {
+                        return (partition, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [Int32: Result<KafkaTransactionalProducer, any Error>]()) { $0[$1.0] = $1.1 }
+        }
+        for action in actions {
+            switch action {
+            case .restore(let partition):
+                let now = time.elapsed.wholeMilliseconds
+                guard let outcome = outcomes[partition] else { continue }
+                switch outcome {
+                case .success(let producer):
+                    let next = machine.withLock { $0.restored(partition) }
+                    if next.isEmpty { continue }  // given away meanwhile
+                    relay.attach(partition, producer: producer)
+                    await perform(next)
+                case .failure(let error):
+                    metrics.restoreFailed()
+                    logger.error("cannot take over the partition; trying again", metadata: ["partition": "\(partition)", "error": "\(error)"])
+                    await perform(machine.withLock { $0.restoreFailed(partition, now: now) })
+                }
+            case .startPolling(let partition):
+                ownership.set(partition, owned: true)
+                for poller in pollers.values {
+                    do {
+                        try await poller.take(partition: partition)
+                    } catch {
+                        logger.error("cannot load the partition's schedule", metadata: ["partition": "\(partition)", "error": "\(error)"])
+                    }
+                }
+                let waiting = waitingWatches.withLock { $0.removeValue(forKey: partition) } ?? []
+                await apply(waiting)
+            case .release(let partition):
+                ownership.set(partition, owned: false)
+                for poller in pollers.values { poller.release(partition: partition) }
+                await relay.detach(partition, deadline: releaseDeadline)
+                logger.info("partition released", metadata: ["partition": "\(partition)"])
+            }
+        }
+    }
+
+    /// Fences the partition's last producer, then reads its state back into the store.
+    private func restore(_ partition: Int32) async throws -> KafkaTransactionalProducer {
+        let started = ContinuousClock.now
+        let producer = try KafkaTransactionalProducer(
+            bootstrapServers: bootstrapServers, transactionalID: group.transactionalID(partition: partition), properties: kafkaProperties)
+        try await producer.initialize()
+        let records = try await KafkaPartitionReader.readToEnd(
+            bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, properties: kafkaProperties)
+        var latest: [String: ConversationStateRecord?] = [:]
+        var unreadable = 0
+        for record in records {
+            guard let key = record.keyString else { continue }
+            guard let value = record.value else {
+                latest[key] = .some(nil)
+                continue
+            }
+            do {
+                let state = try ConversationStateRecord(value: value)
+                latest[key] = state
+            } catch {
+                unreadable += 1
+                logger.error(
+                    "a state record cannot be restored; its conversation keeps its last readable state",
+                    metadata: ["partition": "\(partition)", "offset": "\(record.offset)", "reason": "\(error)"])
+            }
+        }
+        let states = latest.values.compactMap { $0 }.filter { pollers[$0.tracked.source] != nil }
+        let partitioner = ownership.partitioner
+        let replaced = try await store.restorePartition(
+            states, belongs: { partitioner.partition(source: $0, conversationID: $1) == partition }, now: time.wallClock)
+        let duration = ContinuousClock.now - started
+        metrics.restored(records: records.count, conversations: states.count, duration: duration)
+        logger.info(
+            "partition restored",
+            metadata: [
+                "partition": "\(partition)", "state_records": "\(records.count)", "conversations": "\(states.count)",
+                "unpublished_dropped": "\(replaced.outbox)", "unreadable": "\(unreadable)", "ms": "\(duration.wholeMilliseconds)",
+            ])
+        return producer
+    }
+
+    /// Watch records: conversations of owned partitions are watched here; the others wait for their partition's
+    /// restore or are not this replica's.
+    private func apply(_ records: [ConsumedRecord]) async {
+        await apply(
+            records.compactMap { record in
+                guard let watch = WatchRecord(value: record.value) else {
+                    metrics.watchRecords("skipped")
+                    return nil
+                }
+                return watch
+            })
+    }
+
+    private func apply(_ watches: [WatchRecord]) async {
+        var applied = 0
+        for watch in watches {
+            let partition = ownership.partition(source: watch.source, conversationID: watch.conversationID)
+            guard ownership.owns(partition: partition) else {
+                waitingWatches.withLock { $0[partition, default: []].append(watch) }
+                continue
+            }
+            guard let poller = pollers[watch.source] else {
+                metrics.watchRecords("skipped")
+                continue
+            }
+            if let problem = poller.reader.problem(withConversationID: watch.conversationID) {
+                metrics.watchRecords("skipped")
+                logger.warning("a watch record names an invalid conversation id; skipped", metadata: ["problem": "\(problem)"])
+                continue
+            }
+            let at = time.wallClock
+            let pollNow = watch.pollNow
+            do {
+                let write = try await store.write(source: watch.source, conversationID: watch.conversationID, discoveredBy: .watch, now: at) {
+                    tracked in
+                    // New here (no observation yet) or asked to: polled now; a conversation already watched keeps its schedule.
+                    let due = !tracked.vanished && (pollNow || tracked.snapshot == nil)
+                    return ConversationWrite(tracked: tracked, poll: due ? .noLaterThan(at) : .keep)
+                }
+                poller.scheduled(watch.conversationID, by: write)
+                applied += 1
+            } catch {
+                logger.error("cannot store a watched conversation", metadata: ["conversation_id": "\(watch.conversationID)", "error": "\(error)"])
+            }
+        }
+        if applied > 0 { metrics.watchRecords("applied", count: applied) }
+    }
+
+    // MARK: Setting up
+
+    /// Creates the coordination topics, or checks the partition count of existing ones.
+    private func ensureTopics() async throws {
+        for topic in [group.watchTopic, group.stateTopic] {
+            let existing = try await KafkaTopicAdmin.ensure(
+                bootstrapServers: bootstrapServers, topic: topic, partitions: group.partitions, compacted: true, properties: kafkaProperties)
+            guard existing.partitions == group.partitions else {
+                throw CoordinationError.partitionCountChanged(topic: topic, configured: group.partitions, existing: existing.partitions)
+            }
+            if existing.created {
+                logger.notice("created a coordination topic", metadata: ["topic": "\(topic)", "partitions": "\(group.partitions)"])
+            }
+        }
+    }
+
+    /// The configuration's conversation ids, on the watch topic (every replica writes them: the same key again costs
+    /// a record, and the owner polls each once).
+    private func watchConfiguredConversations() async throws {
+        let watches = configuredIDs.flatMap { source, ids in
+            ids.map { WatchRecord(source: source, conversationID: $0, origin: DiscoveredBy.configuration.rawValue) }
+        }
+        try await ownership.handOff(watches)
+    }
+}
+
+/// Why a replica cannot join its group.
+enum CoordinationError: Error, CustomStringConvertible {
+    case partitionCountChanged(topic: String, configured: Int, existing: Int)
+
+    var description: String {
+        switch self {
+        case .partitionCountChanged(let topic, let configured, let existing):
+            "coordination.partitions is \(configured) but the topic \(topic) has \(existing) partitions. The partition count decides "
+                + "which replica owns which conversation and cannot change for an existing deployment: set partitions: \(existing), "
+                + "or start a new deployment with a new group_id and new coordination topics."
+        }
+    }
+}
