@@ -27,7 +27,9 @@ scale-clean (500 + 500 conversations, no fault), hostile (absurd dates, numbers,
 in 8 poison conversations' answers, a huge Retry-After, webhooks with absurd timestamps and ids, a 200-fold replay,
 1,000 event names, a 2 MB body, 400 idle and half-sent connections, wrong admin tokens and ids; the process alive
 after each and the workload's conversations losing nothing), bad-config (every file in Tests/Fixtures/bad-configs refused, naming its key),
-webhooks (outbound webhooks: scripts/webhook_suite.py; needs aiohttp and confluent-kafka).
+webhooks (outbound webhooks: scripts/webhook_suite.py; needs aiohttp and confluent-kafka),
+replicas (3 replicas coordinated by Kafka, 1,500 + 1,500 conversations, kill -9, a SIGSTOP zombie and a new replica:
+scripts/replica_suite.py).
 
 Usage: scripts/fault-suite.sh [--runs K] [--seed S] [--only NAME[,NAME...]] [--markdown]
 """
@@ -267,11 +269,11 @@ def contract_checker():
     return module.Checker(module.load_schemas())
 
 
-def read_events(bootstrap):
+def read_events(bootstrap, kcat_options=()):
     """Every record of conversation-events, by key, in sequence order, as (sequence, type, ce_id, value); the
     duplicates (a ce_id read again), those among them that differ from the first, the keys whose ids have a gap, and
     the records the contract's schemas refuse."""
-    consumed = subprocess.run(["kcat", "-b", bootstrap, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
+    consumed = subprocess.run(["kcat", "-b", bootstrap, *kcat_options, "-C", "-t", "conversation-events", "-o", "beginning", "-e", "-q",
                                "-f", "%k\t%T\t%h\t%s\n"], capture_output=True, text=True, timeout=300)
     if consumed.returncode != 0:
         raise Failure("kcat could not read conversation-events: " + consumed.stderr.strip())
@@ -845,7 +847,7 @@ def main():
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--scale-population", type=int, default=300, help="conversations per platform in the scale scenarios")
     options = parser.parse_args()
-    wanted = [name for name in options.only.split(",") if name] or list(SCENARIOS) + ["scale", "scale-clean", "bad-config", "webhooks"]
+    wanted = [name for name in options.only.split(",") if name] or list(SCENARIOS) + ["scale", "scale-clean", "bad-config", "webhooks", "replicas"]
     rng = random.Random(options.seed)
     print(f"fault suite: seed {options.seed} (--seed replays the same random moments), binary {BINARY}", file=sys.stderr)
     rows = []
@@ -860,6 +862,23 @@ def main():
                          result["events"] - result["lost"], result["lost"], result["duplicates_same_id"], 0,
                          ("ok" if result["ok"] else "FAILED") + f": order broken {result['order_broken']}, bad signatures "
                          f"{result['invalid_signatures']}, dead-lettered {result['dead_lettered']}, done after {result['all_done_after_s']} s"))
+            failed |= not result["ok"]
+            continue
+        if name == "replicas":
+            # Replicas coordinated by Kafka: scripts/replica_suite.py on the mock cluster (sessions expire there).
+            import replica_suite
+            suite = replica_suite.Suite(argparse.Namespace(broker="mock", jelou=1500, zild=1500, seed=options.seed, duration=160))
+            try:
+                result = suite.run()
+            except replica_suite.Failure as failure:
+                result = {"ok": False, "error": str(failure), "faults": [], "expected": 0, "delivered": 0, "lost": 0,
+                          "duplicated": 0, "invented": 0, "conflicting": 0, "gaps": 0}
+            finally:
+                suite.stop()
+            print(f"  replicas: {json.dumps(result)}", file=sys.stderr)
+            rows.append((name, 1, "; ".join(result["faults"]), result["expected"], result["delivered"], result["lost"], result["duplicated"],
+                         result["invented"], ("ok" if result["ok"] else "FAILED") + f": conflicting {result['conflicting']}, gaps "
+                         f"{result['gaps']}, polls {result.get('polls')}" + (f", {result['error']}" if "error" in result else "")))
             failed |= not result["ok"]
             continue
         if name == "bad-config":

@@ -31,6 +31,8 @@ struct DeployFilesTests {
             "deploy/kubernetes/kustomization.yaml", "deploy/kubernetes/configmap.yaml", "deploy/kubernetes/deployment.yaml",
             "deploy/kubernetes/service.yaml", "deploy/kubernetes/podmonitor.yaml", "deploy/kubernetes/prometheusrule.yaml",
             "deploy/kubernetes/persistentvolumeclaim.yaml", "deploy/kubernetes/secret.example.yaml",
+            "deploy/kubernetes/replicas/kustomization.yaml", "deploy/kubernetes/replicas/statefulset.yaml",
+            "deploy/kubernetes/replicas/headless-service.yaml", "deploy/kubernetes/replicas/configmap.yaml",
             "deploy/prometheus/convobridge-alerts.yaml", "deploy/prometheus/convobridge-alerts.test.yaml",
         ])
     func parses(file: String) throws {
@@ -83,6 +85,39 @@ struct DeployFilesTests {
         #expect(mounts.contains { configuration.storePath.hasPrefix($0 + "/") }, "the store is on the volume")
         let arguments = (container["args"]?.arrayValue ?? []).compactMap(\.stringValue)
         #expect(arguments.contains("/etc/convobridge/convobridge.yaml") && mounts.contains("/etc/convobridge"))
+    }
+
+    @Test("The replicas variant: a StatefulSet of several, no volume claim, its configuration in kafka mode with the base's variables")
+    func replicasVariant() throws {
+        let kustomization = try Self.yaml("deploy/kubernetes/replicas/kustomization.yaml")
+        let resources = (kustomization["resources"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(resources == ["..", "statefulset.yaml", "headless-service.yaml"])
+        let deleted = (kustomization["patches"]?.arrayValue ?? []).compactMap { $0["patch"]?.stringValue }.joined()
+        #expect(
+            deleted.contains("kind: Deployment") && deleted.contains("kind: PersistentVolumeClaim"), "the base's single replica and its volume go")
+        let statefulSet = try Self.yaml("deploy/kubernetes/replicas/statefulset.yaml")
+        #expect(statefulSet["kind"]?.stringValue == "StatefulSet")
+        #expect((Int(statefulSet["spec"]?["replicas"]?.scalarText ?? "") ?? 0) >= 2)
+        #expect(statefulSet["spec"]?["serviceName"]?.stringValue == "convobridge-replicas")
+        let pod = statefulSet["spec"]?["template"]?["spec"]
+        #expect(pod?["volumes"]?.arrayValue?.contains { $0["persistentVolumeClaim"] != nil } == false, "no shared volume")
+        #expect(pod?["volumes"]?.arrayValue?.contains { $0["name"]?.stringValue == "state" && $0["emptyDir"] != nil } == true)
+        let base = try Self.yaml("deploy/kubernetes/deployment.yaml")["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first
+        let container = pod?["containers"]?.arrayValue?.first
+        #expect(container?["env"] == base?["env"], "the same secrets as the base")
+        #expect(container?["args"] == base?["args"] && container?["ports"] == base?["ports"])
+
+        let text = try #require(try Self.yaml("deploy/kubernetes/replicas/configmap.yaml")["data"]?["convobridge.yaml"]?.stringValue)
+        let variables = (container?["env"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        let environment = Dictionary(uniqueKeysWithValues: variables.map { ($0, "value-of-\($0)-0123456789abcdef") })
+        let configuration = try ConfigurationLoader(environment: environment).load(yaml: text)
+        guard case .kafka(let group) = configuration.coordination else {
+            Issue.record("the replicas' configuration is not in kafka mode")
+            return
+        }
+        #expect(group.partitions >= 3 && group.staticMembership)
+        let mounts = (container?["volumeMounts"]?.arrayValue ?? []).compactMap { $0["mountPath"]?.stringValue }
+        #expect(mounts.contains { configuration.storePath.hasPrefix($0 + "/") }, "the store (a cache) is on the emptyDir")
     }
 
     @Test("The PrometheusRule carries exactly the groups of the rules file")

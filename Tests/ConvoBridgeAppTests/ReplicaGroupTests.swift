@@ -158,4 +158,28 @@ struct ReplicaGroupTests {
         let ids = records.compactMap { $0.header("ce_id") }
         #expect(Set(ids).count == ids.count, "no event twice")
     }
+
+    @Test("A replica refuses to start when the coordination topics have another partition count, and says how to proceed")
+    func partitionCountChangeRefused() async throws {
+        let broker = try await NoidaBroker.start()
+        defer { broker.stop() }
+        _ = try await KafkaTopicAdmin.ensure(bootstrapServers: broker.bootstrapServers, topic: "convobridge-watch", partitions: 3, compacted: true)
+        let world = SimulatorWorld(population: 0, seed: 3, now: Timestamp.now)
+        let simulator = PlatformSimulator(configuration: SimulatorConfiguration(), world: world, logger: BridgeHarness.quiet)
+        let simulatorTask = Task { try await simulator.run() }
+        defer { simulatorTask.cancel() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-replicas-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configuration = Self.configuration(
+            broker: broker, simulator: simulator, url: await simulator.baseURL(), replica: "r1", directory: directory)
+        let replica = try Replica(configuration)
+        await #expect {
+            try await replica.running.value
+        } throws: { error in
+            "\(error)".contains("coordination.partitions is 6 but the topic convobridge-watch has 3 partitions")
+                && "\(error)".contains("set partitions: 3")
+        }
+        try await replica.bridge.close()
+    }
 }

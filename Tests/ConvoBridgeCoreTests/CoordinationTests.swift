@@ -102,6 +102,16 @@ struct CoordinationTests {
         #expect(machine.assigned([]) == [.release(0), .release(1)], "1 is still restoring: released too")
     }
 
+    @Test("A replica frozen past its session gives every partition up, and takes them up again after the wait")
+    func frozen() {
+        var machine = PartitionOwnershipMachine(reacquireAfterMilliseconds: 1000, startedAt: 0)
+        _ = machine.assigned([1, 2])
+        _ = machine.restored(1)
+        #expect(machine.frozen(now: 50) == [.release(1), .release(2)])
+        #expect(machine.owned.isEmpty)
+        #expect(machine.tick(now: 1050) == [.restore(1), .restore(2)])
+    }
+
     @Test("A replica the group gives nothing is ready after the wait")
     func emptyAssignment() {
         var machine = PartitionOwnershipMachine(reacquireAfterMilliseconds: 5000, startedAt: 100)

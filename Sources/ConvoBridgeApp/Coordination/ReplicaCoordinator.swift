@@ -32,11 +32,15 @@ final class ReplicaCoordinator: Service, Sendable {
     /// partition elsewhere.
     private let waitingWatches = Mutex<[Int32: [WatchRecord]]>([:])
     private let releaseDeadline: Duration
+    /// Renewed every second while the process runs; the relay commits only while it is fresh.
+    let lease: ReplicaLease
 
     enum Work: Sendable {
         case assigned(Set<Int32>)
         case records([ConsumedRecord])
         case fenced(Int32)
+        /// The process was paused this long; the relay already dropped these partitions' producers.
+        case frozen(Duration, Set<Int32>)
         case tick
     }
 
@@ -64,6 +68,7 @@ final class ReplicaCoordinator: Service, Sendable {
             PartitionOwnershipMachine(
                 reacquireAfterMilliseconds: group.sessionTimeout.wholeMilliseconds * 2, startedAt: time.elapsed.wholeMilliseconds))
         self.work = AsyncStream<Work>.makeStream()
+        self.lease = ReplicaLease(validFor: group.sessionTimeout / 2)
     }
 
     /// Whether the first assignment is restored (the replica is ready), and the partitions it polls.
@@ -103,8 +108,18 @@ final class ReplicaCoordinator: Service, Sendable {
                     self.work.continuation.finish()
                 }
                 tasks.addTask {
+                    var last = ContinuousClock.now
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .seconds(1))
+                        let gap = ContinuousClock.now - last
+                        last = .now
+                        if gap > self.group.sessionTimeout / 2 {
+                            // Woken from a pause: the relay (which commits nothing while the lease is stale) stops
+                            // publishing everything before the lease is renewed; what the partitions may be another's.
+                            let held = self.relay.dropAll()
+                            self.work.continuation.yield(.frozen(gap, held))
+                        }
+                        self.lease.renew()
                         self.work.continuation.yield(.tick)
                     }
                 }
@@ -138,6 +153,14 @@ final class ReplicaCoordinator: Service, Sendable {
             await apply(records)
         case .fenced(let partition):
             await perform(machine.withLock { $0.fenced(partition, now: now) })
+        case .frozen(let gap, let held):
+            logger.warning(
+                "this replica was frozen longer than half its session; giving its partitions up until the group settles",
+                metadata: ["frozen_ms": "\(gap.wholeMilliseconds)"])
+            // Nothing pending is published: the new owner derives it again from the state it restores.
+            let partitioner = ownership.partitioner
+            _ = try? await store.discardOutbox(belongs: { held.contains(partitioner.partition(source: $0, conversationID: $1)) })
+            await perform(machine.withLock { $0.frozen(now: now) })
         case .tick:
             await perform(machine.withLock { $0.tick(now: now) })
         }

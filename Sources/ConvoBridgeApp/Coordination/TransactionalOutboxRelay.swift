@@ -31,6 +31,10 @@ final class TransactionalOutboxRelay: Service, Sendable {
     /// One cycle at a time: the loop's, or a release's final flush.
     private let cycleLock = AsyncSemaphore(permits: 1)
     private let fenced: @Sendable (Int32) -> Void
+    /// Set once the coordinator exists: nothing is committed while it is stale.
+    private let lease = Mutex<ReplicaLease?>(nil)
+
+    func useLease(_ lease: ReplicaLease) { self.lease.withLock { $0 = lease } }
     /// When graceful shutdown was asked for: the drain deadline counts from then.
     private let stoppingSince = Mutex<ContinuousClock.Instant?>(nil)
 
@@ -72,6 +76,15 @@ final class TransactionalOutboxRelay: Service, Sendable {
         }
         producers.withLock { $0[partition] = nil }
         return drained
+    }
+
+    /// Stops publishing every partition at once, without a last flush (the replica was frozen: they may be another's).
+    func dropAll() -> Set<Int32> {
+        Set(
+            producers.withLock { producers in
+                defer { producers = [:] }
+                return producers.keys
+            })
     }
 
     var attachedPartitions: Set<Int32> { Set(producers.withLock { $0.keys }) }
@@ -116,6 +129,7 @@ final class TransactionalOutboxRelay: Service, Sendable {
             byPartition[partitioner.partition(source: conversation.source, conversationID: conversation.conversationID), default: []].append(entry)
         }
         let attached = producers.withLock { $0 }
+        let lease = self.lease.withLock { $0 }
         var orphans = page.unreadable.map(\.id)
         var pending = 0
         let now = ContinuousClock.now
@@ -140,6 +154,12 @@ final class TransactionalOutboxRelay: Service, Sendable {
                 var record = entry.record
                 if record.topic == stateTopic { record.partition = partition }
                 return record
+            }
+            // Frozen past the lease (woken from a pause, even in the middle of this cycle): the coordinator decides
+            // first whether the partition is still ours.
+            if let lease, !lease.isValid || producers.withLock({ $0[partition] }) == nil {
+                pending += batch.count
+                continue
             }
             let started = ContinuousClock.now
             do {

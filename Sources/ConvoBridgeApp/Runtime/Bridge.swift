@@ -96,6 +96,7 @@ public final class Bridge: Sendable {
                 configuredIDs: configuration.sources.map { ($0.name, $0.conversationIDs) }, releaseDeadline: configuration.relay.drainDeadline,
                 metrics: metrics, time: time, logger: logger)
             fencedReports.deliver(to: coordinator)
+            relay.useLease(coordinator.lease)
             self.coordinator = coordinator
         } else {
             coordinator = nil

@@ -94,6 +94,13 @@ public struct PartitionOwnershipMachine: Sendable {
         }
     }
 
+    /// The process was frozen (paused, swapped out) longer than its session: the group has probably given its
+    /// partitions to others while their producers here do not know yet. Every partition is given up, as if fenced,
+    /// and taken up again only by a new assignment or after the wait.
+    public mutating func frozen(now: Int64) -> [Action] {
+        states.keys.sorted().flatMap { fenced($0, now: now) }
+    }
+
     /// Time passed: partitions waiting long enough, and still assigned, are taken up again.
     public mutating func tick(now: Int64) -> [Action] {
         if !heardFromGroup, now - startedAt >= reacquireAfter {

@@ -49,6 +49,14 @@ struct StatusCommand: AsyncParsableCommand {
         var lines = [
             "bridge: \(readiness["ready"]?.boolValue == true ? "ready" : "NOT READY")  store: \(flag(readiness["store"]))  kafka: \(flag(readiness["kafka"]))"
         ]
+        if let replica = readiness["replica"], let id = replica["id"]?.stringValue {
+            // Replicas coordinated by Kafka: which coordination partitions this one polls.
+            let owned = replica["partitions_owned"]?.arrayValue?.compactMap { $0.int64Value.map(String.init) } ?? []
+            let restoring = replica["partitions_restoring"]?.int64Value ?? 0
+            lines.append(
+                "replica: \(Console.column(id, 20)) owns \(owned.count) partition(s): \(owned.isEmpty ? "none" : owned.joined(separator: ","))"
+                    + (restoring > 0 ? ", \(restoring) restoring" : ""))
+        }
         if let outbox {
             lines.append(
                 "outbox: \(outbox.depth) pending, oldest \(outbox.oldestAgeSeconds) s"
