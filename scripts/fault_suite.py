@@ -692,23 +692,7 @@ sources:
 
         def workload():
             everyone = jelou_ids + list(zild_numbers)
-            step_of = {conversation_id: 0 for conversation_id in everyone}
-            gap = 8.0 / len(everyone)
-            index = 0
-            while time.time() - started < duration:
-                tick = time.time()
-                conversation_id = everyone[index % len(everyone)]
-                index += 1
-                step = step_of[conversation_id] % 3
-                step_of[conversation_id] += 1
-                base = f"{run.simulator}/_sim/conversations/{conversation_id}"
-                if step == 0:
-                    http("POST", base + "/close", {"reason": rng.choice(CLOSE_REASONS)})
-                elif step == 1:
-                    http("POST", base + "/ended-reason", {"reason": rng.choice(LATER_REASONS)})
-                else:
-                    http("POST", base + "/reopen", {})
-                time.sleep(max(0.0, gap - (time.time() - tick)))
+            step_round_robin(run.simulator, everyone, 8.0 / len(everyone), rng, lambda: time.time() - started < duration)
 
         worker = threading.Thread(target=workload)
         worker.start()
@@ -753,6 +737,27 @@ sources:
         return {"error": str(failure)}, work
     finally:
         run.stop()
+
+
+def step_round_robin(simulator, ids, gap, rng, keep_going, sleep=time.sleep):
+    """One conversation every `gap` seconds, round-robin, takes its next scripted step (close with a reason whose
+    Zild id differs from the later one, end-reason change, reopen) while `keep_going()`."""
+    step_of = {conversation_id: 0 for conversation_id in ids}
+    index = 0
+    while keep_going():
+        tick = time.time()
+        conversation_id = ids[index % len(ids)]
+        index += 1
+        step = step_of[conversation_id] % 3
+        step_of[conversation_id] += 1
+        base = f"{simulator}/_sim/conversations/{conversation_id}"
+        if step == 0:
+            http("POST", base + "/close", {"reason": rng.choice(CLOSE_REASONS)})
+        elif step == 1:
+            http("POST", base + "/ended-reason", {"reason": rng.choice(LATER_REASONS)})
+        else:
+            http("POST", base + "/reopen", {})
+        sleep(max(0.0, gap - (time.time() - tick)))
 
 
 def account_scale(run, jelou_ids, zild_numbers):

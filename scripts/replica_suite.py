@@ -17,8 +17,9 @@ replica (the work is shared).
 Brokers (--broker): `mock` (the default), librdkafka's mock cluster through `convobridge kafka-dev`, which expires the
 session of a member that stopped heartbeating (so kill -9 and SIGSTOP are taken over) but neither fences producers
 nor hides aborted transactions (the replica's own lease keeps a woken zombie from committing); `noida`, a real broker
-with fencing and read_committed, which in 0.2.3 never expires a member's session: there r1 is stopped with SIGTERM
-(it leaves the group) instead of kill -9, and the SIGSTOP phase is skipped. The fencing itself is tested on noida-db
+with fencing and read_committed, which in 0.2.3 never expires a member's session: there the replicas are static
+members, r1 is kill -9'd and restarted at once on an empty disk (it takes its member's place, fences its own open
+transactions and restores everything from Kafka), and the SIGSTOP phase is skipped. The fencing itself is tested on noida-db
 in `swift test` (ReplicaGroupTests, KafkaTransactionsTests).
 
 Usage: scripts/replica_suite.py [--broker mock|noida] [--jelou N] [--zild N] [--seed S] [--duration S] [--json] [--bench]
@@ -39,7 +40,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_bridge import bridge_url_from_log, http, metric_sum, metrics, wait_for_file  # noqa: E402
-from fault_suite import CLOSE_REASONS, LATER_REASONS, matched_in_order, read_events  # noqa: E402
+from fault_suite import matched_in_order, read_events, step_round_robin  # noqa: E402
 
 BINARY = os.environ.get("CONVOBRIDGE", ".build/debug/convobridge")
 PARTITIONS = 12
@@ -81,8 +82,10 @@ class Suite:
     def start_environment(self):
         if self.options.broker == "mock":
             topics = []
-            for topic, partitions in (("conversation-events", 12), ("conversation-state", 12), ("convobridge-watch", PARTITIONS),
-                                      ("convobridge-state", PARTITIONS)):
+            # The mock has no CreateTopics: the coordination topics of every group this suite uses, made up front.
+            groups = ["convobridge-suite"] + [f"convobridge-bench-{count}" for count in (1, 2, 3)]
+            for topic, partitions in [("conversation-events", 12), ("conversation-state", 12)] + [
+                    (f"{group}-{kind}", PARTITIONS) for group in groups for kind in ("watch", "state")]:
                 topics += ["--topic", f"{topic}:{partitions}"]
             self.start([BINARY, "kafka-dev", "--bootstrap-file", f"{self.work}/bootstrap", "--log-level", "notice", *topics],
                        stderr=open(f"{self.work}/broker.log", "w"))
@@ -143,8 +146,9 @@ coordination:
   partitions: {PARTITIONS}
   replica_id: {name}
   session_timeout: {SESSION_TIMEOUT}s
-  # Dynamic members: a replica that stops leaves at once (noida-db 0.2.3 also never expires a static member).
-  static_membership: false
+  # mock: dynamic members (a replica that stops leaves at once); noida: static members (0.2.3 never expires a
+  # session, but a restarted replica with the same id takes its member's place).
+  static_membership: {"false" if self.options.broker == "mock" else "true"}
 sources:
   - name: jelou-replicas
     base_url: {self.simulator}/jelouapi
@@ -205,23 +209,7 @@ sources:
 
     def workload(self, stop):
         everyone = self.jelou_ids + list(self.zild_numbers)
-        step_of = {conversation_id: 0 for conversation_id in everyone}
-        gap = 60.0 / len(everyone)
-        index = 0
-        while not stop.is_set():
-            tick = time.time()
-            conversation_id = everyone[index % len(everyone)]
-            index += 1
-            step = step_of[conversation_id] % 3
-            step_of[conversation_id] += 1
-            base = f"{self.simulator}/_sim/conversations/{conversation_id}"
-            if step == 0:
-                http("POST", base + "/close", {"reason": self.rng.choice(CLOSE_REASONS)})
-            elif step == 1:
-                http("POST", base + "/ended-reason", {"reason": self.rng.choice(LATER_REASONS)})
-            else:
-                http("POST", base + "/reopen", {})
-            stop.wait(max(0.0, gap - (time.time() - tick)))
+        step_round_robin(self.simulator, everyone, 60.0 / len(everyone), self.rng, lambda: not stop.is_set(), sleep=stop.wait)
 
     def run(self):
         options = self.options
@@ -246,12 +234,19 @@ sources:
             time.sleep(phase)
             self.sample()
             mock = options.broker == "mock"
-            self.replicas["r1"]["process"].send_signal(signal.SIGKILL if mock else signal.SIGTERM)
+            self.replicas["r1"]["process"].send_signal(signal.SIGKILL)
             self.replicas["r1"]["process"].wait(timeout=60)
             killed_at = time.time()
-            self.timeline.append(("r1 stopped", int(killed_at * 1000)))
-            takeover = self.wait_owned(["r2", "r3"], "after r1 stopped")
-            faults.append(f"{'kill -9' if mock else 'SIGTERM'} r1 (takeover {takeover:.1f} s)")
+            self.timeline.append(("r1 kill -9", int(killed_at * 1000)))
+            if mock:
+                takeover = self.wait_owned(["r2", "r3"], "after kill -9 of r1")
+                faults.append(f"kill -9 r1 (takeover {takeover:.1f} s)")
+            else:
+                # Restarted on an empty disk: everything it owns comes back from the state topic.
+                shutil.rmtree(f"{self.work}/r1", ignore_errors=True)
+                self.start_replica("r1")
+                takeover = self.wait_owned(["r1", "r2", "r3"], "after r1 restarted")
+                faults.append(f"kill -9 r1, restarted on an empty disk (owning again after {takeover:.1f} s)")
             self.takeover = takeover
             time.sleep(max(0.0, phase - (time.time() - killed_at)))
             if mock:
@@ -296,7 +291,7 @@ sources:
             replica["process"].send_signal(signal.SIGTERM)
         exits = {}
         for name, replica in self.replicas.items():
-            if name == "r1":
+            if name == "r1" and self.options.broker == "mock":
                 continue
             try:
                 exits[name] = replica["process"].wait(timeout=60)

@@ -112,6 +112,15 @@ struct CoordinationTests {
         #expect(machine.tick(now: 1050) == [.restore(1), .restore(2)])
     }
 
+    @Test("A transaction ends after the last state record: a write's events and its state are never split")
+    func transactionBoundary() {
+        let state = "convobridge-state"
+        #expect(TransactionBoundary.committableCount(of: ["events", "events", "conversation-state", state, "events"], stateTopic: state) == 4)
+        #expect(TransactionBoundary.committableCount(of: ["events", "events"], stateTopic: state) == 0, "the write's state is not read yet")
+        #expect(TransactionBoundary.committableCount(of: [String](), stateTopic: state) == 0)
+        #expect(TransactionBoundary.committableCount(of: ["events", state, "events", state], stateTopic: state) == 4)
+    }
+
     @Test("A replica the group gives nothing is ready after the wait")
     func emptyAssignment() {
         var machine = PartitionOwnershipMachine(reacquireAfterMilliseconds: 5000, startedAt: 100)

@@ -144,11 +144,12 @@ final class TransactionalOutboxRelay: Service, Sendable {
                 continue
             }
             // Up to the last state record: a transaction never splits a write.
-            guard let last = entries.lastIndex(where: { $0.record.topic == stateTopic }) else {
+            let count = TransactionBoundary.committableCount(of: entries.map(\.record.topic), stateTopic: stateTopic)
+            guard count > 0 else {
                 pending += entries.count
                 continue
             }
-            let batch = Array(entries[...last])
+            let batch = Array(entries.prefix(count))
             pending += entries.count - batch.count
             let records = batch.map { entry in
                 var record = entry.record
