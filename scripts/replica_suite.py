@@ -256,7 +256,7 @@ sources:
 
             self.start_replica("r4")
             added_at = time.time()
-            while metric_sum(self.last_metrics.get("r4", {}), "convobridge_partitions_owned") == 0 or self.owned(["r2", "r3", "r4"]) != PARTITIONS:
+            while metric_sum(self.last_metrics.get("r4", {}), "convobridge_partitions_owned") == 0 or self.owned(list(self.live())) != PARTITIONS:
                 if time.time() - added_at > 120:
                     raise Failure("r4 was given no partition within 120 s")
                 self.sample(["r4"])
@@ -368,7 +368,7 @@ sources:
                 found.append({"ce_id": event_id, "first": first[event_id][0], "again": here, "after": before[-1] if before else "start"})
         return found
 
-    def bench(self, counts=(1, 2, 3), seconds=30):
+    def bench(self, counts=(1, 2, 3), seconds=20):
         """Polls per second with 1, 2 and 3 replicas on this machine, every conversation due every second (more than
         they can poll), each count in a group and topics of its own."""
         self.start_environment()
@@ -379,7 +379,7 @@ sources:
             for name in names:
                 self.start_replica(name, group=group, open_interval=1)
             self.wait_owned(names, f"{count} replica(s)")
-            time.sleep(15)  # discovery, the first polls
+            time.sleep(10)  # discovery, the first polls
             self.sample(names)
             before = sum(metric_sum(self.last_metrics[name], "convobridge_polls_total") for name in names)
             started = time.time()
