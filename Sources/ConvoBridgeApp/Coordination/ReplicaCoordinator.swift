@@ -182,6 +182,7 @@ final class ReplicaCoordinator: Service, Sendable {
             }
             return await group.reduce(into: [Int32: Result<KafkaTransactionalProducer, any Error>]()) { $0[$1.0] = $1.1 }
         }
+        var started: [Int32] = []
         for action in actions {
             switch action {
             case .restore(let partition):
@@ -192,23 +193,14 @@ final class ReplicaCoordinator: Service, Sendable {
                     let next = machine.withLock { $0.restored(partition) }
                     if next.isEmpty { continue }  // given away meanwhile
                     relay.attach(partition, producer: producer)
-                    await perform(next)
+                    started.append(partition)
                 case .failure(let error):
                     metrics.restoreFailed()
                     logger.error("cannot take over the partition; trying again", metadata: ["partition": "\(partition)", "error": "\(error)"])
                     await perform(machine.withLock { $0.restoreFailed(partition, now: now) })
                 }
             case .startPolling(let partition):
-                ownership.set(partition, owned: true)
-                for poller in pollers.values {
-                    do {
-                        try await poller.take(partition: partition)
-                    } catch {
-                        logger.error("cannot load the partition's schedule", metadata: ["partition": "\(partition)", "error": "\(error)"])
-                    }
-                }
-                let waiting = waitingWatches.withLock { $0.removeValue(forKey: partition) } ?? []
-                await apply(waiting)
+                started.append(partition)
             case .release(let partition):
                 ownership.set(partition, owned: false)
                 for poller in pollers.values { poller.release(partition: partition) }
@@ -216,6 +208,23 @@ final class ReplicaCoordinator: Service, Sendable {
                 logger.info("partition released", metadata: ["partition": "\(partition)"])
             }
         }
+        await startPolling(Set(started))
+    }
+
+    /// Hands the partitions just restored to the pollers (one read of each source's schedule for all of them), then
+    /// applies the watch records that waited for them.
+    private func startPolling(_ partitions: Set<Int32>) async {
+        guard !partitions.isEmpty else { return }
+        for partition in partitions { ownership.set(partition, owned: true) }
+        for poller in pollers.values {
+            do {
+                try await poller.take(partitions: partitions)
+            } catch {
+                logger.error("cannot load the partitions' schedule", metadata: ["partitions": "\(partitions.sorted())", "error": "\(error)"])
+            }
+        }
+        let waiting = waitingWatches.withLock { waiting in partitions.flatMap { waiting.removeValue(forKey: $0) ?? [] } }
+        await apply(waiting)
     }
 
     /// Fences the partition's last producer, then reads its state back into the store.

@@ -87,8 +87,6 @@ final class TransactionalOutboxRelay: Service, Sendable {
             })
     }
 
-    var attachedPartitions: Set<Int32> { Set(producers.withLock { $0.keys }) }
-
     func run() async throws {
         await withGracefulShutdownHandler {
             var storeFailures = 0

@@ -51,6 +51,7 @@ public final class Bridge: Sendable {
         let relayWake: WakeSignal
         let ownership: ReplicaOwnership?
         let fencedReports = FencedReports()
+        var transactionalRelay: TransactionalOutboxRelay?
         if let group, let partitioner {
             ownership = ReplicaOwnership(partitioner: partitioner, watchTopic: group.watchTopic) { records in
                 let reports = try await publisher.publish(records)
@@ -61,6 +62,7 @@ public final class Bridge: Sendable {
             let relay = TransactionalOutboxRelay(
                 store: store, partitioner: partitioner, stateTopic: group.stateTopic, batchSize: configuration.relay.batchSize,
                 drainDeadline: configuration.relay.drainDeadline, metrics: metrics, logger: logger, fenced: { fencedReports.report($0) })
+            transactionalRelay = relay
             self.relay = relay
             relayWake = relay.wake
         } else {
@@ -89,7 +91,7 @@ public final class Bridge: Sendable {
             )
         }
         self.pollers = pollers
-        if let group, let ownership, let relay = relay as? TransactionalOutboxRelay {
+        if let group, let ownership, let relay = transactionalRelay {
             let coordinator = ReplicaCoordinator(
                 group: group, ownership: ownership, bootstrapServers: publisher.bootstrapServers,
                 kafkaProperties: configuration.kafka.publisher.properties, store: store, relay: relay, pollers: pollers,

@@ -129,13 +129,14 @@ final class SourcePoller: Service, Sendable {
         own(try await store.scheduledConversations(source: source))
     }
 
-    /// Takes on the conversations of a partition just restored (replicas coordinated by Kafka).
-    func take(partition: Int32) async throws {
+    /// Takes on the conversations of partitions just restored (replicas coordinated by Kafka), with one read of the
+    /// source's schedule for all of them.
+    func take(partitions: Set<Int32>) async throws {
         guard let ownership else { return }
         let source = self.source
         own(
             try await store.scheduledConversations(source: source).filter {
-                ownership.partition(source: source, conversationID: $0.conversationID) == partition
+                partitions.contains(ownership.partition(source: source, conversationID: $0.conversationID))
             })
     }
 

@@ -32,7 +32,6 @@ public struct PartitionOwnershipMachine: Sendable {
     /// the replica is ready once this has been true.
     public private(set) var hasRestoredFirstAssignment = false
     private var heardFromGroup = false
-    public private(set) var assignmentChanges = 0
 
     private let startedAt: Int64
 
@@ -46,7 +45,6 @@ public struct PartitionOwnershipMachine: Sendable {
     /// The group's assignment changed (eager protocol: the full new set).
     public mutating func assigned(_ partitions: Set<Int32>) -> [Action] {
         heardFromGroup = true
-        assignmentChanges += 1
         var actions: [Action] = []
         for (partition, state) in states.sorted(by: { $0.key < $1.key }) where !partitions.contains(partition) {
             // A waiting partition was released when it started to wait.
