@@ -53,10 +53,15 @@ struct ObservabilityTests {
             harness.world.addFault(SimulatorFault(kind: .serverError, count: 1))
             try harness.world.close("m-1", reason: "closed_by_operator")
             try await events.waitUntil("the close") { $0.contains { $0.header("ce_type") == "conversation.closed" } }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while (try await bridge.store.outboxCount()) > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             let port = try #require(await bridge.serverPort())
-            let (status, text) = try await Self.get("http://127.0.0.1:\(port)/metrics")
+            // The bridge keeps polling m-2 meanwhile: a poll may write between the outbox draining and the scrape, so
+            // the scrape is taken again (bounded) until one sees the drained outbox.
+            let deadline = ContinuousClock.now + .seconds(10)
+            var (status, text) = (0, "")
+            repeat {
+                while (try await bridge.store.outboxCount()) > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                (status, text) = try await Self.get("http://127.0.0.1:\(port)/metrics")
+            } while Self.sample(text, "convobridge_outbox_events") != 0 && ContinuousClock.now < deadline
             #expect(status == 200)
             let source = ["source": "jelou-demo"]
             #expect(Self.sample(text, "convobridge_transitions_total", source.merging(["type": "conversation.discovered"]) { $1 }) == 2)
