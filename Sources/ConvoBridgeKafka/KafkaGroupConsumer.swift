@@ -6,8 +6,9 @@ import Synchronization
     import Glibc
 #endif
 
-/// Consumes one topic as a member of a consumer group, committing only the offsets it is told to: for the webhook
-/// deliverer, which commits past events once they are delivered or dead-lettered.
+/// Consumes one topic (or several co-partitioned ones) as a member of a consumer group, committing only the offsets
+/// it is told to: for the webhook deliverer, which commits past events once they are delivered or dead-lettered, and
+/// for the replicas, which commit theirs in their transactions (``groupMetadata()``).
 ///
 /// Partitions are shared among the group's members by librdkafka's eager `range` assignor (its cooperative one has
 /// known bugs in 2.0.2); `group.instance.id` (static membership) keeps a restarted member's partitions through a
@@ -24,7 +25,11 @@ public final class KafkaGroupConsumer: Sendable {
         case assigned(Set<Int32>)
     }
 
+    /// The first topic: the one whose partitions ``Event/assigned(_:)`` reports and ``commit(_:)`` commits.
     public let topic: String
+    /// Every topic subscribed. With the `range` assignor, topics of one partition count are co-partitioned: a member
+    /// is assigned the same partition numbers of each.
+    public let topics: [String]
     public let groupID: String
     private let client: RDKafkaClient
     private let closed = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
@@ -35,9 +40,17 @@ public final class KafkaGroupConsumer: Sendable {
     ///   - instanceID: `group.instance.id`, for static membership; nil for a dynamic member.
     ///   - properties: extra librdkafka consumer properties (SASL, SSL, `session.timeout.ms`…).
     /// - Throws: ``KafkaError`` when a property is rejected.
-    public init(
+    public convenience init(
         bootstrapServers: String, groupID: String, topic: String, instanceID: String? = nil, properties: [String: String] = [:]
     ) throws {
+        try self.init(bootstrapServers: bootstrapServers, groupID: groupID, topics: [topic], instanceID: instanceID, properties: properties)
+    }
+
+    /// A member consuming several topics; `topics` must not be empty.
+    public init(
+        bootstrapServers: String, groupID: String, topics: [String], instanceID: String? = nil, properties: [String: String] = [:]
+    ) throws {
+        guard let first = topics.first else { throw KafkaError(code: .consume, message: "a consumer needs at least one topic") }
         var all: [(String, String)] = [
             ("bootstrap.servers", bootstrapServers),
             ("group.id", groupID),
@@ -52,7 +65,8 @@ public final class KafkaGroupConsumer: Sendable {
         if let instanceID { all.append(("group.instance.id", instanceID)) }
         all.append(contentsOf: properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         client = try RDKafkaClient(kind: .consumer, properties: all, events: 0)
-        self.topic = topic
+        self.topic = first
+        self.topics = topics
         self.groupID = groupID
         rd_kafka_poll_set_consumer(client.handle)
     }
@@ -60,13 +74,14 @@ public final class KafkaGroupConsumer: Sendable {
     /// Joins the group (the subscription starts with the poll loop, so a consumer made only to read committed
     /// offsets never takes partitions from the members that consume).
     private func subscribe() throws(KafkaError) {
-        let list = rd_kafka_topic_partition_list_new(1)
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA)
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
         let error = rd_kafka_subscribe(client.handle, list)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(
-                code: .consume, message: "cannot subscribe to '\(topic)': \(RDKafkaConfig.errorName(error))", rdKafkaCode: error.rawValue)
+                code: .consume, message: "cannot subscribe to \(topics.map { "'\($0)'" }.joined(separator: ", ")): \(RDKafkaConfig.errorName(error))",
+                rdKafkaCode: error.rawValue)
         }
     }
 
@@ -107,7 +122,7 @@ public final class KafkaGroupConsumer: Sendable {
                     setPaused(full, assignment)
                     paused = full
                 }
-                let records = client.consume(maxRecords: batch, timeoutMilliseconds: 100, topic: topic)
+                let records = client.consume(maxRecords: batch, timeoutMilliseconds: 100, topic: topics.count == 1 ? topic : nil)
                 guard !records.isEmpty else { continue }
                 buffered.add(records.count)
                 continuation.yield(.records(records))
@@ -164,9 +179,10 @@ public final class KafkaGroupConsumer: Sendable {
         }
     }
 
-    /// The group's committed positions for `partitions` (absent where none is committed).
-    public func committed(_ partitions: [Int32], timeout: Duration = .seconds(5)) async throws -> [Int32: CommittedOffset] {
-        let topic = self.topic
+    /// The group's committed positions for `partitions` of `topic` (the first topic when nil; absent where none is
+    /// committed).
+    public func committed(_ partitions: [Int32], of topic: String? = nil, timeout: Duration = .seconds(5)) async throws -> [Int32: CommittedOffset] {
+        let topic = topic ?? self.topic
         let client = self.client
         return try await BlockingWork.run {
             let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
@@ -206,14 +222,24 @@ public final class KafkaGroupConsumer: Sendable {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
         guard rd_kafka_assignment(client.handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        return Set((0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0].partition })
+        return Set(
+            (0..<Int(list.pointee.cnt)).compactMap { index in
+                let element = list.pointee.elems[index]
+                return RDKafkaConfig.string(element.topic) == topic ? element.partition : nil
+            })
+    }
+
+    /// The member's group metadata (group, generation, member id) as of now, for a transactional producer to commit
+    /// this member's offsets with its records; the broker refuses them once the group has moved to a newer generation.
+    public func groupMetadata() -> KafkaGroupMetadata? {
+        rd_kafka_consumer_group_metadata(client.handle).map(KafkaGroupMetadata.init)
     }
 
     private func setPaused(_ pause: Bool, _ partitions: Set<Int32>) {
         guard !partitions.isEmpty else { return }
-        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count * topics.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        for partition in partitions { rd_kafka_topic_partition_list_add(list, topic, partition) }
+        for topic in topics { for partition in partitions { rd_kafka_topic_partition_list_add(list, topic, partition) } }
         _ = pause ? rd_kafka_pause_partitions(client.handle, list) : rd_kafka_resume_partitions(client.handle, list)
     }
 }

@@ -54,11 +54,27 @@ public final class KafkaTransactionalProducer: Sendable {
         }
     }
 
-    /// Writes `records` in one transaction and commits it; returns once the broker committed it.
+    /// A consumer group's positions to commit in a transaction: the offset to read next of each partition of `topic`.
+    public struct ConsumedOffsets: Sendable {
+        public var topic: String
+        public var nextOffsets: [Int32: Int64]
+        public var group: KafkaGroupMetadata
+
+        public init(topic: String, nextOffsets: [Int32: Int64], group: KafkaGroupMetadata) {
+            self.topic = topic
+            self.nextOffsets = nextOffsets
+            self.group = group
+        }
+    }
+
+    /// Writes `records` in one transaction, with the consumer positions `offsets` (what was read to make them: read
+    /// again if the transaction is lost, never twice if it commits), and commits it; returns once the broker committed it.
     /// - Throws: ``KafkaError`` with code ``KafkaError/Code/fenced`` when another producer took over the
-    ///   `transactional.id` (discard this one); another code when the transaction was aborted and may be tried again.
-    public func commit(_ records: [OutboundRecord]) async throws {
-        guard !records.isEmpty else { return }
+    ///   `transactional.id` (discard this one); another code when the transaction was aborted and may be tried again
+    ///   (also when the group moved to a generation after `offsets`').
+    public func commit(_ records: [OutboundRecord], offsets: ConsumedOffsets? = nil) async throws {
+        let offsets = offsets.flatMap { $0.nextOffsets.isEmpty ? nil : $0 }
+        guard !records.isEmpty || offsets != nil else { return }
         try await BlockingWork.run { [self] in
             try state.withLock { state in
                 switch state {
@@ -83,6 +99,16 @@ public final class KafkaTransactionalProducer: Sendable {
                     abort()
                     throw KafkaError(code: .transaction, message: "\(transactionalID): produce to '\(record.topic)' failed: \(reason)")
                 }
+            }
+            if let offsets {
+                let list = rd_kafka_topic_partition_list_new(Int32(offsets.nextOffsets.count))
+                defer { rd_kafka_topic_partition_list_destroy(list) }
+                for (partition, next) in offsets.nextOffsets {
+                    rd_kafka_topic_partition_list_add(list, offsets.topic, partition)?.pointee.offset = next
+                }
+                try check(
+                    rd_kafka_send_offsets_to_transaction(client.handle, list, offsets.group.handle, timeoutMilliseconds),
+                    doing: "commit the consumed offsets")
             }
             try check(rd_kafka_commit_transaction(client.handle, timeoutMilliseconds), doing: "commit")
         }
