@@ -34,7 +34,7 @@ extension BridgeStore {
         -> (write: ConversationWrite, detail: Detail)
     {
         try await writing("write \(source)/\(conversationID)") { db in
-            if let delivery { try Self.remember(delivery, source: source, db) }
+            if let delivery { try Self.remember(delivery, source: source, conversationID: conversationID, db) }
             if let position { try Self.store(position, source: source, db) }
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM conversations WHERE source = ? AND conversation_id = ?"),

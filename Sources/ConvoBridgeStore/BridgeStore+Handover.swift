@@ -8,7 +8,9 @@ extension BridgeStore {
 
     /// Takes over a partition: its conversations become exactly `states` (the internal state topic, read
     /// `read_committed` to its end), and its outbox records not published are dropped (no transaction committed
-    /// them, so no consumer saw them; polling derives them again from the restored snapshots). One transaction.
+    /// them, so no consumer saw them; polling derives them again from the restored snapshots, and webhook events are
+    /// read again from the handoff topic). The webhook deliveries remembered for its conversations are forgotten, so
+    /// that those events are not refused as sent twice. One transaction.
     /// - Returns: how many local rows and outbox records were replaced.
     @discardableResult
     public func restorePartition(
@@ -16,6 +18,15 @@ extension BridgeStore {
     ) async throws -> (conversations: Int, outbox: Int) {
         try await writing("restore a partition") { db in
             let outbox = try Self.deleteOutbox(belongs, db)
+            // The webhook events of that outbox are forwarded again (their handoff records are read again): the
+            // deliveries they remembered must not refuse them as sent twice.
+            let forget = try db.cachedStatement(sql: "DELETE FROM webhook_seen WHERE source = ? AND digest = ?")
+            for row in try Row.fetchAll(db, sql: "SELECT source, digest, conversation_id FROM webhook_seen WHERE conversation_id IS NOT NULL") {
+                let source: String = row[0]
+                let conversationID: String = row[2]
+                guard belongs(source, conversationID) else { continue }
+                try forget.execute(arguments: [source, row[1] as DatabaseValue])
+            }
             var removed = 0
             let delete = try db.cachedStatement(sql: "DELETE FROM conversations WHERE source = ? AND conversation_id = ?")
             for row in try Row.fetchAll(db, sql: "SELECT source, conversation_id FROM conversations") {

@@ -28,7 +28,7 @@ extension BridgeStore {
 
     /// Inside the write's transaction: throws ``DuplicateDelivery`` (rolling the write back) when the body was seen
     /// within its memory, else remembers it and forgets a few expired ones.
-    static func remember(_ delivery: WebhookDelivery, source: String, _ db: Database) throws {
+    static func remember(_ delivery: WebhookDelivery, source: String, conversationID: String, _ db: Database) throws {
         let received = delivery.receivedAt.millisecondsSinceEpoch
         let oldest = received.subtractingSaturated(delivery.rememberedFor.wholeMilliseconds)
         let seen = try Int64.fetchOne(
@@ -37,10 +37,10 @@ extension BridgeStore {
         if let seen, seen >= oldest { throw DuplicateDelivery(firstSeenAt: Timestamp(millisecondsSinceEpoch: seen)) }
         try db.cachedStatement(
             sql: """
-                INSERT INTO webhook_seen (source, digest, seen_at) VALUES (?, ?, ?)
-                ON CONFLICT (source, digest) DO UPDATE SET seen_at = excluded.seen_at
+                INSERT INTO webhook_seen (source, digest, seen_at, conversation_id) VALUES (?, ?, ?, ?)
+                ON CONFLICT (source, digest) DO UPDATE SET seen_at = excluded.seen_at, conversation_id = excluded.conversation_id
                 """
-        ).execute(arguments: [source, Data(delivery.digest), received])
+        ).execute(arguments: [source, Data(delivery.digest), received, conversationID])
         try db.cachedStatement(
             sql: """
                 DELETE FROM webhook_seen WHERE (source, digest) IN

@@ -154,6 +154,10 @@ public final class BridgeStore: Sendable {
                     ALTER TABLE outbox_quarantine ADD COLUMN record_time;
                     """)
         }
+        migrator.registerMigration("v8: webhook deliveries' conversations") { db in
+            // So that a partition's restore forgets the deliveries its dropped outbox had forwarded (NULL before).
+            try db.execute(sql: "ALTER TABLE webhook_seen ADD COLUMN conversation_id TEXT")
+        }
         return migrator
     }
 
