@@ -15,6 +15,7 @@ extension BridgeConfiguration.Coordination {
                 partitions: reader.int(keys[.partitions], default: defaults.partitions, range: 1...1000),
                 watchTopic: reader.string(keys[.watchTopic], default: defaults.watchTopic),
                 stateTopic: reader.string(keys[.stateTopic], default: defaults.stateTopic),
+                handoffTopic: reader.string(keys[.handoffTopic], default: defaults.handoffTopic),
                 replicaID: reader.string(keys[.replicaID], default: defaults.replicaID),
                 sessionTimeout: reader.duration(keys[.sessionTimeout], default: defaults.sessionTimeout),
                 staticMembership: reader.bool(keys[.staticMembership], default: defaults.staticMembership))
@@ -24,6 +25,9 @@ extension BridgeConfiguration.Coordination {
             }
             if group.watchTopic == group.stateTopic {
                 reader.problem(keys[.stateTopic], "must differ from watch_topic (\(group.watchTopic))")
+            }
+            if group.handoffTopic == group.watchTopic || group.handoffTopic == group.stateTopic {
+                reader.problem(keys[.handoffTopic], "must differ from watch_topic and state_topic (\(group.handoffTopic))")
             }
             if group.sessionTimeout < .seconds(6) || group.sessionTimeout > .seconds(300) {
                 reader.problem(keys[.sessionTimeout], "must be between 6s and 300s (the broker's group.min/max.session.timeout.ms)")

@@ -16,6 +16,8 @@ extension BridgeConfiguration {
             public var partitions: Int
             public var watchTopic: String
             public var stateTopic: String
+            /// Webhook events received by a replica that does not own their conversation, for the owner to forward.
+            public var handoffTopic: String
             /// This replica's `group.instance.id` (static membership): stable across restarts of the same replica.
             public var replicaID: String
             /// How long a replica that stops heartbeating keeps its partitions (`session.timeout.ms`).
@@ -29,11 +31,13 @@ extension BridgeConfiguration {
             public static let defaultPartitions = 24
             public static let defaultWatchTopic = "convobridge-watch"
             public static let defaultStateTopic = "convobridge-state"
+            public static let defaultHandoffTopic = "convobridge-handoff"
             public static let defaultSessionTimeout: Duration = .seconds(10)
 
             public init(
                 groupID: String = Self.defaultGroupID, partitions: Int = Self.defaultPartitions, watchTopic: String = Self.defaultWatchTopic,
-                stateTopic: String = Self.defaultStateTopic, replicaID: String = Self.defaultReplicaID,
+                stateTopic: String = Self.defaultStateTopic, handoffTopic: String = Self.defaultHandoffTopic,
+                replicaID: String = Self.defaultReplicaID,
                 sessionTimeout: Duration = Self.defaultSessionTimeout, staticMembership: Bool = true
             ) {
                 self.staticMembership = staticMembership
@@ -41,6 +45,7 @@ extension BridgeConfiguration {
                 self.partitions = partitions
                 self.watchTopic = watchTopic
                 self.stateTopic = stateTopic
+                self.handoffTopic = handoffTopic
                 self.replicaID = replicaID
                 self.sessionTimeout = sessionTimeout
             }

@@ -14,6 +14,7 @@ extension ConfigurationLoader {
         case partitions
         case watchTopic = "watch_topic"
         case stateTopic = "state_topic"
+        case handoffTopic = "handoff_topic"
         case replicaID = "replica_id"
         case sessionTimeout = "session_timeout"
         case staticMembership = "static_membership"

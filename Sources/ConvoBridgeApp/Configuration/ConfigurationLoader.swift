@@ -130,8 +130,16 @@ public struct ConfigurationLoader: Sendable {
         }
         let coordination = BridgeConfiguration.Coordination(reader: reader, at: TopLevelKey.coordination.rawValue)
         if case .kafka(let group) = coordination {
-            for topic in [group.watchTopic, group.stateTopic] where topic == kafka.encoder.eventsTopic || topic == kafka.encoder.stateTopic {
+            for topic in [group.watchTopic, group.stateTopic, group.handoffTopic]
+            where topic == kafka.encoder.eventsTopic || topic == kafka.encoder.stateTopic {
                 reader.problem("coordination", "\(topic) is also one of kafka's topics; the coordination topics are the bridge's own")
+            }
+            // A webhook reaches its conversation's owner as one record of the handoff topic.
+            if let server, server.maxBodyBytes > WebhookHandoffRecord.maxBodyBytes {
+                reader.problem(
+                    "server.\(ServerKey.maxBodyBytes.rawValue)",
+                    "must be at most \(WebhookHandoffRecord.maxBodyBytes) with coordination.mode kafka: each webhook is handed to the replica "
+                        + "that owns its conversation as one Kafka record, under the broker's default message.max.bytes")
             }
         }
         var configuration = BridgeConfiguration(storePath: storePath, kafka: kafka, server: server, relay: relay, sources: sources)

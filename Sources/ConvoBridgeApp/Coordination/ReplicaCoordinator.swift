@@ -14,6 +14,10 @@ import Synchronization
 /// its start on every assignment: it is compacted) add the conversations that have no state yet. On revocation it
 /// stops polling them, publishes what it has pending for them, and closes the producer. ``PartitionOwnershipMachine``
 /// decides; this carries out its actions, one at a time.
+///
+/// Every webhook event comes through the handoff topic, whichever replica received it: the owner of the
+/// conversation forwards it, and its partition's next transaction commits the group's position past it
+/// (``HandoffProgress``), so it is forwarded once, even when the owner crashes or the partition moves.
 final class ReplicaCoordinator: Service, Sendable {
     let group: BridgeConfiguration.Coordination.KafkaGroup
     let ownership: ReplicaOwnership
@@ -22,6 +26,7 @@ final class ReplicaCoordinator: Service, Sendable {
     private let store: BridgeStore
     private let relay: TransactionalOutboxRelay
     private let pollers: [String: SourcePoller]
+    private let webhooks: BridgeEventSink
     private let configuredIDs: [(source: String, ids: [String])]
     private let metrics: BridgeMetrics
     private let time: TimeSource
@@ -31,6 +36,11 @@ final class ReplicaCoordinator: Service, Sendable {
     /// Watch records read for partitions not (yet) restored: applied once they are, dropped if the group gives the
     /// partition elsewhere.
     private let waitingWatches = Mutex<[Int32: [WatchRecord]]>([:])
+    /// Handoff records read for partitions not (yet) restored, the same way.
+    private let waitingHandoffs = Mutex<[Int32: [ConsumedRecord]]>([:])
+    private let handoffCursor = Mutex(HandoffCursor())
+    /// The group member, once `run` made it: a restore reads its committed handoff offsets.
+    private let member = Mutex<KafkaGroupConsumer?>(nil)
     private let releaseDeadline: Duration
     /// Renewed every second while the process runs; the relay commits only while it is fresh.
     let lease: ReplicaLease
@@ -39,6 +49,9 @@ final class ReplicaCoordinator: Service, Sendable {
         case assigned(Set<Int32>)
         case records([ConsumedRecord])
         case fenced(Int32)
+        /// A handoff record of the partition could not be forwarded (the store failed): given up, and taken up again
+        /// after the wait, from the group's last committed position.
+        case handoffFailed(Int32)
         /// The process was paused this long; the relay already dropped these partitions' producers.
         case frozen(Duration, Set<Int32>)
         case tick
@@ -47,7 +60,8 @@ final class ReplicaCoordinator: Service, Sendable {
     init(
         group: BridgeConfiguration.Coordination.KafkaGroup, ownership: ReplicaOwnership, bootstrapServers: String,
         kafkaProperties: [String: String], store: BridgeStore, relay: TransactionalOutboxRelay, pollers: [SourcePoller],
-        configuredIDs: [(source: String, ids: [String])], releaseDeadline: Duration, metrics: BridgeMetrics, time: TimeSource,
+        webhooks: BridgeEventSink, configuredIDs: [(source: String, ids: [String])], releaseDeadline: Duration, metrics: BridgeMetrics,
+        time: TimeSource,
         logger: Logger
     ) {
         self.group = group
@@ -57,6 +71,7 @@ final class ReplicaCoordinator: Service, Sendable {
         self.store = store
         self.relay = relay
         self.pollers = Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) })
+        self.webhooks = webhooks
         self.configuredIDs = configuredIDs
         self.releaseDeadline = releaseDeadline
         self.metrics = metrics
@@ -86,12 +101,17 @@ final class ReplicaCoordinator: Service, Sendable {
         properties["session.timeout.ms"] = String(group.sessionTimeout.wholeMilliseconds)
         properties["heartbeat.interval.ms"] = String(max(100, group.sessionTimeout.wholeMilliseconds / 10))
         let consumer = try KafkaGroupConsumer(
-            bootstrapServers: bootstrapServers, groupID: group.groupID, topic: group.watchTopic,
+            bootstrapServers: bootstrapServers, groupID: group.groupID, topics: [group.watchTopic, group.handoffTopic],
             instanceID: group.staticMembership ? group.replicaID : nil,
             properties: properties)
+        member.withLock { $0 = consumer }
+        relay.useGroupMetadata { consumer.groupMetadata() }
         logger.info(
             "joining the replica group",
-            metadata: ["group": "\(group.groupID)", "watch_topic": "\(group.watchTopic)", "partitions": "\(group.partitions)"])
+            metadata: [
+                "group": "\(group.groupID)", "watch_topic": "\(group.watchTopic)", "handoff_topic": "\(group.handoffTopic)",
+                "partitions": "\(group.partitions)",
+            ])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { tasks in
                 tasks.addTask {
@@ -148,10 +168,12 @@ final class ReplicaCoordinator: Service, Sendable {
             metrics.rebalanced()
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
             waitingWatches.withLock { waiting in waiting = waiting.filter { partitions.contains($0.key) } }
+            // The consumer reads the others again from the committed position when they come back.
+            waitingHandoffs.withLock { waiting in waiting = waiting.filter { partitions.contains($0.key) } }
             await perform(machine.withLock { $0.assigned(partitions) })
         case .records(let records):
             await apply(records)
-        case .fenced(let partition):
+        case .fenced(let partition), .handoffFailed(let partition):
             await perform(machine.withLock { $0.fenced(partition, now: now) })
         case .frozen(let gap, let held):
             logger.warning(
@@ -170,7 +192,7 @@ final class ReplicaCoordinator: Service, Sendable {
     private func perform(_ actions: [PartitionOwnershipMachine.Action]) async {
         // Partitions taken over together are restored together: a takeover costs the slowest restore, not their sum.
         let restores = actions.compactMap { if case .restore(let partition) = $0 { partition } else { nil } }
-        let outcomes = await withTaskGroup(of: (Int32, Result<KafkaTransactionalProducer, any Error>).self) { group in
+        let outcomes = await withTaskGroup(of: (Int32, Result<Restored, any Error>).self) { group in
             for partition in restores {
                 group.addTask {
                     do {
@@ -180,20 +202,22 @@ final class ReplicaCoordinator: Service, Sendable {
                     }
                 }
             }
-            return await group.reduce(into: [Int32: Result<KafkaTransactionalProducer, any Error>]()) { $0[$1.0] = $1.1 }
+            return await group.reduce(into: [Int32: Result<Restored, any Error>]()) { $0[$1.0] = $1.1 }
         }
         var started: [Int32] = []
+        var catchUp: [Int32: [ConsumedRecord]] = [:]
         for action in actions {
             switch action {
             case .restore(let partition):
                 let now = time.elapsed.wholeMilliseconds
                 guard let outcome = outcomes[partition] else { continue }
                 switch outcome {
-                case .success(let producer):
+                case .success(let restored):
                     let next = machine.withLock { $0.restored(partition) }
                     if next.isEmpty { continue }  // given away meanwhile
-                    relay.attach(partition, producer: producer)
+                    relay.attach(partition, producer: restored.producer)
                     started.append(partition)
+                    catchUp[partition] = restored.handoffs
                 case .failure(let error):
                     metrics.restoreFailed()
                     logger.error("cannot take over the partition; trying again", metadata: ["partition": "\(partition)", "error": "\(error)"])
@@ -208,12 +232,13 @@ final class ReplicaCoordinator: Service, Sendable {
                 logger.info("partition released", metadata: ["partition": "\(partition)"])
             }
         }
-        await startPolling(Set(started))
+        await startPolling(Set(started), catchUp: catchUp)
     }
 
     /// Hands the partitions just restored to the pollers (one read of each source's schedule for all of them), then
-    /// applies the watch records that waited for them.
-    private func startPolling(_ partitions: Set<Int32>) async {
+    /// applies the watch records that waited for them, and forwards their handoff records: those read again from
+    /// the committed position first, then those that waited.
+    private func startPolling(_ partitions: Set<Int32>, catchUp: [Int32: [ConsumedRecord]] = [:]) async {
         guard !partitions.isEmpty else { return }
         for partition in partitions { ownership.set(partition, owned: true) }
         for poller in pollers.values {
@@ -225,14 +250,26 @@ final class ReplicaCoordinator: Service, Sendable {
         }
         let waiting = waitingWatches.withLock { waiting in partitions.flatMap { waiting.removeValue(forKey: $0) ?? [] } }
         await apply(waiting)
+        let handoffs = waitingHandoffs.withLock { waiting in
+            partitions.sorted().flatMap { (catchUp[$0] ?? []) + (waiting.removeValue(forKey: $0) ?? []) }
+        }
+        await forward(handoffs)
     }
 
-    /// Fences the partition's last producer, then reads its state back into the store.
-    private func restore(_ partition: Int32) async throws -> KafkaTransactionalProducer {
+    /// What a restore hands over: the partition's producer, and the handoff records to forward again.
+    private struct Restored: Sendable {
+        var producer: KafkaTransactionalProducer
+        var handoffs: [ConsumedRecord]
+    }
+
+    /// Fences the partition's last producer, then reads its state back into the store, and where its handoff records
+    /// start again: the group's committed position, read once the fenced producer's transaction is over.
+    private func restore(_ partition: Int32) async throws -> Restored {
         let started = ContinuousClock.now
         let producer = try KafkaTransactionalProducer(
             bootstrapServers: bootstrapServers, transactionalID: group.transactionalID(partition: partition), properties: kafkaProperties)
         try await producer.initialize()
+        let handoffs = try await handoffsToForwardAgain(partition)
         let records = try await KafkaPartitionReader.readToEnd(
             bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, properties: kafkaProperties)
         var latest: [String: ConversationStateRecord?] = [:]
@@ -263,22 +300,97 @@ final class ReplicaCoordinator: Service, Sendable {
             "partition restored",
             metadata: [
                 "partition": "\(partition)", "state_records": "\(records.count)", "conversations": "\(states.count)",
-                "unpublished_dropped": "\(replaced.outbox)", "unreadable": "\(unreadable)", "ms": "\(duration.wholeMilliseconds)",
+                "unpublished_dropped": "\(replaced.outbox)", "unreadable": "\(unreadable)", "handoffs_again": "\(handoffs.count)",
+                "ms": "\(duration.wholeMilliseconds)",
             ])
-        return producer
+        return Restored(producer: producer, handoffs: handoffs)
     }
 
-    /// Watch records: conversations of owned partitions are watched here; the others wait for their partition's
-    /// restore or are not this replica's.
+    /// Moves the partition's handoff cursor back to the group's committed position, and reads the records between
+    /// it and where this replica had got to: it forwarded them in transactions that did not commit.
+    private func handoffsToForwardAgain(_ partition: Int32) async throws -> [ConsumedRecord] {
+        guard let member = member.withLock({ $0 }) else { return [] }
+        let committed = try await member.committed([partition], of: group.handoffTopic)[partition]?.offset
+        guard let again = handoffCursor.withLock({ $0.restored(partition: partition, committed: committed) }) else { return [] }
+        return try await KafkaPartitionReader.readToEnd(
+            bootstrapServers: bootstrapServers, topic: group.handoffTopic, partition: partition, from: again.lowerBound,
+            before: again.upperBound, properties: kafkaProperties)
+    }
+
+    /// Watch and handoff records: those of owned partitions are applied here; the others wait for their
+    /// partition's restore or are not this replica's.
     private func apply(_ records: [ConsumedRecord]) async {
+        let handoffTopic = group.handoffTopic
         await apply(
             records.compactMap { record in
+                guard record.topic != handoffTopic else { return nil }
                 guard let watch = WatchRecord(value: record.value) else {
                     metrics.watchRecords("skipped")
                     return nil
                 }
                 return watch
             })
+        await forward(records.filter { $0.topic == handoffTopic })
+    }
+
+    /// Forwards handoff records of owned partitions, each once (``HandoffCursor``), and tells the relay each one's
+    /// write is in the outbox. A partition whose record cannot be forwarded is given up: what it read after that
+    /// record is read again when it is taken up.
+    private func forward(_ records: [ConsumedRecord]) async {
+        var failed: Set<Int32> = []
+        for record in records {
+            let partition = record.partition
+            guard ownership.owns(partition: partition) else {
+                waitingHandoffs.withLock { $0[partition, default: []].append(record) }
+                continue
+            }
+            guard handoffCursor.withLock({ $0.received(partition: partition, offset: record.offset) }) == .forward,
+                !failed.contains(partition)
+            else { continue }
+            do {
+                try await forward(record)
+                relay.handoffApplied(partition: partition, nextOffset: record.offset + 1, outboxMark: try await store.outboxHighWater())
+            } catch {
+                failed.insert(partition)
+                logger.error(
+                    "cannot forward a webhook event handed over; the partition is given up and taken up again",
+                    metadata: ["partition": "\(partition)", "offset": "\(record.offset)", "error": "\(error)"])
+            }
+        }
+        for partition in failed.sorted() { work.continuation.yield(.handoffFailed(partition)) }
+    }
+
+    /// One handoff record: the event forwarded as if this replica had received it (a record nobody can forward is
+    /// counted and passed).
+    private func forward(_ record: ConsumedRecord) async throws {
+        let handoff: WebhookHandoffRecord
+        do {
+            handoff = try WebhookHandoffRecord(value: record.value)
+        } catch {
+            return skip(record, because: error.reason)
+        }
+        let conversationID = handoff.event.conversationID
+        guard let poller = pollers[handoff.source] else {
+            return skip(record, because: "\(handoff.source) is not a configured source")
+        }
+        guard handoff.event.platform == poller.settings.platform else {
+            return skip(
+                record, because: "a \(handoff.event.platform.rawValue) event for the \(poller.settings.platform.rawValue) source \(handoff.source)")
+        }
+        if let problem = poller.reader.problem(withConversationID: conversationID) { return skip(record, because: "\(problem)") }
+        guard ownership.partition(source: handoff.source, conversationID: conversationID) == record.partition else {
+            return skip(record, because: "its conversation belongs to another partition")
+        }
+        let outcome = try await webhooks.forward(
+            handoff.event, source: handoff.source, bodyDigest: handoff.bodyDigest, receivedAt: handoff.receivedAt)
+        metrics.webhookHandoffs(outcome == .duplicate ? "duplicate" : "forwarded")
+    }
+
+    private func skip(_ record: ConsumedRecord, because reason: String) {
+        metrics.webhookHandoffs("skipped")
+        logger.warning(
+            "a handoff record cannot be forwarded; skipped",
+            metadata: ["partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)"])
     }
 
     private func apply(_ watches: [WatchRecord]) async {
@@ -318,11 +430,13 @@ final class ReplicaCoordinator: Service, Sendable {
 
     // MARK: Setting up
 
-    /// Creates the coordination topics, or checks the partition count of existing ones.
+    /// Creates the coordination topics, or checks the partition count of existing ones. The watch and state topics are
+    /// compacted (the last record of each conversation is what counts); the handoff topic keeps every event.
     private func ensureTopics() async throws {
-        for topic in [group.watchTopic, group.stateTopic] {
+        for (topic, compacted) in [(group.watchTopic, true), (group.stateTopic, true), (group.handoffTopic, false)] {
             let existing = try await KafkaTopicAdmin.ensure(
-                bootstrapServers: bootstrapServers, topic: topic, partitions: group.partitions, compacted: true, properties: kafkaProperties)
+                bootstrapServers: bootstrapServers, topic: topic, partitions: group.partitions, compacted: compacted,
+                properties: kafkaProperties)
             guard existing.partitions == group.partitions else {
                 throw CoordinationError.partitionCountChanged(topic: topic, configured: group.partitions, existing: existing.partitions)
             }

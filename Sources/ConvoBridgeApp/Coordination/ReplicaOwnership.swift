@@ -3,17 +3,23 @@ import Synchronization
 
 /// Which conversations this replica polls, with replicas coordinated by Kafka: those whose coordination partition
 /// it owns. Shared by the coordinator, which sets it, and the pollers, the webhook sink, the admin API and the ids
-/// topic, which hand anything else to its owner through the watch topic.
+/// topic, which hand anything else to its owner: through the watch topic, and a webhook's event through the handoff
+/// topic.
 final class ReplicaOwnership: Sendable {
     let partitioner: CoordinationPartitioner
     let watchTopic: String
+    let handoffTopic: String
     private let owned = Mutex<Set<Int32>>([])
     private let write: @Sendable ([OutboundRecord]) async throws -> Void
 
-    /// - Parameter write: publishes watch records (durably: it returns once Kafka has them).
-    init(partitioner: CoordinationPartitioner, watchTopic: String, write: @escaping @Sendable ([OutboundRecord]) async throws -> Void) {
+    /// - Parameter write: publishes watch and handoff records (durably: it returns once Kafka has them).
+    init(
+        partitioner: CoordinationPartitioner, watchTopic: String, handoffTopic: String,
+        write: @escaping @Sendable ([OutboundRecord]) async throws -> Void
+    ) {
         self.partitioner = partitioner
         self.watchTopic = watchTopic
+        self.handoffTopic = handoffTopic
         self.write = write
     }
 
@@ -41,5 +47,10 @@ final class ReplicaOwnership: Sendable {
     func handOff(_ watches: [WatchRecord]) async throws {
         guard !watches.isEmpty else { return }
         try await write(watches.map { $0.record(topic: watchTopic, partitioner: partitioner) })
+    }
+
+    /// Writes a webhook's event for the owner of its conversation to forward.
+    func handOff(_ webhook: WebhookHandoffRecord) async throws {
+        try await write([webhook.record(topic: handoffTopic, partitioner: partitioner)])
     }
 }

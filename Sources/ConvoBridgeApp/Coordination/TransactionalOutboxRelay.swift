@@ -13,6 +13,10 @@ import Synchronization
 /// poll and the state that follows them are committed together, so the state a new owner restores always matches
 /// the last event consumers saw (`read_committed`), and its next sequence continues them.
 ///
+/// A transaction also commits the group's position on the handoff topic past the webhook events whose writes it
+/// publishes (``HandoffProgress``): an event handed over by another replica is forwarded once, even when the owner
+/// crashes or the partition moves in between.
+///
 /// Records of a partition this replica does not hold (it was released or fenced, or they were written by a poll
 /// that ended after) are deleted unpublished: no transaction committed them, and the owner derives them again from
 /// the restored state.
@@ -20,6 +24,7 @@ final class TransactionalOutboxRelay: Service, Sendable {
     private let store: BridgeStore
     private let partitioner: CoordinationPartitioner
     private let stateTopic: String
+    private let handoffTopic: String
     private let batchSize: Int
     private let drainDeadline: Duration
     private let metrics: BridgeMetrics
@@ -35,17 +40,32 @@ final class TransactionalOutboxRelay: Service, Sendable {
     private let lease = Mutex<ReplicaLease?>(nil)
 
     func useLease(_ lease: ReplicaLease) { self.lease.withLock { $0 = lease } }
+    /// Handoff records applied and not committed yet, per partition.
+    private let handoffs = Mutex(HandoffProgress())
+    /// The replica group member's metadata, once the coordinator's consumer exists.
+    private let groupMetadata = Mutex<(@Sendable () -> KafkaGroupMetadata?)?>(nil)
+
+    func useGroupMetadata(_ metadata: @escaping @Sendable () -> KafkaGroupMetadata?) { groupMetadata.withLock { $0 = metadata } }
+
+    /// A handoff record of `partition` was applied: its write is in the outbox at or below `outboxMark`.
+    func handoffApplied(partition: Int32, nextOffset: Int64, outboxMark: Int64) {
+        handoffs.withLock { $0.applied(partition: partition, nextOffset: nextOffset, outboxMark: outboxMark) }
+        wake.signal()
+    }
+
     /// When graceful shutdown was asked for: the drain deadline counts from then.
     private let stoppingSince = Mutex<ContinuousClock.Instant?>(nil)
 
     /// - Parameter fenced: told when a partition's producer was fenced (another replica owns the partition now).
     init(
-        store: BridgeStore, partitioner: CoordinationPartitioner, stateTopic: String, batchSize: Int, drainDeadline: Duration,
+        store: BridgeStore, partitioner: CoordinationPartitioner, stateTopic: String, handoffTopic: String, batchSize: Int,
+        drainDeadline: Duration,
         metrics: BridgeMetrics, logger: Logger, fenced: @escaping @Sendable (Int32) -> Void
     ) {
         self.store = store
         self.partitioner = partitioner
         self.stateTopic = stateTopic
+        self.handoffTopic = handoffTopic
         self.batchSize = batchSize
         self.drainDeadline = drainDeadline
         self.metrics = metrics
@@ -57,6 +77,7 @@ final class TransactionalOutboxRelay: Service, Sendable {
     func attach(_ partition: Int32, producer: KafkaTransactionalProducer) {
         producers.withLock { $0[partition] = producer }
         backoff.withLock { $0[partition] = nil }
+        handoffs.withLock { $0.forget(partition: partition) }
         wake.signal()
     }
 
@@ -75,12 +96,14 @@ final class TransactionalOutboxRelay: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(50))
         }
         producers.withLock { $0[partition] = nil }
+        handoffs.withLock { $0.forget(partition: partition) }
         return drained
     }
 
     /// Stops publishing every partition at once, without a last flush (the replica was frozen: they may be another's).
     func dropAll() -> Set<Int32> {
-        Set(
+        handoffs.withLock { $0.forgetAll() }
+        return Set(
             producers.withLock { producers in
                 defer { producers = [:] }
                 return producers.keys
@@ -117,7 +140,10 @@ final class TransactionalOutboxRelay: Service, Sendable {
     private func cycle(only: Int32?) async throws -> Int {
         try await cycleLock.acquire()
         defer { cycleLock.release() }
-        let page = try await store.pendingOutbox(limit: batchSize * 4)
+        let limit = batchSize * 4
+        let page = try await store.pendingOutbox(limit: limit)
+        // Rows after the page's last are unknown: a handoff whose write may be among them waits.
+        let readThrough = page.entries.count + page.unreadable.count >= limit ? page.lastID : nil
         var byPartition: [Int32: [OutboxEntry]] = [:]
         for entry in page.entries {
             guard let key = entry.record.key, let conversation = BridgeStore.conversation(ofKey: key) else {
@@ -131,6 +157,9 @@ final class TransactionalOutboxRelay: Service, Sendable {
         var orphans = page.unreadable.map(\.id)
         var pending = 0
         let now = ContinuousClock.now
+        for partition in handoffs.withLock({ $0.waitingPartitions }) where attached[partition] != nil && byPartition[partition] == nil {
+            byPartition[partition] = []
+        }
         for (partition, entries) in byPartition.sorted(by: { $0.key < $1.key }) {
             if let only, partition != only { continue }
             guard let producer = attached[partition] else {
@@ -143,7 +172,15 @@ final class TransactionalOutboxRelay: Service, Sendable {
             }
             // Up to the last state record: a transaction never splits a write.
             let count = TransactionBoundary.committableCount(of: entries.map(\.record.topic), stateTopic: stateTopic)
-            guard count > 0 else {
+            let handoffOffset = handoffs.withLock {
+                $0.committable(partition: partition, firstRemaining: entries.dropFirst(count).first?.id, readThrough: readThrough)
+            }
+            let consumed = handoffOffset.flatMap { offset in
+                groupMetadata.withLock { $0 }?().map {
+                    KafkaTransactionalProducer.ConsumedOffsets(topic: handoffTopic, nextOffsets: [partition: offset], group: $0)
+                }
+            }
+            guard count > 0 || consumed != nil else {
                 pending += entries.count
                 continue
             }
@@ -162,10 +199,11 @@ final class TransactionalOutboxRelay: Service, Sendable {
             }
             let started = ContinuousClock.now
             do {
-                try await producer.commit(records)
+                try await producer.commit(records, offsets: consumed)
                 metrics.transaction(.committed)
-                metrics.published(records.count, delivery: ContinuousClock.now - started)
+                if !records.isEmpty { metrics.published(records.count, delivery: ContinuousClock.now - started) }
                 backoff.withLock { $0[partition] = nil }
+                if let handoffOffset { handoffs.withLock { $0.committed(partition: partition, through: handoffOffset) } }
                 try await store.removeOutbox(ids: batch.map(\.id))
             } catch let error as KafkaError where error.code == .fenced {
                 metrics.transaction(.fenced)

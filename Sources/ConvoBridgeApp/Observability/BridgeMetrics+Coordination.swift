@@ -43,6 +43,16 @@ extension BridgeMetrics {
         ).increment()
     }
 
+    func webhookHandoffs(_ outcome: String) {
+        registry.makeCounter(
+            descriptor: name(
+                "webhook_handoffs", "total",
+                "Webhook events of another replica's conversation: handed_off (written to the handoff topic), forwarded (by the owner), duplicate, skipped (unreadable)."
+            ),
+            labels: [("outcome", outcome)]
+        ).increment()
+    }
+
     func watchRecords(_ outcome: String, count: Int = 1) {
         registry.makeCounter(
             descriptor: name(

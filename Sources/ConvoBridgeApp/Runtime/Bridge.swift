@@ -53,14 +53,15 @@ public final class Bridge: Sendable {
         let fencedReports = FencedReports()
         var transactionalRelay: TransactionalOutboxRelay?
         if let group, let partitioner {
-            ownership = ReplicaOwnership(partitioner: partitioner, watchTopic: group.watchTopic) { records in
+            ownership = ReplicaOwnership(partitioner: partitioner, watchTopic: group.watchTopic, handoffTopic: group.handoffTopic) { records in
                 let reports = try await publisher.publish(records)
                 if let failed = reports.first(where: { $0.status != .persisted }) {
                     throw KafkaError(code: .produce, message: "the watch topic did not take a record: \(failed.status)")
                 }
             }
             let relay = TransactionalOutboxRelay(
-                store: store, partitioner: partitioner, stateTopic: group.stateTopic, batchSize: configuration.relay.batchSize,
+                store: store, partitioner: partitioner, stateTopic: group.stateTopic, handoffTopic: group.handoffTopic,
+                batchSize: configuration.relay.batchSize,
                 drainDeadline: configuration.relay.drainDeadline, metrics: metrics, logger: logger, fenced: { fencedReports.report($0) })
             transactionalRelay = relay
             self.relay = relay
@@ -91,11 +92,18 @@ public final class Bridge: Sendable {
             )
         }
         self.pollers = pollers
+        let pollersBySource = Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) })
+        let webhookSink = BridgeEventSink(
+            store: store, encoder: encoder, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
+            rememberDeliveries: Dictionary(
+                uniqueKeysWithValues: configuration.sources.compactMap { source in source.webhook.map { (source.name, $0.rememberFor) } }),
+            now: { time.wallClock })
         if let group, let ownership, let relay = transactionalRelay {
             let coordinator = ReplicaCoordinator(
                 group: group, ownership: ownership, bootstrapServers: publisher.bootstrapServers,
                 kafkaProperties: configuration.kafka.publisher.properties, store: store, relay: relay, pollers: pollers,
-                configuredIDs: configuration.sources.map { ($0.name, $0.conversationIDs) }, releaseDeadline: configuration.relay.drainDeadline,
+                webhooks: webhookSink, configuredIDs: configuration.sources.map { ($0.name, $0.conversationIDs) },
+                releaseDeadline: configuration.relay.drainDeadline,
                 metrics: metrics, time: time, logger: logger)
             fencedReports.deliver(to: coordinator)
             relay.useLease(coordinator.lease)
@@ -127,14 +135,8 @@ public final class Bridge: Sendable {
         }
         self.deliverer = deliverer
         if let settings = configuration.server {
-            let pollersBySource = Dictionary(uniqueKeysWithValues: pollers.map { ($0.source, $0) })
-            let remember = Dictionary(
-                uniqueKeysWithValues: configuration.sources.compactMap { source in source.webhook.map { (source.name, $0.rememberFor) } })
-            let sink = BridgeEventSink(
-                store: store, encoder: encoder, pollers: pollersBySource, relayWake: relayWake, metrics: metrics,
-                rememberDeliveries: remember, now: { time.wallClock })
             let receiver = WebhookReceiver(
-                endpoints: endpoints, sink: sink, maxBodyBytes: settings.maxBodyBytes, now: { time.wallClock },
+                endpoints: endpoints, sink: webhookSink, maxBodyBytes: settings.maxBodyBytes, now: { time.wallClock },
                 logger: logger, observer: metrics)
             var probes = BridgeProbes(
                 store: store, readiness: readiness, pollers: pollers, metrics: metrics, publisherInFlight: { publisher.recordsInFlight },

@@ -5,6 +5,11 @@ import Foundation
 /// Where verified webhook events go: the event is forwarded (`{platform}.{name}`, the conversation's next sequence)
 /// through the outbox, the conversation is put on the watch list with an immediate poll, all in one transaction;
 /// then the poller and the relay are woken.
+///
+/// With replicas, every event is written to the handoff topic instead (the answer waits for Kafka to have it), and
+/// the replica that owns its conversation forwards it (``forward(_:source:bodyDigest:receivedAt:)``): only the owner
+/// knows the next sequence, and only a record on Kafka survives a crash before the owner's transaction commits (its
+/// outbox is dropped on every restore).
 struct BridgeEventSink: NativeEventSink {
     let store: BridgeStore
     let encoder: CloudEventEncoder
@@ -16,9 +21,17 @@ struct BridgeEventSink: NativeEventSink {
     let now: @Sendable () -> Timestamp
 
     func accept(_ event: NativeEvent, source: String, bodyDigest: [UInt8]) async throws -> WebhookAcceptance {
-        // Another replica owns the conversation: it polls it now and reports what changed.
-        if let poller = pollers[source], try await poller.handsOff(event.conversationID, origin: .webhook, pollNow: true) { return .recorded }
         let at = now()
+        if let ownership = pollers[source]?.ownership {
+            try await ownership.handOff(WebhookHandoffRecord(source: source, event: event, bodyDigest: bodyDigest, receivedAt: at))
+            metrics.webhookHandoffs("handed_off")
+            return .recorded
+        }
+        return try await forward(event, source: source, bodyDigest: bodyDigest, receivedAt: at)
+    }
+
+    /// Forwards an event of a conversation this process polls.
+    func forward(_ event: NativeEvent, source: String, bodyDigest: [UInt8], receivedAt at: Timestamp) async throws -> WebhookAcceptance {
         let tracker = ConversationTracker(encoder: encoder)
         let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: at, raw: nil)
         let delivery = rememberDeliveries[source].flatMap {
