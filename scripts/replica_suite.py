@@ -6,11 +6,13 @@ Workload: JELOU conversations found through Advisor discovery and ZILD conversat
 by default), polled every 5 s. Once every conversation is discovered, one conversation at a time takes its next
 scripted step (close with a reason, end-reason change, reopen), round-robin, so that each changes about once a
 minute. During the run: replica r1 is kill -9'd, replica r2 is paused with SIGSTOP for longer than the session
-timeout and resumed (the zombie), and replica r4 is added to the group.
+timeout and resumed (the zombie), and replica r4 is added to the group. Throughout, signed Jelou webhooks (ten a
+second, each with an event name of its own) go to a random live replica.
 
 Judged, on the events topic read with isolation.level=read_committed: every step's transitions delivered in order
 (lost), none that no step explains (invented), ids {key}/1..n without a gap, no two different records with the same
-ce_id (fencing held), every event valid under the contract's schemas; the takeover time after the kill (the
+ce_id (fencing held), every webhook answered 202 forwarded exactly once (by whichever replica owned its
+conversation, through the handoff topic), every event valid under the contract's schemas; the takeover time after the kill (the
 surviving replicas own every partition again; target <= session timeout + one poll interval), and the polls of each
 replica (the work is shared).
 
@@ -19,7 +21,8 @@ session of a member that stopped heartbeating (so kill -9 and SIGSTOP are taken 
 nor hides aborted transactions (the replica's own lease keeps a woken zombie from committing); `noida`, a real broker
 with fencing and read_committed, which in 0.2.3 never expires a member's session: there the replicas are static
 members, r1 is kill -9'd and restarted at once on an empty disk (it takes its member's place, fences its own open
-transactions and restores everything from Kafka), and the SIGSTOP phase is skipped. The fencing itself is tested on noida-db
+transactions and restores everything from Kafka), and the SIGSTOP phase is skipped. The mock does not store the offsets a transaction commits either, so there a webhook
+is forwarded again after each rebalance: its duplicates are reported, judged only on noida. The fencing itself is tested on noida-db
 in `swift test` (ReplicaGroupTests, KafkaTransactionsTests).
 
 Usage: scripts/replica_suite.py [--broker mock|noida] [--jelou N] [--zild N] [--seed S] [--duration S] [--json] [--bench]
@@ -46,6 +49,7 @@ BINARY = os.environ.get("CONVOBRIDGE", ".build/debug/convobridge")
 PARTITIONS = 12
 SESSION_TIMEOUT = 10
 OPEN_INTERVAL = 5
+WEBHOOK_INTERVAL = 0.1  # seconds between two webhooks, during the faults
 TRACKED = ("conversation.closed", "conversation.reopened", "conversation.ended_reason_changed")
 EVENTS_OF_STEP = {"closed": ["conversation.closed", "conversation.ended_reason_changed"],
                   "ended_reason_changed": ["conversation.ended_reason_changed"],
@@ -72,6 +76,9 @@ class Suite:
         self.last_metrics = {}
         self.notes = []
         self.timeline = []  # (what, epoch milliseconds)
+        self.webhooks_accepted = []  # (key, ce_type) of each webhook answered 202
+        self.webhooks_refused = 0
+        self.webhook_rng = random.Random(options.seed + 1)
 
     def start(self, arguments, **kwargs):
         process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL, stdout=kwargs.get("stdout", subprocess.DEVNULL),
@@ -85,7 +92,7 @@ class Suite:
             # The mock has no CreateTopics: the coordination topics of every group this suite uses, made up front.
             groups = ["convobridge-suite"] + [f"convobridge-bench-{count}" for count in (1, 2, 3)]
             for topic, partitions in [("conversation-events", 12), ("conversation-state", 12)] + [
-                    (f"{group}-{kind}", PARTITIONS) for group in groups for kind in ("watch", "state")]:
+                    (f"{group}-{kind}", PARTITIONS) for group in groups for kind in ("watch", "state", "handoff")]:
                 topics += ["--topic", f"{topic}:{partitions}"]
             self.start([BINARY, "kafka-dev", "--bootstrap-file", f"{self.work}/bootstrap", "--log-level", "notice", *topics],
                        stderr=open(f"{self.work}/broker.log", "w"))
@@ -122,7 +129,8 @@ class Suite:
         for n in range(1, self.options.zild + 1):
             created = json.loads(http("POST", self.simulator + "/_sim/conversations", {"id": f"z-{n:04d}"}))
             self.zild_numbers[created["conversation_id"]] = created["conversation_number"]
-        for name, value in (("api-key", "sim-api-key"), ("client-secret", "sim-client-secret"), ("token", "sim-bearer-token")):
+        for name, value in (("api-key", "sim-api-key"), ("client-secret", "sim-client-secret"), ("token", "sim-bearer-token"),
+                            ("signing-secret", "sim-signing-secret")):
             with open(f"{self.work}/{name}", "w") as handle:
                 handle.write(value)
 
@@ -143,6 +151,7 @@ coordination:
   group_id: {group}
   watch_topic: {group}-watch
   state_topic: {group}-state
+  handoff_topic: {group}-handoff
   partitions: {PARTITIONS}
   replica_id: {name}
   session_timeout: {SESSION_TIMEOUT}s
@@ -155,6 +164,7 @@ sources:
     project_id: sim-project
     auth: {{api_key_file: {self.work}/api-key, client_id: sim-client, client_secret_file: {self.work}/client-secret}}
     advisor: {{api_base_url: {self.simulator}, interval: 5s, lookback: 2h, overlap: 1m, page_size: 100}}
+    webhook: {{signing_secret_file: {self.work}/signing-secret}}
     schedule: {schedule}
     http: {http_settings}
   - name: zild-replicas
@@ -211,6 +221,28 @@ sources:
         everyone = self.jelou_ids + list(self.zild_numbers)
         step_round_robin(self.simulator, everyone, 60.0 / len(everyone), self.rng, lambda: not stop.is_set(), sleep=stop.wait)
 
+    def send_webhooks(self, stop):
+        """Signed webhooks (the simulator signs and sends them), each with an event name of its own, to a random live
+        replica: whichever receives it, the conversation's owner must forward it once. Those answered 202 are expected."""
+        number = 0
+        while not stop.is_set():
+            live = list(self.live().values())
+            if live:
+                number += 1
+                conversation_id = self.webhook_rng.choice(self.jelou_ids)
+                replica = self.webhook_rng.choice(live)
+                name = f"suite.w{number}"
+                try:
+                    answer = json.loads(http("POST", self.simulator + "/_sim/webhooks", {
+                        "event": name, "conversation_id": conversation_id, "url": replica["url"] + "/webhooks/jelou-replicas"}, timeout=15))
+                    if answer.get("status") == 202:
+                        self.webhooks_accepted.append((f"jelou-replicas/{conversation_id}", f"jelou.{name}"))
+                    else:
+                        self.webhooks_refused += 1
+                except Exception:
+                    self.webhooks_refused += 1  # the replica was killed or stopped: a platform would retry elsewhere
+            stop.wait(WEBHOOK_INTERVAL)
+
     def run(self):
         options = self.options
         self.start_environment()
@@ -228,6 +260,8 @@ sources:
         stop = threading.Event()
         worker = threading.Thread(target=self.workload, args=(stop,))
         worker.start()
+        sender = threading.Thread(target=self.send_webhooks, args=(stop,))
+        sender.start()
         faults = []
         try:
             phase = options.duration / 4
@@ -267,6 +301,7 @@ sources:
         finally:
             stop.set()
             worker.join()
+            sender.join()
         self.finish_steps()
         return self.verdict(faults)
 
@@ -313,6 +348,11 @@ sources:
                       takeover_target_s=SESSION_TIMEOUT + OPEN_INTERVAL, broker_join_delay_s=join_delay,
                       takeover_without_join_delay_s=round(self.takeover - join_delay, 1))
         result["ok"] = (result["lost"] == 0 and result["invented"] == 0 and result["gaps"] == 0 and result["conflicting"] == 0
+                        and result["webhooks_lost"] == 0
+                        # The mock accepts offsets committed in a transaction but does not store them (its
+                        # TxnOffsetCommit handler ignores them): after each rebalance its owners read the handoff
+                        # topic from the start again. Judged on noida-db.
+                        and (result["webhooks_duplicated"] == 0 or self.options.broker == "mock")
                         and result["schema_invalid"] == 0 and all(status == 0 for status in exits.values())
                         and result["takeover_without_join_delay_s"] <= result["takeover_target_s"]
                         and all(count > 0 for count in polls.values()))
@@ -335,6 +375,16 @@ sources:
             expected_total += len(expected)
             matched_total += matched
             invented_total += len(delivered) - matched
+        forwarded = {}
+        for key, events in by_key.items():
+            for event in events:
+                if event[1].startswith("jelou.suite.w"):
+                    forwarded[(key, event[1])] = forwarded.get((key, event[1]), 0) + 1
+        webhooks_lost = sum(1 for accepted in self.webhooks_accepted if forwarded.get(accepted, 0) == 0)
+        webhooks_duplicated = sum(1 for count in forwarded.values() if count > 1)
+        if webhooks_lost:
+            missing = [accepted for accepted in self.webhooks_accepted if forwarded.get(accepted, 0) == 0]
+            print(f"  {webhooks_lost} webhook events answered 202 and never forwarded; the first: {missing[:3]}", file=sys.stderr)
         conflicts = self.conflicts()
         if conflicts:
             with open(f"{self.work}/conflicts.json", "w") as handle:
@@ -343,7 +393,9 @@ sources:
         return {"conversations": len(keys), "events": sum(len(events) for events in by_key.values()),
                 "expected": expected_total, "delivered": matched_total, "lost": expected_total - matched_total,
                 "invented": invented_total, "duplicated": duplicates, "conflicting": conflicting, "gaps": gaps,
-                "schema_invalid": invalid}
+                "schema_invalid": invalid, "webhooks_accepted": len(self.webhooks_accepted), "webhooks_refused": self.webhooks_refused,
+                "webhooks_forwarded": sum(1 for accepted in self.webhooks_accepted if forwarded.get(accepted, 0) > 0),
+                "webhooks_lost": webhooks_lost, "webhooks_duplicated": webhooks_duplicated}
 
     def conflicts(self):
         """The ce_ids read twice with different bytes: where each copy is (partition, offset, Kafka timestamp) and

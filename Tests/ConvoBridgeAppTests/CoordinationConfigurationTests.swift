@@ -45,6 +45,7 @@ struct CoordinationConfigurationTests {
               partitions: 48
               watch_topic: eu-watch
               state_topic: eu-state
+              handoff_topic: eu-handoff
               replica_id: convobridge-2
               session_timeout: 20s
               static_membership: false
@@ -53,7 +54,8 @@ struct CoordinationConfigurationTests {
             full.coordination
                 == .kafka(
                     .init(
-                        groupID: "bridge-eu", partitions: 48, watchTopic: "eu-watch", stateTopic: "eu-state", replicaID: "convobridge-2",
+                        groupID: "bridge-eu", partitions: 48, watchTopic: "eu-watch", stateTopic: "eu-state", handoffTopic: "eu-handoff",
+                        replicaID: "convobridge-2",
                         sessionTimeout: .seconds(20), staticMembership: false)))
         #expect(full.effectiveSettings.contains { $0.path == "coordination.partitions" && $0.value == "48" })
         guard case .kafka(let defaults) = try Self.load("coordination: {mode: kafka}").coordination else {
@@ -62,6 +64,7 @@ struct CoordinationConfigurationTests {
         }
         #expect(defaults == .init(replicaID: ProcessInfo.processInfo.hostName))
         #expect(defaults.partitions == 24 && defaults.groupID == "convobridge" && defaults.staticMembership)
+        #expect(defaults.handoffTopic == "convobridge-handoff")
         #expect(defaults.transactionalID(partition: 7) == "convobridge-p7")
     }
 
@@ -75,6 +78,15 @@ struct CoordinationConfigurationTests {
             ("coordination: {mode: kafka, replica_id: \"a b\"}", "coordination.replica_id: must be 1 to 200 characters"),
             ("coordination: {mode: kafka, watch_topic: t, state_topic: t}", "coordination.state_topic: must differ from watch_topic"),
             ("coordination: {mode: kafka, watch_topic: conversation-events}", "coordination: conversation-events is also one of kafka's topics"),
+            (
+                "coordination: {mode: kafka, handoff_topic: convobridge-state}",
+                "coordination.handoff_topic: must differ from watch_topic and state_topic"
+            ),
+            ("coordination: {mode: kafka, handoff_topic: conversation-state}", "coordination: conversation-state is also one of kafka's topics"),
+            (
+                "coordination: {mode: kafka}\nserver: {listen: \"127.0.0.1:8080\", max_body_bytes: 1048576}",
+                "server.max_body_bytes: must be at most 524288 with coordination.mode kafka"
+            ),
             ("coordination: {mode: kafka, members: 3}", "coordination.members: unknown key"),
         ])
     func refused(yaml: String, expected: String) {

@@ -1,11 +1,15 @@
+import AsyncHTTPClient
 import ConvoBridgeApp
 import ConvoBridgeCore
 import ConvoBridgeDemo
 import ConvoBridgeKafka
+import ConvoBridgeSigning
 import ConvoBridgeSimulator
 import ConvoBridgeTestSupport
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 import Testing
 
@@ -16,18 +20,21 @@ struct ReplicaGroupTests {
     static let partitions = 6
 
     /// A replica of the demo's Jelou source at test speed, in its own store directory.
+    /// - Parameter webhooks: whether the replica receives webhooks (on a loopback port of its own).
     static func configuration(
-        broker: NoidaBroker, simulator: PlatformSimulator, url: String, replica: String, directory: URL
+        broker: NoidaBroker, simulator: PlatformSimulator, url: String, replica: String, directory: URL, webhooks: Bool = false
     )
         -> BridgeConfiguration
     {
         var configuration = DemoConfiguration.bridge(
             simulatorURL: url, simulator: simulator.configuration, bootstrapServers: broker.bootstrapServers,
             storePath: directory.appendingPathComponent("\(replica).sqlite").path)
-        configuration.server = nil
         configuration.relay.drainDeadline = .seconds(5)
         configuration.kafka.publisher.shutdownDeadline = .seconds(3)
-        configuration.sources[0].webhook = nil
+        if !webhooks {
+            configuration.server = nil
+            configuration.sources[0].webhook = nil
+        }
         configuration.sources[0].schedule = PollSchedule(
             openInterval: .milliseconds(300), closedInterval: .milliseconds(300), closedGrace: .seconds(60),
             notFoundRecheck: .milliseconds(200), failureBackoff: .milliseconds(200), maxFailureBackoff: .seconds(1))
@@ -155,6 +162,111 @@ struct ReplicaGroupTests {
 
         let counts = Self.checkSequences(records)
         #expect(counts.count >= 40, "the 40 conversations, and those the lifecycle created")
+        let ids = records.compactMap { $0.header("ce_id") }
+        #expect(Set(ids).count == ids.count, "no event twice")
+    }
+
+    @Test(
+        "Webhooks reach whichever replica: the owner of each conversation forwards every event once, through a rebalance and a fence, and commits the handoff topic's position with it"
+    )
+    func webhooksHandedToTheOwner() async throws {
+        let broker = try await NoidaBroker.start()
+        defer { broker.stop() }
+        for (topic, compacted) in [("conversation-events", false), ("conversation-state", true)] {
+            _ = try await KafkaTopicAdmin.ensure(bootstrapServers: broker.bootstrapServers, topic: topic, partitions: 6, compacted: compacted)
+        }
+        let world = SimulatorWorld(population: 0, seed: 5, now: Timestamp.now)
+        let simulator = PlatformSimulator(configuration: SimulatorConfiguration(), world: world, logger: BridgeHarness.quiet)
+        let simulatorTask = Task { try await simulator.run() }
+        defer { simulatorTask.cancel() }
+        let url = await simulator.baseURL()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-replicas-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let conversations = (1...24).map { "w-\($0)" }
+        for id in conversations { _ = try world.create(id: id) }
+        func replica(_ name: String) throws -> Replica {
+            var configuration = Self.configuration(
+                broker: broker, simulator: simulator, url: url, replica: name, directory: directory, webhooks: true)
+            configuration.sources[0].discovery = nil  // only webhooks bring the conversations in
+            return try Replica(configuration)
+        }
+        let first = try replica("r1")
+        let second = try replica("r2")
+        try await Self.waitUntil("both replicas own partitions, together all of them") {
+            let (a, b) = (first.owned, second.owned)
+            return !a.isEmpty && !b.isEmpty && a.isDisjoint(with: b) && a.union(b).count == Self.partitions
+                && first.bridge.replica?.ready == true && second.bridge.replica?.ready == true
+        }
+        let firstPort = try #require(await first.bridge.serverPort())
+        let secondPort = try #require(await second.bridge.serverPort())
+        let secret = simulator.configuration.signingSecret
+        var posted = 0
+        func post(_ name: String, _ id: String, to port: Int, at time: Int64 = Timestamp.now().millisecondsSinceEpoch) async throws {
+            let body = Array(#"{"event":"\#(name)","timestamp":\#(time),"conversation_id":"\#(id)"}"#.utf8)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/jelou-demo")
+            request.method = .POST
+            request.headers.add(name: "X-Jelou-Signature", value: WebhookSignature(secret: secret).sign(body))
+            request.body = .bytes(body)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            _ = try await response.body.collect(upTo: 4096)
+            #expect(response.status.code == 202, "\(name) of \(id): \(response.status.code)")
+            posted += 1
+        }
+        let partitioner = CoordinationPartitioner(partitions: Int32(Self.partitions))
+        let onZero = try #require(conversations.first { partitioner.partition(source: "jelou-demo", conversationID: $0) == 0 })
+
+        // Every event to the first replica, which owns half of them; one body to both replicas (the platform
+        // retrying on another): forwarded once.
+        for id in conversations { try await post("message.first", id, to: firstPort) }
+        let retried = Timestamp.now().millisecondsSinceEpoch
+        try await post("message.retried", onZero, to: firstPort, at: retried)
+        try await post("message.retried", onZero, to: secondPort, at: retried)
+        #expect(first.bridge.metrics.snapshot().value("convobridge_webhook_handoffs_total", ["outcome": "handed_off"]) == 25)
+
+        // Events to the second replica while the first leaves: the second takes the first's partitions over.
+        for id in conversations { try await post("message.second", id, to: secondPort) }
+        try await first.stop()
+        try await Self.waitUntil("the second replica owns every partition") { second.owned.count == Self.partitions }
+
+        // A producer with partition 0's transactional id fences the replica's: it gives 0 up, takes it up again after
+        // the wait, and forwards what it had not committed there once more, from the committed position.
+        for id in conversations { try await post("message.third", id, to: secondPort) }
+        let intruder = try KafkaTransactionalProducer(bootstrapServers: broker.bootstrapServers, transactionalID: "convobridge-test-p0")
+        try await intruder.initialize()
+        try await post("message.fourth", onZero, to: secondPort)
+        try await Self.waitUntil("the fence noticed", .seconds(30)) {
+            (second.bridge.metrics.snapshot().value("convobridge_transactions_total", ["outcome": "fenced"]) ?? 0) >= 1
+        }
+        try await Self.waitUntil("partition 0 taken up again", .seconds(40)) { second.owned.count == Self.partitions }
+
+        let reader = try KafkaTopicReader(
+            bootstrapServers: broker.bootstrapServers, topic: "conversation-events", properties: ["isolation.level": "read_committed"])
+        var records: [ConsumedRecord] = []
+        let expected = conversations.count * 3 + 2
+        try await Self.waitUntil("every webhook event forwarded") {
+            records += try await reader.read(count: 1000, timeout: .milliseconds(200))
+            return records.filter { $0.header("ce_type")?.hasPrefix("jelou.") == true }.count >= expected
+        }
+        // Whatever the handoff topic still held is committed with the transactions that forwarded it.
+        let handoffs = try KafkaGroupConsumer(bootstrapServers: broker.bootstrapServers, groupID: "convobridge-test", topic: "convobridge-handoff")
+        try await Self.waitUntil("the handoff topic's position committed past every record") {
+            try await handoffs.committed(Array(0..<Int32(Self.partitions))).values.map(\.offset).reduce(0, +) == Int64(posted)
+        }
+        try await Task.sleep(for: .seconds(1))
+        records += try await reader.read(count: 10_000, timeout: .seconds(1))
+        try await second.stop()
+
+        let forwarded = records.filter { $0.header("ce_type")?.hasPrefix("jelou.") == true }
+        #expect(forwarded.count == expected, "\(forwarded.count) forwarded events for \(expected) distinct webhooks")
+        for id in conversations {
+            let names = forwarded.filter { $0.keyString == "jelou-demo/\(id)" }.sorted { $0.offset < $1.offset }.compactMap { $0.header("ce_type") }
+            let wanted =
+                ["jelou.message.first"] + (id == onZero ? ["jelou.message.retried"] : []) + ["jelou.message.second", "jelou.message.third"]
+                + (id == onZero ? ["jelou.message.fourth"] : [])
+            #expect(names == wanted, "\(id): \(names)")
+        }
+        _ = Self.checkSequences(records)
         let ids = records.compactMap { $0.header("ce_id") }
         #expect(Set(ids).count == ids.count, "no event twice")
     }
