@@ -19,30 +19,62 @@ import Testing
 struct ReplicaGroupTests {
     static let partitions = 6
 
-    /// A replica of the demo's Jelou source at test speed, in its own store directory.
-    /// - Parameter webhooks: whether the replica receives webhooks (on a loopback port of its own).
-    static func configuration(
-        broker: NoidaBroker, simulator: PlatformSimulator, url: String, replica: String, directory: URL, webhooks: Bool = false
-    )
-        -> BridgeConfiguration
-    {
-        var configuration = DemoConfiguration.bridge(
-            simulatorURL: url, simulator: simulator.configuration, bootstrapServers: broker.bootstrapServers,
-            storePath: directory.appendingPathComponent("\(replica).sqlite").path)
-        configuration.relay.drainDeadline = .seconds(5)
-        configuration.kafka.publisher.shutdownDeadline = .seconds(3)
-        if !webhooks {
-            configuration.server = nil
-            configuration.sources[0].webhook = nil
+    /// A broker (noida-db), the platform simulator and a directory for the replicas' stores.
+    final class Environment: Sendable {
+        let broker: NoidaBroker
+        let world: SimulatorWorld
+        let simulator: PlatformSimulator
+        let url: String
+        let directory: URL
+        private let simulatorTask: Task<Void, any Error>
+
+        /// - Parameter eventTopics: whether to create the bridge's events and state topics (6 partitions).
+        init(seed: UInt64, eventTopics: Bool = true) async throws {
+            broker = try await NoidaBroker.start()
+            if eventTopics {
+                for (topic, compacted) in [("conversation-events", false), ("conversation-state", true)] {
+                    _ = try await KafkaTopicAdmin.ensure(
+                        bootstrapServers: broker.bootstrapServers, topic: topic, partitions: 6, compacted: compacted)
+                }
+            }
+            world = SimulatorWorld(population: 0, seed: seed, now: Timestamp.now)
+            let simulator = PlatformSimulator(configuration: SimulatorConfiguration(), world: world, logger: BridgeHarness.quiet)
+            self.simulator = simulator
+            simulatorTask = Task { try await simulator.run() }
+            url = await simulator.baseURL()
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-replicas-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
-        configuration.sources[0].schedule = PollSchedule(
-            openInterval: .milliseconds(300), closedInterval: .milliseconds(300), closedGrace: .seconds(60),
-            notFoundRecheck: .milliseconds(200), failureBackoff: .milliseconds(200), maxFailureBackoff: .seconds(1))
-        configuration.sources[0].discovery?.interval = .milliseconds(500)
-        configuration.coordination = .kafka(
-            // noida-db 0.2.3 never expired a closed static member (60 s with a 6 s session timeout): dynamic members here.
-            .init(groupID: "convobridge-test", partitions: partitions, replicaID: replica, sessionTimeout: .seconds(6), staticMembership: false))
-        return configuration
+
+        func stop() {
+            simulatorTask.cancel()
+            broker.stop()
+            try? FileManager.default.removeItem(at: directory)
+        }
+
+        /// A replica of the demo's Jelou source at test speed, in its own store file.
+        /// - Parameter webhooks: whether the replica receives webhooks (on a loopback port of its own).
+        func configuration(replica: String, webhooks: Bool = false) -> BridgeConfiguration {
+            var configuration = DemoConfiguration.bridge(
+                simulatorURL: url, simulator: simulator.configuration, bootstrapServers: broker.bootstrapServers,
+                storePath: directory.appendingPathComponent("\(replica).sqlite").path)
+            configuration.relay.drainDeadline = .seconds(5)
+            configuration.kafka.publisher.shutdownDeadline = .seconds(3)
+            if !webhooks {
+                configuration.server = nil
+                configuration.sources[0].webhook = nil
+            }
+            configuration.sources[0].schedule = PollSchedule(
+                openInterval: .milliseconds(300), closedInterval: .milliseconds(300), closedGrace: .seconds(60),
+                notFoundRecheck: .milliseconds(200), failureBackoff: .milliseconds(200), maxFailureBackoff: .seconds(1))
+            configuration.sources[0].discovery?.interval = .milliseconds(500)
+            configuration.coordination = .kafka(
+                // noida-db 0.2.3 never expired a closed static member (60 s with a 6 s session timeout): dynamic members here.
+                .init(
+                    groupID: "convobridge-test", partitions: partitions, replicaID: replica, sessionTimeout: .seconds(6),
+                    staticMembership: false))
+            return configuration
+        }
     }
 
     final class Replica: Sendable {
@@ -94,26 +126,16 @@ struct ReplicaGroupTests {
         "Two replicas share the partitions and the polling; when one leaves, the other takes its partitions over from Kafka and every conversation's sequence goes on without a gap or a repeat"
     )
     func shareAndTakeOver() async throws {
-        let broker = try await NoidaBroker.start()
-        defer { broker.stop() }
-        for (topic, compacted) in [("conversation-events", false), ("conversation-state", true)] {
-            _ = try await KafkaTopicAdmin.ensure(bootstrapServers: broker.bootstrapServers, topic: topic, partitions: 6, compacted: compacted)
-        }
-        let world = SimulatorWorld(population: 0, seed: 11, now: Timestamp.now)
-        let simulator = PlatformSimulator(configuration: SimulatorConfiguration(), world: world, logger: BridgeHarness.quiet)
-        let simulatorTask = Task { try await simulator.run() }
-        defer { simulatorTask.cancel() }
-        let url = await simulator.baseURL()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-replicas-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = try await Environment(seed: 11)
+        defer { environment.stop() }
+        let (broker, world) = (environment.broker, environment.world)
         for number in 1...40 {
             _ = try world.create(id: "c-\(number)")
             _ = try world.assign("c-\(number)", operator: "Ana Torres", team: "Soporte")
         }
 
-        let first = try Replica(Self.configuration(broker: broker, simulator: simulator, url: url, replica: "r1", directory: directory))
-        let second = try Replica(Self.configuration(broker: broker, simulator: simulator, url: url, replica: "r2", directory: directory))
+        let first = try Replica(environment.configuration(replica: "r1"))
+        let second = try Replica(environment.configuration(replica: "r2"))
         try await Self.waitUntil("both replicas own partitions, together all of them, none twice") {
             let (a, b) = (first.owned, second.owned)
             return !a.isEmpty && !b.isEmpty && a.isDisjoint(with: b) && a.union(b).count == Self.partitions
@@ -170,24 +192,13 @@ struct ReplicaGroupTests {
         "Webhooks reach whichever replica: the owner of each conversation forwards every event once, through a rebalance and a fence, and commits the handoff topic's position with it"
     )
     func webhooksHandedToTheOwner() async throws {
-        let broker = try await NoidaBroker.start()
-        defer { broker.stop() }
-        for (topic, compacted) in [("conversation-events", false), ("conversation-state", true)] {
-            _ = try await KafkaTopicAdmin.ensure(bootstrapServers: broker.bootstrapServers, topic: topic, partitions: 6, compacted: compacted)
-        }
-        let world = SimulatorWorld(population: 0, seed: 5, now: Timestamp.now)
-        let simulator = PlatformSimulator(configuration: SimulatorConfiguration(), world: world, logger: BridgeHarness.quiet)
-        let simulatorTask = Task { try await simulator.run() }
-        defer { simulatorTask.cancel() }
-        let url = await simulator.baseURL()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-replicas-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = try await Environment(seed: 5)
+        defer { environment.stop() }
+        let (broker, world, simulator) = (environment.broker, environment.world, environment.simulator)
         let conversations = (1...24).map { "w-\($0)" }
         for id in conversations { _ = try world.create(id: id) }
         func replica(_ name: String) throws -> Replica {
-            var configuration = Self.configuration(
-                broker: broker, simulator: simulator, url: url, replica: name, directory: directory, webhooks: true)
+            var configuration = environment.configuration(replica: name, webhooks: true)
             configuration.sources[0].discovery = nil  // only webhooks bring the conversations in
             return try Replica(configuration)
         }
@@ -273,19 +284,11 @@ struct ReplicaGroupTests {
 
     @Test("A replica refuses to start when the coordination topics have another partition count, and says how to proceed")
     func partitionCountChangeRefused() async throws {
-        let broker = try await NoidaBroker.start()
-        defer { broker.stop() }
-        _ = try await KafkaTopicAdmin.ensure(bootstrapServers: broker.bootstrapServers, topic: "convobridge-watch", partitions: 3, compacted: true)
-        let world = SimulatorWorld(population: 0, seed: 3, now: Timestamp.now)
-        let simulator = PlatformSimulator(configuration: SimulatorConfiguration(), world: world, logger: BridgeHarness.quiet)
-        let simulatorTask = Task { try await simulator.run() }
-        defer { simulatorTask.cancel() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-replicas-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let configuration = Self.configuration(
-            broker: broker, simulator: simulator, url: await simulator.baseURL(), replica: "r1", directory: directory)
-        let replica = try Replica(configuration)
+        let environment = try await Environment(seed: 3, eventTopics: false)
+        defer { environment.stop() }
+        _ = try await KafkaTopicAdmin.ensure(
+            bootstrapServers: environment.broker.bootstrapServers, topic: "convobridge-watch", partitions: 3, compacted: true)
+        let replica = try Replica(environment.configuration(replica: "r1"))
         await #expect {
             try await replica.running.value
         } throws: { error in

@@ -49,12 +49,9 @@ public struct ConversationStateRecord: Sendable, Hashable {
         guard value.count <= 16 * 1024 * 1024 else { throw Unreadable(reason: "a state record of \(value.count) bytes") }
         let json: JSONValue
         do {
-            json = try JSONParser.parse(value)
+            json = try CoordinationRecordValue.object(value, version: Self.version, kind: "state record")
         } catch {
-            throw Unreadable(reason: "not JSON: \(error)")
-        }
-        guard let version = json["v"]?.int64Value, version == Int64(Self.version) else {
-            throw Unreadable(reason: "unknown state record version \(json["v"].map { JSONWriter.string($0) } ?? "none")")
+            throw Unreadable(reason: error.reason)
         }
         guard let source = json["source"]?.stringValue, !source.isEmpty, let conversationID = json["conversation_id"]?.stringValue,
             !conversationID.isEmpty

@@ -55,12 +55,9 @@ public struct WebhookHandoffRecord: Sendable, Hashable {
         guard value.count <= Self.maxValueBytes else { throw Unreadable(reason: "a handoff record of \(value.count) bytes") }
         let json: JSONValue
         do {
-            json = try JSONParser.parse(value)
+            json = try CoordinationRecordValue.object(value, version: Self.version, kind: "handoff record")
         } catch {
-            throw Unreadable(reason: "not JSON: \(error)")
-        }
-        guard let version = json["v"]?.int64Value, version == Int64(Self.version) else {
-            throw Unreadable(reason: "unknown handoff record version \(json["v"].map { JSONWriter.string($0) } ?? "none")")
+            throw Unreadable(reason: error.reason)
         }
         guard let source = json["source"]?.stringValue, !source.isEmpty, let conversationID = json["conversation_id"]?.stringValue,
             !conversationID.isEmpty, conversationID.utf8.count <= ConversationIDRule.maxBytes
