@@ -25,8 +25,12 @@ struct WebhookVerificationFuzzTests {
             let header = mutatesHeader ? String(decoding: mutator.mutate(Array(valid.utf8)), as: UTF8.self) : valid
             let failure = verification.failure(header: header, body: body)
             verdicts[failure ?? "valid", default: 0] += 1
-            // The same digest may be spelled differently (hex case, leading spaces): that is still the signature.
-            let sameDigest = String(header.drop { $0 == " " }).lowercased() == valid
+            // The same digest may be spelled differently (the hex digits' case, leading spaces): that is still the
+            // signature. The prefix is `sha256=` exactly (a mutation found `shA256=` taken for it here once).
+            let trimmed = header.drop { $0 == " " }
+            let sameDigest =
+                trimmed.hasPrefix(WebhookSignature.prefix)
+                && WebhookSignature.prefix + trimmed.dropFirst(WebhookSignature.prefix.count).lowercased() == valid
             #expect((failure == nil) == (body == Self.body && sameDigest), "iteration \(iteration): \(failure ?? "valid")")
         }
         // Every verdict must occur, or the mutations did not exercise the check.

@@ -1,6 +1,6 @@
 // Coverage-guided fuzzing (libFuzzer) of the webhook receiver's checks. An input is `<header value>\n<body>`:
-// - as an HMAC-SHA256 signature header, it verifies exactly when it is the body's digest (leading spaces and hex
-//   case aside), which a forger cannot produce: any other acceptance is a bug;
+// - as an HMAC-SHA256 signature header, it verifies exactly when it is the body's digest (leading spaces and the hex
+//   digits' case aside; `sha256=` as it is), which a forger cannot produce: any other acceptance is a bug;
 // - the body's genuine signature always verifies, and the accepted body is then read the way the receiver reads
 //   it, in each platform's format and with the header line as a configured `conversation_id_path`;
 // - as a shared-secret header, it passes exactly when it is the secret.
@@ -27,7 +27,9 @@ func fuzzWebhooks(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 
     let genuine = signature.sign(body)
     let forged = signed.failure(header: header, body: body)
-    let sameDigest = String(header.drop { $0 == " " }).lowercased() == genuine
+    // The prefix exactly as sent (`sha256=`), the hex digits in either case.
+    let trimmed = header.drop { $0 == " " }
+    let sameDigest = trimmed.hasPrefix(WebhookSignature.prefix) && WebhookSignature.prefix + trimmed.dropFirst(WebhookSignature.prefix.count).lowercased() == genuine
     require((forged == nil) == sameDigest, "a signature header verified a body it was not made for")
     require(forged.map { !$0.isEmpty } ?? true, "a refusal without a reason")
     require(signed.failure(header: genuine, body: body) == nil, "a genuine signature was refused")
