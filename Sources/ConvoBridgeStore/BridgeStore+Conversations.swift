@@ -89,7 +89,9 @@ extension BridgeStore {
                     Data(Self.encode(record.headers)), now.millisecondsSinceEpoch, record.timestamp,
                 ])
             }
-            return (result, detail)
+            var written = result
+            if !records.isEmpty { written.outboxThrough = db.lastInsertedRowID }
+            return (written, detail)
         }
     }
 

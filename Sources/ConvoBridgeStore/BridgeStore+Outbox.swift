@@ -60,14 +60,6 @@ extension BridgeStore {
         }
     }
 
-    /// The largest outbox id given so far (ids are never reused, `AUTOINCREMENT`): every row written before this call
-    /// returned has an id at or below it.
-    public func outboxHighWater() async throws -> Int64 {
-        try await reading("read the outbox's last id") { db in
-            try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'") ?? 0
-        }
-    }
-
     /// When the oldest outbox record was written; nil when the outbox is empty.
     public func oldestOutboxTime() async throws -> Timestamp? {
         try await reading("read outbox age") { db in

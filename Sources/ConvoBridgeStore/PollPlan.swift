@@ -18,6 +18,9 @@ public struct ConversationWrite: Sendable, Hashable {
     /// Appended to the outbox in this order, in the same transaction.
     public var records: [OutboundRecord]
     public var poll: PollPlan
+    /// Set by the store once written: the outbox id of the last record this write added (its state record with
+    /// replicas); nil when it added none.
+    public var outboxThrough: Int64?
 
     public init(tracked: TrackedConversation, records: [OutboundRecord] = [], poll: PollPlan) {
         self.tracked = tracked

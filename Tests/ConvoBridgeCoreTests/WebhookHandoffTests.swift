@@ -68,31 +68,32 @@ struct WebhookHandoffTests {
         #expect(largest.record(topic: "t", partitioner: CoordinationPartitioner(partitions: 1)).value?.count ?? .max < 1_000_000)
     }
 
-    @Test("Progress: an applied record is committable once no row of its write is left outside the transaction")
+    @Test("Progress: an applied record is committable by the transaction that publishes its write, and only by it")
     func progress() {
         var progress = HandoffProgress()
-        #expect(progress.committable(partition: 3, firstRemaining: nil, readThrough: nil) == nil)
-        progress.applied(partition: 3, nextOffset: 11, outboxMark: 100)
-        progress.applied(partition: 3, nextOffset: 12, outboxMark: 105)
-        progress.applied(partition: 3, nextOffset: 13, outboxMark: 110)
-        progress.applied(partition: 4, nextOffset: 1, outboxMark: 101)
+        #expect(progress.committable(partition: 3, publishedThrough: nil) == nil)
+        progress.applied(partition: 3, nextOffset: 11, outboxThrough: 100)
+        progress.applied(partition: 3, nextOffset: 12, outboxThrough: nil)  // a repeated body: wrote nothing
+        progress.applied(partition: 3, nextOffset: 13, outboxThrough: 110)
+        progress.applied(partition: 4, nextOffset: 1, outboxThrough: 101)
         #expect(progress.waitingPartitions == [3, 4])
-        // Everything read and in the transaction.
-        #expect(progress.committable(partition: 3, firstRemaining: nil, readThrough: nil) == 13)
-        // The transaction stops before row 105: the second record's write may be in it, so only the first is covered.
-        #expect(progress.committable(partition: 3, firstRemaining: 105, readThrough: nil) == 11)
-        #expect(progress.committable(partition: 3, firstRemaining: 100, readThrough: nil) == nil)
-        // The page ended at row 107: rows of the third record's write may come after it.
-        #expect(progress.committable(partition: 3, firstRemaining: nil, readThrough: 107) == 12)
+        // Offsets only, or rows before the first write: nothing is covered (in order: 12 waits behind 11).
+        #expect(progress.committable(partition: 3, publishedThrough: nil) == nil)
+        #expect(progress.committable(partition: 3, publishedThrough: 99) == nil)
+        // Through the first write's last row: it and the record that wrote nothing after it.
+        #expect(progress.committable(partition: 3, publishedThrough: 105) == 12)
+        #expect(progress.committable(partition: 3, publishedThrough: 110) == 13)
         progress.committed(partition: 3, through: 12)
-        #expect(progress.committable(partition: 3, firstRemaining: nil, readThrough: nil) == 13)
+        #expect(progress.committable(partition: 3, publishedThrough: 109) == nil)
+        #expect(progress.committable(partition: 3, publishedThrough: 200) == 13)
         progress.committed(partition: 3, through: 13)
         #expect(progress.waitingPartitions == [4])
         progress.forget(partition: 4)
         #expect(progress.waitingPartitions.isEmpty)
-        progress.applied(partition: 5, nextOffset: 1, outboxMark: 1)
+        progress.applied(partition: 5, nextOffset: 1, outboxThrough: nil)
+        #expect(progress.committable(partition: 5, publishedThrough: nil) == 1, "a skipped record commits with offsets alone")
         progress.forgetAll()
-        #expect(progress.committable(partition: 5, firstRemaining: nil, readThrough: nil) == nil)
+        #expect(progress.committable(partition: 5, publishedThrough: nil) == nil)
     }
 
     @Test("Cursor: each offset is forwarded once; a restore goes back to the committed offset and reads again what was not committed")

@@ -347,10 +347,12 @@ final class ReplicaCoordinator: Service, Sendable {
             guard handoffCursor.withLock({ $0.received(partition: partition, offset: record.offset) }) == .forward,
                 !failed.contains(partition)
             else { continue }
+            relay.handoffForwarding(partition: partition)
             do {
-                try await forward(record)
-                relay.handoffApplied(partition: partition, nextOffset: record.offset + 1, outboxMark: try await store.outboxHighWater())
+                let outboxThrough = try await forward(record)
+                relay.handoffApplied(partition: partition, nextOffset: record.offset + 1, outboxThrough: outboxThrough)
             } catch {
+                relay.handoffFailed(partition: partition)
                 failed.insert(partition)
                 logger.error(
                     "cannot forward a webhook event handed over; the partition is given up and taken up again",
@@ -361,8 +363,8 @@ final class ReplicaCoordinator: Service, Sendable {
     }
 
     /// One handoff record: the event forwarded as if this replica had received it (a record nobody can forward is
-    /// counted and passed).
-    private func forward(_ record: ConsumedRecord) async throws {
+    /// counted and passed). Returns the last outbox row the forwarding wrote.
+    private func forward(_ record: ConsumedRecord) async throws -> Int64? {
         let handoff: WebhookHandoffRecord
         do {
             handoff = try WebhookHandoffRecord(value: record.value)
@@ -383,14 +385,16 @@ final class ReplicaCoordinator: Service, Sendable {
         }
         let outcome = try await webhooks.forward(
             handoff.event, source: handoff.source, bodyDigest: handoff.bodyDigest, receivedAt: handoff.receivedAt)
-        metrics.webhookHandoffs(outcome == .duplicate ? "duplicate" : "forwarded")
+        metrics.webhookHandoffs(outcome.acceptance == .duplicate ? "duplicate" : "forwarded")
+        return outcome.outboxThrough
     }
 
-    private func skip(_ record: ConsumedRecord, because reason: String) {
+    private func skip(_ record: ConsumedRecord, because reason: String) -> Int64? {
         metrics.webhookHandoffs("skipped")
         logger.warning(
             "a handoff record cannot be forwarded; skipped",
             metadata: ["partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(reason)"])
+        return nil
     }
 
     private func apply(_ watches: [WatchRecord]) async {

@@ -47,11 +47,22 @@ final class TransactionalOutboxRelay: Service, Sendable {
 
     func useGroupMetadata(_ metadata: @escaping @Sendable () -> KafkaGroupMetadata?) { groupMetadata.withLock { $0 = metadata } }
 
-    /// A handoff record of `partition` was applied: its write is in the outbox at or below `outboxMark`.
-    func handoffApplied(partition: Int32, nextOffset: Int64, outboxMark: Int64) {
-        handoffs.withLock { $0.applied(partition: partition, nextOffset: nextOffset, outboxMark: outboxMark) }
+    /// Partitions with a handoff record being forwarded: not published until it is noted (``handoffApplied``), so
+    /// that no transaction publishes its write without its offset.
+    private let forwarding = Mutex<Set<Int32>>([])
+
+    /// A handoff record of `partition` is about to be forwarded.
+    func handoffForwarding(partition: Int32) { forwarding.withLock { _ = $0.insert(partition) } }
+
+    /// The handoff record was forwarded; its write's last outbox row is `outboxThrough` (nil: it wrote none).
+    func handoffApplied(partition: Int32, nextOffset: Int64, outboxThrough: Int64?) {
+        handoffs.withLock { $0.applied(partition: partition, nextOffset: nextOffset, outboxThrough: outboxThrough) }
+        forwarding.withLock { _ = $0.remove(partition) }
         wake.signal()
     }
+
+    /// The handoff record could not be forwarded (the partition is given up).
+    func handoffFailed(partition: Int32) { forwarding.withLock { _ = $0.remove(partition) } }
 
     /// When graceful shutdown was asked for: the drain deadline counts from then.
     private let stoppingSince = Mutex<ContinuousClock.Instant?>(nil)
@@ -140,10 +151,7 @@ final class TransactionalOutboxRelay: Service, Sendable {
     private func cycle(only: Int32?) async throws -> Int {
         try await cycleLock.acquire()
         defer { cycleLock.release() }
-        let limit = batchSize * 4
-        let page = try await store.pendingOutbox(limit: limit)
-        // Rows after the page's last are unknown: a handoff whose write may be among them waits.
-        let readThrough = page.entries.count + page.unreadable.count >= limit ? page.lastID : nil
+        let page = try await store.pendingOutbox(limit: batchSize * 4)
         var byPartition: [Int32: [OutboxEntry]] = [:]
         for entry in page.entries {
             guard let key = entry.record.key, let conversation = BridgeStore.conversation(ofKey: key) else {
@@ -170,10 +178,14 @@ final class TransactionalOutboxRelay: Service, Sendable {
                 pending += entries.count
                 continue
             }
+            guard !forwarding.withLock({ $0.contains(partition) }) else {
+                pending += entries.count
+                continue
+            }
             // Up to the last state record: a transaction never splits a write.
             let count = TransactionBoundary.committableCount(of: entries.map(\.record.topic), stateTopic: stateTopic)
             let handoffOffset = handoffs.withLock {
-                $0.committable(partition: partition, firstRemaining: entries.dropFirst(count).first?.id, readThrough: readThrough)
+                $0.committable(partition: partition, publishedThrough: entries.prefix(count).last?.id)
             }
             let consumed = handoffOffset.flatMap { offset in
                 groupMetadata.withLock { $0 }?().map {

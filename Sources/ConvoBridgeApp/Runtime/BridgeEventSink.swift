@@ -27,11 +27,13 @@ struct BridgeEventSink: NativeEventSink {
             metrics.webhookHandoffs("handed_off")
             return .recorded
         }
-        return try await forward(event, source: source, bodyDigest: bodyDigest, receivedAt: at)
+        return try await forward(event, source: source, bodyDigest: bodyDigest, receivedAt: at).acceptance
     }
 
-    /// Forwards an event of a conversation this process polls.
-    func forward(_ event: NativeEvent, source: String, bodyDigest: [UInt8], receivedAt at: Timestamp) async throws -> WebhookAcceptance {
+    /// Forwards an event of a conversation this process polls; `outboxThrough` is the last outbox row it wrote.
+    func forward(
+        _ event: NativeEvent, source: String, bodyDigest: [UInt8], receivedAt at: Timestamp
+    ) async throws -> (acceptance: WebhookAcceptance, outboxThrough: Int64?) {
         let tracker = ConversationTracker(encoder: encoder)
         let observation = Observation(source: source, id: UUID().uuidString.lowercased(), observedAt: at, raw: nil)
         let delivery = rememberDeliveries[source].flatMap {
@@ -52,11 +54,11 @@ struct BridgeEventSink: NativeEventSink {
             }
         } catch is DuplicateDelivery {
             // Counted by the receiver's answer (convobridge_webhook_requests_total, outcome duplicate).
-            return .duplicate
+            return (.duplicate, nil)
         }
         for event in forwarded { metrics.event(event) }
         relayWake.signal()
         pollers[source]?.scheduled(event.conversationID, by: write)
-        return .recorded
+        return (.recorded, write.outboxThrough)
     }
 }

@@ -1,14 +1,15 @@
 /// Which consumed offsets of the handoff topic a partition's next transaction may commit.
 ///
-/// A handoff record is applied by a write to the outbox; its offset may be committed only in a transaction that
-/// also commits that write (or after it), never before: otherwise a crash between the two loses the webhook event,
-/// and committing it too late only reads it again. Each applied record is noted with the outbox's high-water mark
-/// after its write (every row the write added has an id at or below it); the record is covered once no row of its
-/// partition at or below the mark is left outside the transaction.
+/// A handoff record is applied by one write to the outbox, and its offset must be committed in the very transaction
+/// that publishes that write: committed before, a crash in between loses the webhook event; committed after, a crash
+/// in between has the event published while the record is read and forwarded again. Each applied record is noted with
+/// the id of its write's last outbox row (its state record); a transaction publishes a prefix of the partition's rows,
+/// so it covers the record exactly when it publishes that row. A record whose forwarding wrote nothing (a repeated
+/// body, one skipped) is covered by any transaction.
 public struct HandoffProgress: Sendable, Hashable {
     private struct Applied: Sendable, Hashable {
         var nextOffset: Int64
-        var outboxMark: Int64
+        var outboxThrough: Int64?
     }
 
     /// Per partition, in offset order.
@@ -16,23 +17,18 @@ public struct HandoffProgress: Sendable, Hashable {
 
     public init() {}
 
-    /// A handoff record of `partition` was applied (or skipped); `nextOffset` is the offset after it.
-    public mutating func applied(partition: Int32, nextOffset: Int64, outboxMark: Int64) {
-        applied[partition, default: []].append(Applied(nextOffset: nextOffset, outboxMark: outboxMark))
+    /// A handoff record of `partition` was applied; `nextOffset` is the offset after it, `outboxThrough` the id of
+    /// the last outbox row its write added (nil: none).
+    public mutating func applied(partition: Int32, nextOffset: Int64, outboxThrough: Int64?) {
+        applied[partition, default: []].append(Applied(nextOffset: nextOffset, outboxThrough: outboxThrough))
     }
 
-    /// The offset to commit with a transaction of `partition`.
-    /// - Parameters:
-    ///   - firstRemaining: the id of the partition's first outbox row the transaction leaves pending, nil when none
-    ///     is left within what was read.
-    ///   - readThrough: the last outbox id read, when the read stopped at its limit (rows after it are unknown);
-    ///     nil when it read every pending row.
-    /// - Returns: nil when no applied record is covered yet.
-    public func committable(partition: Int32, firstRemaining: Int64?, readThrough: Int64?) -> Int64? {
+    /// The offset to commit with a transaction of `partition` that publishes its outbox rows up to the id
+    /// `publishedThrough` (nil: none, offsets only). Nil when no applied record is covered.
+    public func committable(partition: Int32, publishedThrough: Int64?) -> Int64? {
         var offset: Int64?
         for record in applied[partition] ?? [] {
-            if let firstRemaining, record.outboxMark >= firstRemaining { break }
-            if let readThrough, record.outboxMark > readThrough { break }
+            if let row = record.outboxThrough, row > (publishedThrough ?? .min) { break }
             offset = record.nextOffset
         }
         return offset
