@@ -8,7 +8,7 @@ public enum KafkaPartitionReader {
     /// Every committed record of `topic`'s `partition`, in offset order.
     /// - Parameters:
     ///   - from: the first offset to read; nil for the partition's start. An offset the log no longer has (removed by
-    ///     retention) reads from the log's start.
+    ///     retention) reads from the log's start: compare with ``bounds(bootstrapServers:topic:partition:timeout:properties:)`` first.
     ///   - before: stop at this offset (exclusive); nil for the partition's end.
     /// - Throws: ``KafkaError`` when the partition cannot be read within `timeout`.
     public static func readToEnd(
@@ -61,6 +61,27 @@ public enum KafkaPartitionReader {
             }
             throw KafkaError(
                 code: .consume, message: "reading '\(topic)' [\(partition)] to its end took longer than \(timeout) (\(records.count) records read)")
+        }
+    }
+
+    /// The partition's first offset still in the log, and its end (`read_committed`: the last stable offset), both 0
+    /// for a partition never written.
+    public static func bounds(
+        bootstrapServers: String, topic: String, partition: Int32, timeout: Duration = .seconds(10), properties: [String: String] = [:]
+    ) async throws -> (start: Int64, end: Int64) {
+        var all: [(String, String)] = properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        all.append(contentsOf: [("bootstrap.servers", bootstrapServers), ("isolation.level", "read_committed"), ("log_level", "3")])
+        let client = try RDKafkaClient(kind: .consumer, properties: all, events: 0)
+        return try await BlockingWork.run {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let error = rd_kafka_query_watermark_offsets(client.handle, topic, partition, &low, &high, Int32(clamping: timeout.wholeMilliseconds))
+            switch error {
+            case RD_KAFKA_RESP_ERR_NO_ERROR: return (max(0, low), max(0, high))
+            case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: return (0, 0)
+            default:
+                throw KafkaError(code: .consume, message: "cannot read the offsets of '\(topic)' [\(partition)]: \(RDKafkaConfig.errorName(error))")
+            }
         }
     }
 }
