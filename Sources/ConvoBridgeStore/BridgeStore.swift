@@ -158,6 +158,19 @@ public final class BridgeStore: Sendable {
             // So that a partition's restore forgets the deliveries its dropped outbox had forwarded (NULL before).
             try db.execute(sql: "ALTER TABLE webhook_seen ADD COLUMN conversation_id TEXT")
         }
+        migrator.registerMigration("v9: partition checkpoints") { db in
+            // A row with no next_offset: a release under way, not a checkpoint yet.
+            try db.execute(
+                sql: """
+                    CREATE TABLE partition_checkpoints (
+                        partition INTEGER PRIMARY KEY,
+                        state_topic TEXT,
+                        partitions INTEGER,
+                        next_offset INTEGER,
+                        written_at INTEGER
+                    );
+                    """)
+        }
         return migrator
     }
 
