@@ -189,6 +189,83 @@ struct ReplicaGroupTests {
     }
 
     @Test(
+        "A replica that gave partitions up cleanly takes them back from its checkpoint: it reads only what the other owner wrote, and every sequence goes on without a gap or a repeat"
+    )
+    func checkpointedPartitionsRestoredIncrementally() async throws {
+        let environment = try await Environment(seed: 17)
+        defer { environment.stop() }
+        let (broker, world) = (environment.broker, environment.world)
+        for number in 1...40 {
+            _ = try world.create(id: "k-\(number)")
+            _ = try world.assign("k-\(number)", operator: "Ana Torres", team: "Soporte")
+        }
+        let reader = try KafkaTopicReader(
+            bootstrapServers: broker.bootstrapServers, topic: "conversation-events", properties: ["isolation.level": "read_committed"])
+        var records: [ConsumedRecord] = []
+        func readUntil(_ what: String, _ condition: ([ConsumedRecord]) -> Bool) async throws {
+            try await Self.waitUntil(what) {
+                records += try await reader.read(count: 1000, timeout: .milliseconds(200))
+                return condition(records)
+            }
+        }
+        func restores(_ replica: Replica, _ kind: String) -> Double {
+            replica.bridge.metrics.snapshot().value("convobridge_restores_total", ["kind": kind]) ?? 0
+        }
+
+        let first = try Replica(environment.configuration(replica: "r1"))
+        try await Self.waitUntil("the first replica owns every partition") {
+            first.owned.count == Self.partitions && first.bridge.replica?.ready == true
+        }
+        try await readUntil("40 conversations discovered") { records in
+            Set(records.filter { $0.header("ce_type") == "conversation.discovered" }.compactMap(\.keyString)).count == 40
+        }
+        _ = world.advance(steps: 40)
+        try await readUntil("the first changes") { $0.count >= 60 }
+
+        // The second replica joins: the first gives it partitions, cleanly, and keeps a checkpoint of each.
+        let second = try Replica(environment.configuration(replica: "r2"))
+        try await Self.waitUntil("both replicas own partitions, together all of them, none twice") {
+            let (a, b) = (first.owned, second.owned)
+            return !a.isEmpty && !b.isEmpty && a.isDisjoint(with: b) && a.union(b).count == Self.partitions
+                && first.bridge.replica?.ready == true && second.bridge.replica?.ready == true
+        }
+        let handedOver = second.owned
+        let beforeSharing = records.count
+        _ = world.advance(steps: 80)
+        try await readUntil("changes while the partitions are shared") { $0.count >= beforeSharing + 40 }
+
+        // The second leaves: the first takes its partitions back from its checkpoints.
+        let readBefore = first.bridge.metrics.snapshot().value("convobridge_restored_records_total", [:]) ?? 0
+        let incrementalBefore = restores(first, "incremental")
+        try await second.stop()
+        try await Self.waitUntil("the first replica owns every partition again") {
+            first.owned.count == Self.partitions && first.bridge.replica?.ready == true
+        }
+        #expect(restores(first, "full") == Double(Self.partitions), "only the first assignment was restored in full")
+        #expect(restores(first, "incremental") - incrementalBefore == Double(handedOver.count))
+        let readOnTakeover = (first.bridge.metrics.snapshot().value("convobridge_restored_records_total", [:]) ?? 0) - readBefore
+        var wholePartitions = 0
+        for partition in handedOver {
+            wholePartitions += try await KafkaPartitionReader.readToEnd(
+                bootstrapServers: broker.bootstrapServers, topic: "convobridge-state", partition: partition
+            ).count
+        }
+        #expect(readOnTakeover > 0 && readOnTakeover < Double(wholePartitions), "read \(readOnTakeover) of \(wholePartitions) state records")
+
+        let beforeReturn = records.count
+        _ = world.advance(steps: 80)
+        try await readUntil("changes after taking the partitions back") { $0.count >= beforeReturn + 40 }
+        try await Task.sleep(for: .seconds(2))
+        records += try await reader.read(count: 10_000, timeout: .seconds(1))
+        try await first.stop()
+
+        let counts = Self.checkSequences(records)
+        #expect(counts.count >= 40)
+        let ids = records.compactMap { $0.header("ce_id") }
+        #expect(Set(ids).count == ids.count, "no event twice")
+    }
+
+    @Test(
         "Webhooks reach whichever replica: the owner of each conversation forwards every event once, through a rebalance and a fence, and commits the handoff topic's position with it"
     )
     func webhooksHandedToTheOwner() async throws {

@@ -227,9 +227,8 @@ final class ReplicaCoordinator: Service, Sendable {
                 started.append(partition)
             case .release(let partition):
                 ownership.set(partition, owned: false)
-                for poller in pollers.values { poller.release(partition: partition) }
-                await relay.detach(partition, deadline: releaseDeadline)
-                logger.info("partition released", metadata: ["partition": "\(partition)"])
+                for poller in pollers.values { await poller.release(partition: partition, deadline: releaseDeadline) }
+                await detachKeepingCheckpoint(partition)
             }
         }
         await startPolling(Set(started), catchUp: catchUp)
@@ -270,8 +269,63 @@ final class ReplicaCoordinator: Service, Sendable {
             bootstrapServers: bootstrapServers, transactionalID: group.transactionalID(partition: partition), properties: kafkaProperties)
         try await producer.initialize()
         let handoffs = try await handoffsToForwardAgain(partition)
+        var start = PartitionCheckpoint.RestoreStart.full(reason: "no checkpoint")
+        if let checkpoint = try await store.checkpoint(partition: partition) {
+            let bounds = try await KafkaPartitionReader.bounds(
+                bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, properties: kafkaProperties)
+            start = PartitionCheckpoint.restoreStart(
+                checkpoint, stateTopic: group.stateTopic, partitions: group.partitions, logStart: bounds.start, now: time.wallClock)
+        }
+        var state = try await restoreState(partition, start)
+        if state == nil {
+            start = .full(reason: "an unpublished record of the partition was dropped after its checkpoint")
+            state = try await restoreState(partition, start)
+        }
+        guard let state else { throw CoordinationError.restoreRaced(partition: partition) }
+        let duration = ContinuousClock.now - started
+        var metadata: Logger.Metadata = [
+            "partition": "\(partition)", "state_records": "\(state.records)", "conversations": "\(state.conversations)",
+            "local_rows_changed": "\(state.rowsChanged)", "unpublished_dropped": "\(state.outboxDropped)",
+            "unreadable": "\(state.unreadable)", "handoffs_again": "\(handoffs.count)", "ms": "\(duration.wholeMilliseconds)",
+        ]
+        switch start {
+        case .full(let reason):
+            metadata["kind"] = "full"
+            metadata["why_full"] = "\(reason)"
+        case .incremental(let offset):
+            metadata["kind"] = "incremental"
+            metadata["from_offset"] = "\(offset)"
+        }
+        metrics.restored(kind: start.kind, records: state.records, conversations: state.conversations, duration: duration)
+        logger.info("partition restored", metadata: metadata)
+        return Restored(producer: producer, handoffs: handoffs)
+    }
+
+    /// What a restore read and changed.
+    private struct StateRestore: Sendable, Hashable {
+        var records: Int
+        var unreadable: Int
+        var conversations: Int
+        var rowsChanged: Int
+        var outboxDropped: Int
+    }
+
+    /// Reads the partition's state records (all, or those after a checkpoint) and writes them to the store. Nil when
+    /// the checkpoint no longer holds (nothing was changed).
+    private func restoreState(_ partition: Int32, _ start: PartitionCheckpoint.RestoreStart) async throws -> StateRestore? {
+        let from: Int64?
+        let mode: BridgeStore.PartitionRestore
+        switch start {
+        case .full:
+            from = nil
+            mode = .replacing
+        case .incremental(let offset):
+            guard let checkpoint = try await store.checkpoint(partition: partition), checkpoint.nextOffset == offset else { return nil }
+            from = offset
+            mode = .updating(since: checkpoint)
+        }
         let records = try await KafkaPartitionReader.readToEnd(
-            bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, properties: kafkaProperties)
+            bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, from: from, properties: kafkaProperties)
         var latest: [String: ConversationStateRecord?] = [:]
         var unreadable = 0
         for record in records {
@@ -281,8 +335,7 @@ final class ReplicaCoordinator: Service, Sendable {
                 continue
             }
             do {
-                let state = try ConversationStateRecord(value: value)
-                latest[key] = state
+                latest[key] = try ConversationStateRecord(value: value)
             } catch {
                 unreadable += 1
                 logger.error(
@@ -291,19 +344,39 @@ final class ReplicaCoordinator: Service, Sendable {
             }
         }
         let states = latest.values.compactMap { $0 }.filter { pollers[$0.tracked.source] != nil }
+        let deleted = latest.compactMap { key, state in state == nil ? BridgeStore.conversation(ofKey: Array(key.utf8)) : nil }
         let partitioner = ownership.partitioner
-        let replaced = try await store.restorePartition(
-            states, belongs: { partitioner.partition(source: $0, conversationID: $1) == partition }, now: time.wallClock)
-        let duration = ContinuousClock.now - started
-        metrics.restored(records: records.count, conversations: states.count, duration: duration)
+        let outcome = try await store.restorePartition(
+            partition, mode, states: states,
+            deleted: deleted.filter { partitioner.partition(source: $0.source, conversationID: $0.conversationID) == partition },
+            belongs: { partitioner.partition(source: $0, conversationID: $1) == partition }, now: time.wallClock)
+        guard case .restored(let changed, let dropped) = outcome else { return nil }
+        return StateRestore(records: records.count, unreadable: unreadable, conversations: states.count, rowsChanged: changed, outboxDropped: dropped)
+    }
+
+    /// Publishes what the partition has pending and stops publishing it; when that was everything, keeps a checkpoint
+    /// of it (the state topic's end now), so that taking it again reads only what the next owners wrote.
+    private func detachKeepingCheckpoint(_ partition: Int32) async {
+        let marked = (try? await store.beginCheckpoint(partition: partition)) != nil
+        let drained = await relay.detach(partition, deadline: releaseDeadline)
+        var checkpointed = false
+        if marked, drained {
+            do {
+                let end = try await KafkaPartitionReader.bounds(
+                    bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, properties: kafkaProperties
+                ).end
+                checkpointed = try await store.completeCheckpoint(
+                    PartitionCheckpoint(
+                        partition: partition, stateTopic: group.stateTopic, partitions: group.partitions, nextOffset: end,
+                        writtenAt: time.wallClock))
+            } catch {
+                logger.warning("cannot keep a checkpoint of the partition", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            }
+        }
+        if !checkpointed { try? await store.forgetCheckpoint(partition: partition) }
         logger.info(
-            "partition restored",
-            metadata: [
-                "partition": "\(partition)", "state_records": "\(records.count)", "conversations": "\(states.count)",
-                "unpublished_dropped": "\(replaced.outbox)", "unreadable": "\(unreadable)", "handoffs_again": "\(handoffs.count)",
-                "ms": "\(duration.wholeMilliseconds)",
-            ])
-        return Restored(producer: producer, handoffs: handoffs)
+            "partition released",
+            metadata: ["partition": "\(partition)", "published_everything": "\(drained)", "checkpoint": "\(checkpointed)"])
     }
 
     /// Moves the partition's handoff cursor back to the group's committed position, and reads the records between
@@ -463,6 +536,7 @@ final class ReplicaCoordinator: Service, Sendable {
 /// Why a replica cannot join its group.
 enum CoordinationError: Error, CustomStringConvertible {
     case partitionCountChanged(topic: String, configured: Int, existing: Int)
+    case restoreRaced(partition: Int32)
 
     var description: String {
         switch self {
@@ -470,6 +544,8 @@ enum CoordinationError: Error, CustomStringConvertible {
             "coordination.partitions is \(configured) but the topic \(topic) has \(existing) partitions. The partition count decides "
                 + "which replica owns which conversation and cannot change for an existing deployment: set partitions: \(existing), "
                 + "or start a new deployment with a new group_id and new coordination topics."
+        case .restoreRaced(let partition):
+            "the restore of partition \(partition) found its local rows changing under it twice; it is tried again"
         }
     }
 }

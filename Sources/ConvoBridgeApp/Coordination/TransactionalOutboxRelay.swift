@@ -163,6 +163,8 @@ final class TransactionalOutboxRelay: Service, Sendable {
         let attached = producers.withLock { $0 }
         let lease = self.lease.withLock { $0 }
         var orphans = page.unreadable.map(\.id)
+        // Whose checkpoints the dropped records void (nil: every partition's, a record's partition is unknown).
+        var orphaned: Set<Int32>? = page.unreadable.isEmpty ? [] : nil
         var pending = 0
         let now = ContinuousClock.now
         for partition in handoffs.withLock({ $0.waitingPartitions }) where attached[partition] != nil && byPartition[partition] == nil {
@@ -172,6 +174,7 @@ final class TransactionalOutboxRelay: Service, Sendable {
             if let only, partition != only { continue }
             guard let producer = attached[partition] else {
                 orphans.append(contentsOf: entries.map(\.id))
+                if partition < 0 { orphaned = nil } else { orphaned?.insert(partition) }
                 continue
             }
             if let wait = backoff.withLock({ $0[partition] }), wait.until > now {
@@ -234,7 +237,7 @@ final class TransactionalOutboxRelay: Service, Sendable {
             }
         }
         if only == nil, !orphans.isEmpty {
-            try await store.removeOutbox(ids: orphans)
+            try await store.dropUnpublishedOutbox(ids: orphans, partitions: orphaned)
             logger.debug("dropped outbox records of partitions this replica does not own", metadata: ["records": "\(orphans.count)"])
         }
         return pending

@@ -17,7 +17,14 @@ extension BridgeMetrics {
             .increment()
     }
 
-    func restored(records: Int, conversations: Int, duration: Duration) {
+    /// - Parameter kind: `full` (the whole partition read) or `incremental` (from this replica's checkpoint).
+    func restored(kind: String, records: Int, conversations: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: name(
+                "restores", "total",
+                "Partitions taken over: full (the whole state partition read) or incremental (from this replica's checkpoint of it)."),
+            labels: [("kind", kind)]
+        ).increment()
         registry.makeDurationHistogram(
             descriptor: name("restore", "seconds", "Time to take over a partition: fence its last producer and read its state back."),
             labels: [], buckets: [.milliseconds(50), .milliseconds(200), .seconds(1), .seconds(5), .seconds(20), .seconds(60)]

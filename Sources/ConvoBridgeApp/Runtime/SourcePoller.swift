@@ -140,13 +140,15 @@ final class SourcePoller: Service, Sendable {
             })
     }
 
-    /// Gives up the conversations of a partition this replica no longer owns; a poll in flight ends without effect on
-    /// the schedule.
-    func release(partition: Int32) {
+    /// Gives up the conversations of a partition this replica no longer owns, and waits for their polls in flight to
+    /// end (cancelling those still running after `deadline`): once it returns, no poll of the partition writes the
+    /// store, so what the release publishes is all the partition has.
+    func release(partition: Int32, deadline: Duration) async {
         guard let ownership else { return }
         let source = self.source
+        let belongs: (String) -> Bool = { ownership.partition(source: source, conversationID: $0) == partition }
         let released = engine.withLock { engine in
-            let ids = engine.memos.keys.filter { ownership.partition(source: source, conversationID: $0) == partition }
+            let ids = engine.memos.keys.filter(belongs)
             for id in ids {
                 engine.scheduler.disown(id)
                 engine.memos[id] = nil
@@ -154,7 +156,9 @@ final class SourcePoller: Service, Sendable {
             }
             return ids.count
         }
-        logger.info("partition released", metadata: ["partition": "\(partition)", "conversations": "\(released)"])
+        let inFlight = await inFlightPolls.finish(matching: belongs, within: deadline)
+        logger.info(
+            "partition released", metadata: ["partition": "\(partition)", "conversations": "\(released)", "polls_waited_for": "\(inFlight)"])
     }
 
     /// With replicas: whether a conversation belongs to another replica, in which case a watch record hands it over
@@ -258,7 +262,7 @@ final class SourcePoller: Service, Sendable {
                 let lag = Duration.milliseconds(max(0, startedAt.millisecondsSinceEpoch - dueAt.millisecondsSinceEpoch))
                 sourceMetrics.pollLag.record(lag)
                 lags.withLock { $0.record(lag) }
-                inFlightPolls.start {
+                inFlightPolls.start(id) {
                     await SourceHTTPClient.$caller.withValue(.init(turnTaken: true)) { await self.poll(id) }
                     self.workers.release()
                 }
