@@ -339,12 +339,15 @@ sources:
         polls = {name: int(metric_sum(values, "convobridge_polls_total")) for name, values in sorted(self.last_metrics.items())}
         fenced = {name: int(metric_sum(values, "convobridge_transactions_total", outcome="fenced"))
                   for name, values in sorted(self.last_metrics.items())}
+        # How each replica took partitions over: in full, or from its checkpoint of a partition it had given up cleanly.
+        restores = {name: {kind: int(metric_sum(values, "convobridge_restores_total", kind=kind)) for kind in ("full", "incremental")}
+                    for name, values in sorted(self.last_metrics.items())}
         result = self.account()
         # librdkafka's mock cluster, once a member's session expired, waits about the session timeout less a second
         # for the others to rejoin before it assigns (observed: 9 s with a 10 s session); a broker completes the join
         # as soon as the remaining members have rejoined.
         join_delay = SESSION_TIMEOUT - 1 if self.options.broker == "mock" else 0
-        result.update(faults=faults, polls=polls, fenced=fenced, exits=exits, takeover_s=round(self.takeover, 1),
+        result.update(faults=faults, polls=polls, fenced=fenced, restores=restores, exits=exits, takeover_s=round(self.takeover, 1),
                       takeover_target_s=SESSION_TIMEOUT + OPEN_INTERVAL, broker_join_delay_s=join_delay,
                       takeover_without_join_delay_s=round(self.takeover - join_delay, 1))
         result["ok"] = (result["lost"] == 0 and result["invented"] == 0 and result["gaps"] == 0 and result["conflicting"] == 0
