@@ -108,7 +108,53 @@ struct ReplicaGroupTests {
 
     struct TimedOut: Error { var what: String }
 
-    /// Per conversation, its events in order: sequences 1…n with no gap and no repeat, each `ce_id` its key and sequence.
+    /// The events topic, read `read_committed` as the records arrive.
+    final class EventLog {
+        let reader: KafkaTopicReader
+        var records: [ConsumedRecord] = []
+
+        init(_ broker: NoidaBroker) throws {
+            reader = try KafkaTopicReader(
+                bootstrapServers: broker.bootstrapServers, topic: "conversation-events", properties: ["isolation.level": "read_committed"])
+        }
+
+        func readUntil(_ what: String, _ condition: ([ConsumedRecord]) -> Bool) async throws {
+            try await ReplicaGroupTests.waitUntil(what) {
+                records += try await reader.read(count: 1000, timeout: .milliseconds(200))
+                return condition(records)
+            }
+        }
+
+        /// Whatever is still on its way, after a last pause.
+        func readRest() async throws {
+            try await Task.sleep(for: .seconds(2))
+            records += try await reader.read(count: 10_000, timeout: .seconds(1))
+        }
+    }
+
+    /// `count` conversations in the simulator, each assigned to an operator.
+    static func createAssigned(_ world: SimulatorWorld, prefix: String, count: Int) throws {
+        for number in 1...count {
+            _ = try world.create(id: "\(prefix)-\(number)")
+            _ = try world.assign("\(prefix)-\(number)", operator: "Ana Torres", team: "Soporte")
+        }
+    }
+
+    /// Waits until the two replicas own partitions each, together all of them, none twice, and are ready.
+    static func waitUntilShared(_ first: Replica, _ second: Replica) async throws {
+        try await waitUntil("both replicas own partitions, together all of them, none twice") {
+            let (a, b) = (first.owned, second.owned)
+            return !a.isEmpty && !b.isEmpty && a.isDisjoint(with: b) && a.union(b).count == partitions
+                && first.bridge.replica?.ready == true && second.bridge.replica?.ready == true
+        }
+    }
+
+    static func discovered(_ records: [ConsumedRecord]) -> Int {
+        Set(records.filter { $0.header("ce_type") == "conversation.discovered" }.compactMap(\.keyString)).count
+    }
+
+    /// Per conversation, its events in order: sequences 1…n with no gap and no repeat, each `ce_id` its key and sequence
+    /// and none twice.
     static func checkSequences(_ records: [ConsumedRecord], sourceLocation: SourceLocation = #_sourceLocation) -> [String: Int] {
         var byKey: [String: [ConsumedRecord]] = [:]
         for record in records { byKey[record.keyString ?? "?", default: []].append(record) }
@@ -119,6 +165,8 @@ struct ReplicaGroupTests {
             #expect(events.allSatisfy { $0.header("ce_id") == "\(key)/\($0.header("ce_sequence") ?? "")" }, sourceLocation: sourceLocation)
             counts[key] = events.count
         }
+        let ids = records.compactMap { $0.header("ce_id") }
+        #expect(Set(ids).count == ids.count, "no event twice", sourceLocation: sourceLocation)
         return counts
     }
 
@@ -129,47 +177,30 @@ struct ReplicaGroupTests {
         let environment = try await Environment(seed: 11)
         defer { environment.stop() }
         let (broker, world) = (environment.broker, environment.world)
-        for number in 1...40 {
-            _ = try world.create(id: "c-\(number)")
-            _ = try world.assign("c-\(number)", operator: "Ana Torres", team: "Soporte")
-        }
+        try Self.createAssigned(world, prefix: "c", count: 40)
 
         let first = try Replica(environment.configuration(replica: "r1"))
         let second = try Replica(environment.configuration(replica: "r2"))
-        try await Self.waitUntil("both replicas own partitions, together all of them, none twice") {
-            let (a, b) = (first.owned, second.owned)
-            return !a.isEmpty && !b.isEmpty && a.isDisjoint(with: b) && a.union(b).count == Self.partitions
-                && first.bridge.replica?.ready == true && second.bridge.replica?.ready == true
-        }
-        let reader = try KafkaTopicReader(
-            bootstrapServers: broker.bootstrapServers, topic: "conversation-events", properties: ["isolation.level": "read_committed"])
-        var records: [ConsumedRecord] = []
-        func readUntil(_ what: String, _ condition: ([ConsumedRecord]) -> Bool) async throws {
-            try await Self.waitUntil(what) {
-                records += try await reader.read(count: 1000, timeout: .milliseconds(200))
-                return condition(records)
-            }
-        }
-        try await readUntil("40 conversations discovered") { records in
-            Set(records.filter { $0.header("ce_type") == "conversation.discovered" }.compactMap(\.keyString)).count == 40
-        }
+        try await Self.waitUntilShared(first, second)
+        let log = try EventLog(broker)
+        try await log.readUntil("40 conversations discovered") { Self.discovered($0) == 40 }
         let polledByFirst = first.bridge.metrics.snapshot().value("convobridge_polls_total", ["source": "jelou-demo"]) ?? 0
         let polledBySecond = second.bridge.metrics.snapshot().value("convobridge_polls_total", ["source": "jelou-demo"]) ?? 0
         #expect(polledByFirst > 0 && polledBySecond > 0, "the polling is shared: \(polledByFirst) and \(polledBySecond)")
 
         _ = world.advance(steps: 40)
-        try await readUntil("the first changes") { $0.count >= 60 }
+        try await log.readUntil("the first changes") { $0.count >= 60 }
         try await first.stop()
         try await Self.waitUntil("the second replica owns every partition") { second.owned.count == Self.partitions }
-        let beforeTakeover = records.count
+        let beforeTakeover = log.records.count
         _ = world.advance(steps: 80)
-        try await readUntil("changes after the takeover") { $0.count >= beforeTakeover + 40 }
+        try await log.readUntil("changes after the takeover") { $0.count >= beforeTakeover + 40 }
 
         // A producer with partition 0's transactional id fences the replica's, as a new owner would: its next
         // transaction on 0 fails, it stops polling 0, and takes 0 up again (fencing the intruder) after the wait.
         let intruder = try KafkaTransactionalProducer(bootstrapServers: broker.bootstrapServers, transactionalID: "convobridge-test-p0")
         try await intruder.initialize()
-        let beforeFence = records.count
+        let beforeFence = log.records.count
         _ = world.advance(steps: 80)
         try await Self.waitUntil("the fence noticed", .seconds(30)) {
             (second.bridge.metrics.snapshot().value("convobridge_transactions_total", ["outcome": "fenced"]) ?? 0) >= 1
@@ -177,15 +208,11 @@ struct ReplicaGroupTests {
         #expect(!second.owned.contains(0))
         try await Self.waitUntil("partition 0 taken up again", .seconds(40)) { second.owned.count == Self.partitions }
         _ = world.advance(steps: 40)
-        try await readUntil("changes after the fence") { $0.count >= beforeFence + 60 }
-        try await Task.sleep(for: .seconds(2))
-        records += try await reader.read(count: 10_000, timeout: .seconds(1))
+        try await log.readUntil("changes after the fence") { $0.count >= beforeFence + 60 }
+        try await log.readRest()
         try await second.stop()
 
-        let counts = Self.checkSequences(records)
-        #expect(counts.count >= 40, "the 40 conversations, and those the lifecycle created")
-        let ids = records.compactMap { $0.header("ce_id") }
-        #expect(Set(ids).count == ids.count, "no event twice")
+        #expect(Self.checkSequences(log.records).count >= 40, "the 40 conversations, and those the lifecycle created")
     }
 
     @Test(
@@ -195,19 +222,8 @@ struct ReplicaGroupTests {
         let environment = try await Environment(seed: 17)
         defer { environment.stop() }
         let (broker, world) = (environment.broker, environment.world)
-        for number in 1...40 {
-            _ = try world.create(id: "k-\(number)")
-            _ = try world.assign("k-\(number)", operator: "Ana Torres", team: "Soporte")
-        }
-        let reader = try KafkaTopicReader(
-            bootstrapServers: broker.bootstrapServers, topic: "conversation-events", properties: ["isolation.level": "read_committed"])
-        var records: [ConsumedRecord] = []
-        func readUntil(_ what: String, _ condition: ([ConsumedRecord]) -> Bool) async throws {
-            try await Self.waitUntil(what) {
-                records += try await reader.read(count: 1000, timeout: .milliseconds(200))
-                return condition(records)
-            }
-        }
+        try Self.createAssigned(world, prefix: "k", count: 40)
+        let log = try EventLog(broker)
         func restores(_ replica: Replica, _ kind: String) -> Double {
             replica.bridge.metrics.snapshot().value("convobridge_restores_total", ["kind": kind]) ?? 0
         }
@@ -216,23 +232,17 @@ struct ReplicaGroupTests {
         try await Self.waitUntil("the first replica owns every partition") {
             first.owned.count == Self.partitions && first.bridge.replica?.ready == true
         }
-        try await readUntil("40 conversations discovered") { records in
-            Set(records.filter { $0.header("ce_type") == "conversation.discovered" }.compactMap(\.keyString)).count == 40
-        }
+        try await log.readUntil("40 conversations discovered") { Self.discovered($0) == 40 }
         _ = world.advance(steps: 40)
-        try await readUntil("the first changes") { $0.count >= 60 }
+        try await log.readUntil("the first changes") { $0.count >= 60 }
 
         // The second replica joins: the first gives it partitions, cleanly, and keeps a checkpoint of each.
         let second = try Replica(environment.configuration(replica: "r2"))
-        try await Self.waitUntil("both replicas own partitions, together all of them, none twice") {
-            let (a, b) = (first.owned, second.owned)
-            return !a.isEmpty && !b.isEmpty && a.isDisjoint(with: b) && a.union(b).count == Self.partitions
-                && first.bridge.replica?.ready == true && second.bridge.replica?.ready == true
-        }
+        try await Self.waitUntilShared(first, second)
         let handedOver = second.owned
-        let beforeSharing = records.count
+        let beforeSharing = log.records.count
         _ = world.advance(steps: 80)
-        try await readUntil("changes while the partitions are shared") { $0.count >= beforeSharing + 40 }
+        try await log.readUntil("changes while the partitions are shared") { $0.count >= beforeSharing + 40 }
 
         // The second leaves: the first takes its partitions back from its checkpoints.
         let readBefore = first.bridge.metrics.snapshot().value("convobridge_restored_records_total", [:]) ?? 0
@@ -252,17 +262,13 @@ struct ReplicaGroupTests {
         }
         #expect(readOnTakeover > 0 && readOnTakeover < Double(wholePartitions), "read \(readOnTakeover) of \(wholePartitions) state records")
 
-        let beforeReturn = records.count
+        let beforeReturn = log.records.count
         _ = world.advance(steps: 80)
-        try await readUntil("changes after taking the partitions back") { $0.count >= beforeReturn + 40 }
-        try await Task.sleep(for: .seconds(2))
-        records += try await reader.read(count: 10_000, timeout: .seconds(1))
+        try await log.readUntil("changes after taking the partitions back") { $0.count >= beforeReturn + 40 }
+        try await log.readRest()
         try await first.stop()
 
-        let counts = Self.checkSequences(records)
-        #expect(counts.count >= 40)
-        let ids = records.compactMap { $0.header("ce_id") }
-        #expect(Set(ids).count == ids.count, "no event twice")
+        #expect(Self.checkSequences(log.records).count >= 40)
     }
 
     @Test(
@@ -281,11 +287,7 @@ struct ReplicaGroupTests {
         }
         let first = try replica("r1")
         let second = try replica("r2")
-        try await Self.waitUntil("both replicas own partitions, together all of them") {
-            let (a, b) = (first.owned, second.owned)
-            return !a.isEmpty && !b.isEmpty && a.isDisjoint(with: b) && a.union(b).count == Self.partitions
-                && first.bridge.replica?.ready == true && second.bridge.replica?.ready == true
-        }
+        try await Self.waitUntilShared(first, second)
         let firstPort = try #require(await first.bridge.serverPort())
         let secondPort = try #require(await second.bridge.serverPort())
         let secret = simulator.configuration.signingSecret
@@ -328,23 +330,20 @@ struct ReplicaGroupTests {
         }
         try await Self.waitUntil("partition 0 taken up again", .seconds(40)) { second.owned.count == Self.partitions }
 
-        let reader = try KafkaTopicReader(
-            bootstrapServers: broker.bootstrapServers, topic: "conversation-events", properties: ["isolation.level": "read_committed"])
-        var records: [ConsumedRecord] = []
+        let log = try EventLog(broker)
         let expected = conversations.count * 3 + 2
-        try await Self.waitUntil("every webhook event forwarded") {
-            records += try await reader.read(count: 1000, timeout: .milliseconds(200))
-            return records.filter { $0.header("ce_type")?.hasPrefix("jelou.") == true }.count >= expected
+        try await log.readUntil("every webhook event forwarded") { records in
+            records.filter { $0.header("ce_type")?.hasPrefix("jelou.") == true }.count >= expected
         }
         // Whatever the handoff topic still held is committed with the transactions that forwarded it.
         let handoffs = try KafkaGroupConsumer(bootstrapServers: broker.bootstrapServers, groupID: "convobridge-test", topic: "convobridge-handoff")
         try await Self.waitUntil("the handoff topic's position committed past every record") {
             try await handoffs.committed(Array(0..<Int32(Self.partitions))).values.map(\.offset).reduce(0, +) == Int64(posted)
         }
-        try await Task.sleep(for: .seconds(1))
-        records += try await reader.read(count: 10_000, timeout: .seconds(1))
+        try await log.readRest()
         try await second.stop()
 
+        let records = log.records
         let forwarded = records.filter { $0.header("ce_type")?.hasPrefix("jelou.") == true }
         #expect(forwarded.count == expected, "\(forwarded.count) forwarded events for \(expected) distinct webhooks")
         for id in conversations {
@@ -355,8 +354,6 @@ struct ReplicaGroupTests {
             #expect(names == wanted, "\(id): \(names)")
         }
         _ = Self.checkSequences(records)
-        let ids = records.compactMap { $0.header("ce_id") }
-        #expect(Set(ids).count == ids.count, "no event twice")
     }
 
     @Test("A replica refuses to start when the coordination topics have another partition count, and says how to proceed")
