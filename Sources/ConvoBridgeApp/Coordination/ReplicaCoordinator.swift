@@ -270,31 +270,30 @@ final class ReplicaCoordinator: Service, Sendable {
         try await producer.initialize()
         let handoffs = try await handoffsToForwardAgain(partition)
         var start = PartitionCheckpoint.RestoreStart.full(reason: "no checkpoint")
-        if let checkpoint = try await store.checkpoint(partition: partition) {
+        let checkpoint = try await store.checkpoint(partition: partition)
+        if let checkpoint {
             let bounds = try await KafkaPartitionReader.bounds(
                 bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, properties: kafkaProperties)
             start = PartitionCheckpoint.restoreStart(
                 checkpoint, stateTopic: group.stateTopic, partitions: group.partitions, logStart: bounds.start, now: time.wallClock)
         }
-        var state = try await restoreState(partition, start)
-        if state == nil {
-            start = .full(reason: "an unpublished record of the partition was dropped after its checkpoint")
-            state = try await restoreState(partition, start)
+        let state: StateRestore
+        if case .incremental(let offset) = start, let checkpoint, let updated = try await restore(partition, since: checkpoint, from: offset) {
+            state = updated
+        } else {
+            if case .incremental = start { start = .full(reason: "an unpublished record of the partition was written after its checkpoint") }
+            state = try await restoreInFull(partition)
         }
-        guard let state else { throw CoordinationError.restoreRaced(partition: partition) }
         let duration = ContinuousClock.now - started
         var metadata: Logger.Metadata = [
-            "partition": "\(partition)", "state_records": "\(state.records)", "conversations": "\(state.conversations)",
-            "local_rows_changed": "\(state.rowsChanged)", "unpublished_dropped": "\(state.outboxDropped)",
-            "unreadable": "\(state.unreadable)", "handoffs_again": "\(handoffs.count)", "ms": "\(duration.wholeMilliseconds)",
+            "partition": "\(partition)", "kind": "\(start.kind)", "state_records": "\(state.records)",
+            "conversations": "\(state.conversations)", "local_rows_changed": "\(state.rowsChanged)",
+            "unpublished_dropped": "\(state.outboxDropped)", "unreadable": "\(state.unreadable)", "handoffs_again": "\(handoffs.count)",
+            "ms": "\(duration.wholeMilliseconds)",
         ]
         switch start {
-        case .full(let reason):
-            metadata["kind"] = "full"
-            metadata["why_full"] = "\(reason)"
-        case .incremental(let offset):
-            metadata["kind"] = "incremental"
-            metadata["from_offset"] = "\(offset)"
+        case .full(let reason): metadata["why_full"] = "\(reason)"
+        case .incremental(let offset): metadata["from_offset"] = "\(offset)"
         }
         metrics.restored(kind: start.kind, records: state.records, conversations: state.conversations, duration: duration)
         logger.info("partition restored", metadata: metadata)
@@ -310,22 +309,44 @@ final class ReplicaCoordinator: Service, Sendable {
         var outboxDropped: Int
     }
 
-    /// Reads the partition's state records (all, or those after a checkpoint) and writes them to the store. Nil when
-    /// the checkpoint no longer holds (nothing was changed).
-    private func restoreState(_ partition: Int32, _ start: PartitionCheckpoint.RestoreStart) async throws -> StateRestore? {
-        let from: Int64?
-        let mode: BridgeStore.PartitionRestore
-        switch start {
-        case .full:
-            from = nil
-            mode = .replacing
-        case .incremental(let offset):
-            guard let checkpoint = try await store.checkpoint(partition: partition), checkpoint.nextOffset == offset else { return nil }
-            from = offset
-            mode = .updating(since: checkpoint)
-        }
+    /// Replaces the partition's rows with its whole state partition.
+    private func restoreInFull(_ partition: Int32) async throws -> StateRestore {
+        let read = try await readState(partition, from: nil)
+        let changed = try await store.restorePartition(partition, states: read.states, belongs: belongs(partition), now: time.wallClock)
+        return StateRestore(
+            records: read.records, unreadable: read.unreadable, conversations: read.states.count, rowsChanged: changed.conversations,
+            outboxDropped: changed.outbox)
+    }
+
+    /// Writes the state records from `offset` over the partition's rows, kept since `checkpoint`. Nil when the
+    /// checkpoint no longer holds (nothing was changed).
+    private func restore(_ partition: Int32, since checkpoint: PartitionCheckpoint, from offset: Int64) async throws -> StateRestore? {
+        let read = try await readState(partition, from: offset)
+        let belongs = belongs(partition)
+        guard
+            let changed = try await store.restorePartition(
+                partition, since: checkpoint, states: read.states, deleted: read.deleted.filter { belongs($0.source, $0.conversationID) },
+                belongs: belongs, now: time.wallClock)
+        else { return nil }
+        return StateRestore(
+            records: read.records, unreadable: read.unreadable, conversations: read.states.count, rowsChanged: changed.conversations,
+            outboxDropped: changed.outbox)
+    }
+
+    private func belongs(_ partition: Int32) -> BridgeStore.ConversationFilter {
+        let partitioner = ownership.partitioner
+        return { partitioner.partition(source: $0, conversationID: $1) == partition }
+    }
+
+    /// The last state of each conversation in the partition's state records from `offset` (nil: all of them), and
+    /// the keys whose last record is a tombstone.
+    private func readState(
+        _ partition: Int32, from offset: Int64?
+    ) async throws
+        -> (records: Int, unreadable: Int, states: [ConversationStateRecord], deleted: [(source: String, conversationID: String)])
+    {
         let records = try await KafkaPartitionReader.readToEnd(
-            bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, from: from, properties: kafkaProperties)
+            bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, from: offset, properties: kafkaProperties)
         var latest: [String: ConversationStateRecord?] = [:]
         var unreadable = 0
         for record in records {
@@ -345,13 +366,7 @@ final class ReplicaCoordinator: Service, Sendable {
         }
         let states = latest.values.compactMap { $0 }.filter { pollers[$0.tracked.source] != nil }
         let deleted = latest.compactMap { key, state in state == nil ? BridgeStore.conversation(ofKey: Array(key.utf8)) : nil }
-        let partitioner = ownership.partitioner
-        let outcome = try await store.restorePartition(
-            partition, mode, states: states,
-            deleted: deleted.filter { partitioner.partition(source: $0.source, conversationID: $0.conversationID) == partition },
-            belongs: { partitioner.partition(source: $0, conversationID: $1) == partition }, now: time.wallClock)
-        guard case .restored(let changed, let dropped) = outcome else { return nil }
-        return StateRestore(records: records.count, unreadable: unreadable, conversations: states.count, rowsChanged: changed, outboxDropped: dropped)
+        return (records.count, unreadable, states, deleted)
     }
 
     /// Publishes what the partition has pending and stops publishing it; when that was everything, keeps a checkpoint
@@ -536,7 +551,6 @@ final class ReplicaCoordinator: Service, Sendable {
 /// Why a replica cannot join its group.
 enum CoordinationError: Error, CustomStringConvertible {
     case partitionCountChanged(topic: String, configured: Int, existing: Int)
-    case restoreRaced(partition: Int32)
 
     var description: String {
         switch self {
@@ -544,8 +558,6 @@ enum CoordinationError: Error, CustomStringConvertible {
             "coordination.partitions is \(configured) but the topic \(topic) has \(existing) partitions. The partition count decides "
                 + "which replica owns which conversation and cannot change for an existing deployment: set partitions: \(existing), "
                 + "or start a new deployment with a new group_id and new coordination topics."
-        case .restoreRaced(let partition):
-            "the restore of partition \(partition) found its local rows changing under it twice; it is tried again"
         }
     }
 }
