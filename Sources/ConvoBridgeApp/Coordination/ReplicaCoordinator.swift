@@ -12,8 +12,9 @@ import Synchronization
 /// whichever replica had it), restores the partition's conversations from the internal state topic
 /// (`read_committed`, to its end), and only then polls them; the watch topic's records of the partition (read from
 /// its start on every assignment: it is compacted) add the conversations that have no state yet. On revocation it
-/// stops polling them, publishes what it has pending for them, and closes the producer. ``PartitionOwnershipMachine``
-/// decides; this carries out its actions, one at a time.
+/// stops polling them, waits for their polls in flight, publishes what it has pending for them, closes the producer,
+/// and, when everything was published, keeps a ``PartitionCheckpoint``: taking the partition again then reads only
+/// the state records written since. ``PartitionOwnershipMachine`` decides; this carries out its actions, one at a time.
 ///
 /// Every webhook event comes through the handoff topic, whichever replica received it: the owner of the
 /// conversation forwards it, and its partition's next transaction commits the group's position past it
