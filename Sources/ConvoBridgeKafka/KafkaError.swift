@@ -19,6 +19,8 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let metadata = Code("metadata request failed")
         /// Consuming failed.
         public static let consume = Code("consume failed")
+        /// The offset asked for is not in the partition's log (removed, or past its end).
+        public static let offsetOutOfRange = Code("offset out of range")
         /// A transaction could not be begun or committed; it was aborted and may be tried again.
         public static let transaction = Code("transaction failed")
         /// Another producer took over this producer's `transactional.id`: it must stop writing for good.

@@ -7,12 +7,14 @@ import Crdkafka
 public enum KafkaPartitionReader {
     /// Every committed record of `topic`'s `partition`, in offset order.
     /// - Parameters:
-    ///   - from: the first offset to read; nil for the partition's start. An offset the log no longer has (removed by
-    ///     retention) reads from the log's start: compare with ``bounds(bootstrapServers:topic:partition:timeout:properties:)`` first.
+    ///   - from: the first offset to read; nil for the partition's start. An offset the log does not have (removed by
+    ///     retention, or past its end) reads from the log's start, unless `exactlyFrom`.
+    ///   - exactlyFrom: fail with ``KafkaError/Code/offsetOutOfRange`` rather than read from the log's start when the
+    ///     log does not have `from` (what was between is gone).
     ///   - before: stop at this offset (exclusive); nil for the partition's end.
     /// - Throws: ``KafkaError`` when the partition cannot be read within `timeout`.
     public static func readToEnd(
-        bootstrapServers: String, topic: String, partition: Int32, from: Int64? = nil, before: Int64? = nil,
+        bootstrapServers: String, topic: String, partition: Int32, from: Int64? = nil, exactlyFrom: Bool = false, before: Int64? = nil,
         timeout: Duration = .seconds(60), properties: [String: String] = [:]
     ) async throws -> [ConsumedRecord] {
         if let from, let before, from >= before { return [] }
@@ -24,7 +26,7 @@ public enum KafkaPartitionReader {
             ("enable.auto.offset.store", "false"),
             ("enable.partition.eof", "true"),
             ("isolation.level", "read_committed"),
-            ("auto.offset.reset", "earliest"),
+            ("auto.offset.reset", exactlyFrom && from != nil ? "error" : "earliest"),
             // The end is found by an empty fetch: do not let the broker hold it for the default half second.
             ("fetch.wait.max.ms", "20"),
             ("log_level", "3"),
@@ -55,6 +57,10 @@ public enum KafkaPartitionReader {
                 case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
                     // Nothing was ever written there: nothing to restore.
                     return records
+                case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+                    throw KafkaError(
+                        code: .offsetOutOfRange, message: "'\(topic)' [\(partition)] has no offset \(from ?? 0)",
+                        rdKafkaCode: message.pointee.err.rawValue)
                 default:
                     continue  // transient (a broker reconnecting): librdkafka retries the fetch
                 }

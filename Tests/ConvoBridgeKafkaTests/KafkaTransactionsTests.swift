@@ -45,4 +45,36 @@ struct KafkaTransactionsTests {
         let other = try await KafkaPartitionReader.readToEnd(bootstrapServers: broker.bootstrapServers, topic: "state", partition: 0)
         #expect(other.isEmpty)
     }
+
+    @Test("A partition read from an offset gives the committed records from there; an offset its log does not have fails when asked")
+    func readFromOffset() async throws {
+        let broker = try await NoidaBroker.start()
+        defer { broker.stop() }
+        _ = try await KafkaTopicAdmin.ensure(bootstrapServers: broker.bootstrapServers, topic: "state", partitions: 2, compacted: true)
+        #expect(try await KafkaPartitionReader.bounds(bootstrapServers: broker.bootstrapServers, topic: "state", partition: 1) == (0, 0))
+        let producer = try KafkaTransactionalProducer(bootstrapServers: broker.bootstrapServers, transactionalID: "convobridge-test-p1")
+        try await producer.initialize()
+        for value in ["1", "2", "3"] { try await producer.commit([Self.record("state", "s/\(value)", value, partition: 1)]) }
+        let all = try await KafkaPartitionReader.readToEnd(bootstrapServers: broker.bootstrapServers, topic: "state", partition: 1)
+        #expect(all.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["1", "2", "3"])
+        let bounds = try await KafkaPartitionReader.bounds(bootstrapServers: broker.bootstrapServers, topic: "state", partition: 1)
+        #expect(bounds.start == 0 && bounds.end > all[2].offset, "the end is past the last record (and its commit marker)")
+
+        let rest = try await KafkaPartitionReader.readToEnd(
+            bootstrapServers: broker.bootstrapServers, topic: "state", partition: 1, from: all[1].offset, exactlyFrom: true)
+        #expect(rest.map(\.offset) == [all[1].offset, all[2].offset])
+        let atEnd = try await KafkaPartitionReader.readToEnd(
+            bootstrapServers: broker.bootstrapServers, topic: "state", partition: 1, from: bounds.end, exactlyFrom: true)
+        #expect(atEnd.isEmpty)
+        await #expect {
+            try await KafkaPartitionReader.readToEnd(
+                bootstrapServers: broker.bootstrapServers, topic: "state", partition: 1, from: bounds.end + 100, exactlyFrom: true,
+                timeout: .seconds(20))
+        } throws: { error in
+            (error as? KafkaError)?.code == .offsetOutOfRange
+        }
+        let fromStart = try await KafkaPartitionReader.readToEnd(
+            bootstrapServers: broker.bootstrapServers, topic: "state", partition: 1, from: bounds.end + 100)
+        #expect(fromStart.count == 3, "without exactlyFrom, an offset the log does not have reads it from its start")
+    }
 }

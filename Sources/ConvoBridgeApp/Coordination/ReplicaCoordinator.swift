@@ -270,21 +270,20 @@ final class ReplicaCoordinator: Service, Sendable {
             bootstrapServers: bootstrapServers, transactionalID: group.transactionalID(partition: partition), properties: kafkaProperties)
         try await producer.initialize()
         let handoffs = try await handoffsToForwardAgain(partition)
-        var start = PartitionCheckpoint.RestoreStart.full(reason: "no checkpoint")
         let checkpoint = try await store.checkpoint(partition: partition)
-        if let checkpoint {
-            let bounds = try await KafkaPartitionReader.bounds(
-                bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, properties: kafkaProperties)
-            start = PartitionCheckpoint.restoreStart(
-                checkpoint, stateTopic: group.stateTopic, partitions: group.partitions, logStart: bounds.start, now: time.wallClock)
+        var start = PartitionCheckpoint.restoreStart(
+            checkpoint, stateTopic: group.stateTopic, partitions: group.partitions, now: time.wallClock)
+        var updated: StateRestore?
+        if case .incremental(let offset) = start, let checkpoint {
+            do {
+                updated = try await restore(partition, since: checkpoint, from: offset)
+                if updated == nil { start = .full(reason: "an unpublished record of the partition was written after its checkpoint") }
+            } catch let error as KafkaError where error.code == .offsetOutOfRange {
+                start = .full(reason: "the state topic no longer has the checkpoint's offset")
+            }
         }
         let state: StateRestore
-        if case .incremental(let offset) = start, let checkpoint, let updated = try await restore(partition, since: checkpoint, from: offset) {
-            state = updated
-        } else {
-            if case .incremental = start { start = .full(reason: "an unpublished record of the partition was written after its checkpoint") }
-            state = try await restoreInFull(partition)
-        }
+        if let updated { state = updated } else { state = try await restoreInFull(partition) }
         let duration = ContinuousClock.now - started
         var metadata: Logger.Metadata = [
             "partition": "\(partition)", "kind": "\(start.kind)", "state_records": "\(state.records)",
@@ -321,6 +320,7 @@ final class ReplicaCoordinator: Service, Sendable {
 
     /// Writes the state records from `offset` over the partition's rows, kept since `checkpoint`. Nil when the
     /// checkpoint no longer holds (nothing was changed).
+    /// - Throws: ``KafkaError/Code/offsetOutOfRange`` when the state topic no longer has `offset`.
     private func restore(_ partition: Int32, since checkpoint: PartitionCheckpoint, from offset: Int64) async throws -> StateRestore? {
         let read = try await readState(partition, from: offset)
         let belongs = belongs(partition)
@@ -347,7 +347,8 @@ final class ReplicaCoordinator: Service, Sendable {
         -> (records: Int, unreadable: Int, states: [ConversationStateRecord], deleted: [(source: String, conversationID: String)])
     {
         let records = try await KafkaPartitionReader.readToEnd(
-            bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, from: offset, properties: kafkaProperties)
+            bootstrapServers: bootstrapServers, topic: group.stateTopic, partition: partition, from: offset, exactlyFrom: true,
+            properties: kafkaProperties)
         var latest: [String: ConversationStateRecord?] = [:]
         var unreadable = 0
         for record in records {

@@ -42,10 +42,11 @@ public struct PartitionCheckpoint: Sendable, Hashable {
         }
     }
 
-    /// Decides how to restore a partition of `stateTopic` (`partitions` partitions), whose log now starts at
-    /// `logStart`, given the checkpoint this replica kept of it (nil: none).
+    /// Decides how to restore a partition of `stateTopic` (`partitions` partitions), given the checkpoint this replica
+    /// kept of it (nil: none). (Whether the log still has the checkpoint's offset is for the read to say: the restore
+    /// is full when it does not.)
     public static func restoreStart(
-        _ checkpoint: PartitionCheckpoint?, stateTopic: String, partitions: Int, logStart: Int64, now: Timestamp
+        _ checkpoint: PartitionCheckpoint?, stateTopic: String, partitions: Int, now: Timestamp
     ) -> RestoreStart {
         guard let checkpoint else { return .full(reason: "no checkpoint") }
         guard checkpoint.stateTopic == stateTopic, checkpoint.partitions == partitions else {
@@ -53,7 +54,6 @@ public struct PartitionCheckpoint: Sendable, Hashable {
         }
         let age = now.millisecondsSinceEpoch - checkpoint.writtenAt.millisecondsSinceEpoch
         guard age >= 0, age <= maximumAge.wholeMilliseconds else { return .full(reason: "the checkpoint is older than 12 h") }
-        guard checkpoint.nextOffset >= logStart else { return .full(reason: "the state topic no longer has the checkpoint's offset") }
         return .incremental(from: checkpoint.nextOffset)
     }
 }
