@@ -191,6 +191,13 @@ struct ReplicaGroupTests {
 
         _ = world.advance(steps: 40)
         try await log.readUntil("the first changes") { $0.count >= 60 }
+        // Discovery walks the list every half second; a conversation another replica owns is handed to it once, not
+        // on every walk (each replica also writes the configuration's ids at start).
+        let configured = environment.configuration(replica: "r1").sources[0].conversationIDs.count
+        for replica in [first, second] {
+            let handedOff = replica.bridge.metrics.snapshot().value("convobridge_watch_records_total", ["outcome": "handed_off"]) ?? 0
+            #expect(handedOff <= Double(configured + 40), "\(handedOff) watch records written")
+        }
         try await first.stop()
         try await Self.waitUntil("the second replica owns every partition") { second.owned.count == Self.partitions }
         let beforeTakeover = log.records.count

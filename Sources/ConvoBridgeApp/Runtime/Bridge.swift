@@ -58,6 +58,8 @@ public final class Bridge: Sendable {
                 if let failed = reports.first(where: { $0.status != .persisted }) {
                     throw KafkaError(code: .produce, message: "the watch topic did not take a record: \(failed.status)")
                 }
+                let watches = records.count { $0.topic == group.watchTopic }
+                if watches > 0 { metrics.watchRecords("handed_off", count: watches) }
             }
             let relay = TransactionalOutboxRelay(
                 store: store, partitioner: partitioner, stateTopic: group.stateTopic, handoffTopic: group.handoffTopic,

@@ -84,12 +84,19 @@ extension SourcePoller {
             let source = self.source
             let others = rows.filter { !ownership.owns(source: source, conversationID: $0.conversationID) }
             rows.removeAll { !ownership.owns(source: source, conversationID: $0.conversationID) }
+            // Each once: its watch record stays on the compacted watch topic, and its owner reads it from there.
+            let unseen = handedOffByDiscovery.withLock { seen in Set(others.map(\.conversationID)).filter { !seen.contains($0) } }
             do {
                 try await ownership.handOff(
-                    others.map { WatchRecord(source: source, conversationID: $0.conversationID, origin: DiscoveredBy.discovery.rawValue) })
+                    unseen.sorted().map { WatchRecord(source: source, conversationID: $0, origin: DiscoveredBy.discovery.rawValue) })
             } catch {
                 logger.error("could not hand listed conversations to their owners; the window will be asked again", metadata: ["error": "\(error)"])
                 return false
+            }
+            handedOffByDiscovery.withLock { seen in
+                // Bounded: past the limit, every conversation is handed off once more.
+                if seen.count + unseen.count > Self.handedOffMemory { seen.removeAll() }
+                seen.formUnion(unseen)
             }
         }
         var toStore: [ObservedConversation] = []

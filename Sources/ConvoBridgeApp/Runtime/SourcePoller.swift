@@ -58,6 +58,10 @@ final class SourcePoller: Service, Sendable {
     private let scheduleFlushInterval: Duration
     /// With replicas coordinated by Kafka: the partitions this replica polls (nil: standalone, it polls everything).
     let ownership: ReplicaOwnership?
+    /// With replicas: the listed conversations of other replicas this one's discovery wrote a watch record for.
+    let handedOffByDiscovery = Mutex<Set<String>>([])
+    /// At most this many are remembered; past it, the memory starts again.
+    static let handedOffMemory = 1_000_000
 
     init(
         settings: BridgeConfiguration.Source, http: SourceHTTPClient, redactor: SecretRedactor, store: BridgeStore,
