@@ -117,7 +117,10 @@ extension SourcePoller {
             case .retire: nil
             case .keep: nil
             }
+        // Released meanwhile (replicas): its memo and schedule are the partition's new owner's business.
+        let owned = isOwned(conversationID)
         engine.withLock { engine in
+            guard owned else { return }
             var memo = engine.memos[conversationID] ?? PollEngineState.Memo()
             let changed = outcomeApplied.map { $0.before != $0.result.tracked.snapshot } ?? false
             memo.facts = PollFacts(written.tracked)
@@ -181,6 +184,7 @@ extension SourcePoller {
         if counted { countFailure(error) }
         let now = time.wallClock
         let sporadic = failureRate.withLock { $0.isSporadic }
+        guard isOwned(conversationID) else { return }  // released meanwhile (replicas)
         let (failures, retryAt) = engine.withLock { engine -> (Int, Timestamp) in
             var memo = engine.memos[conversationID] ?? PollEngineState.Memo()
             memo.consecutiveFailures += 1

@@ -173,6 +173,11 @@ final class SourcePoller: Service, Sendable {
         return true
     }
 
+    /// Whether this replica polls the conversation (always, standalone).
+    func isOwned(_ conversationID: String) -> Bool {
+        ownership?.owns(source: source, conversationID: conversationID) ?? true
+    }
+
     private func own(_ scheduled: [ScheduledConversation]) {
         let loadedAt = time.wallClock
         engine.withLock { engine in
