@@ -60,18 +60,7 @@ extension BridgeStore {
                 // The request time of an unchanged answer matters only while the process runs (the poll engine keeps it).
                 return (result, detail)
             }
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO conversations (source, conversation_id, snapshot, last_sequence, consecutive_not_found,
-                        consecutive_failures, closed_since, vanished, next_poll_at, discovered_by, first_seen_at, last_observed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (source, conversation_id) DO UPDATE SET
-                        snapshot = excluded.snapshot, last_sequence = excluded.last_sequence,
-                        consecutive_not_found = excluded.consecutive_not_found, consecutive_failures = excluded.consecutive_failures,
-                        closed_since = excluded.closed_since, vanished = excluded.vanished, next_poll_at = excluded.next_poll_at,
-                        last_observed_at = excluded.last_observed_at
-                    """
-            ).execute(arguments: [
+            try db.cachedStatement(sql: Self.upsertConversation).execute(arguments: [
                 source, conversationID, tracked.snapshot.map { JSONWriter.string($0.jsonValue) }, tracked.lastSequence,
                 tracked.consecutiveNotFound, tracked.consecutiveFailures, tracked.closedSince?.millisecondsSinceEpoch,
                 tracked.vanished, nextPoll, discoveredBy.rawValue, now.millisecondsSinceEpoch,
@@ -94,6 +83,20 @@ extension BridgeStore {
             return (written, detail)
         }
     }
+
+    /// A conversation's row, inserted or updated: source, conversation_id, snapshot, last_sequence,
+    /// consecutive_not_found, consecutive_failures, closed_since, vanished, next_poll_at, discovered_by and
+    /// first_seen_at (both kept from the first insert), last_observed_at.
+    static let upsertConversation = """
+        INSERT INTO conversations (source, conversation_id, snapshot, last_sequence, consecutive_not_found,
+            consecutive_failures, closed_since, vanished, next_poll_at, discovered_by, first_seen_at, last_observed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (source, conversation_id) DO UPDATE SET
+            snapshot = excluded.snapshot, last_sequence = excluded.last_sequence,
+            consecutive_not_found = excluded.consecutive_not_found, consecutive_failures = excluded.consecutive_failures,
+            closed_since = excluded.closed_since, vanished = excluded.vanished, next_poll_at = excluded.next_poll_at,
+            last_observed_at = excluded.last_observed_at
+        """
 
     public func conversation(source: String, conversationID: String) async throws -> TrackedConversation? {
         try await reading("read \(source)/\(conversationID)") { db in

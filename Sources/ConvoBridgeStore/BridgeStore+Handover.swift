@@ -71,17 +71,7 @@ extension BridgeStore {
             guard belongs(source, conversationID) else { continue }
             try forget.execute(arguments: [source, row[1] as DatabaseValue])
         }
-        let upsert = try db.cachedStatement(
-            sql: """
-                INSERT INTO conversations (source, conversation_id, snapshot, last_sequence, consecutive_not_found,
-                    consecutive_failures, closed_since, vanished, next_poll_at, discovered_by, first_seen_at, last_observed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (source, conversation_id) DO UPDATE SET
-                    snapshot = excluded.snapshot, last_sequence = excluded.last_sequence,
-                    consecutive_not_found = excluded.consecutive_not_found, consecutive_failures = excluded.consecutive_failures,
-                    closed_since = excluded.closed_since, vanished = excluded.vanished, next_poll_at = excluded.next_poll_at,
-                    last_observed_at = excluded.last_observed_at
-                """)
+        let upsert = try db.cachedStatement(sql: upsertConversation)
         for state in states {
             let tracked = state.tracked
             try upsert.execute(arguments: [
