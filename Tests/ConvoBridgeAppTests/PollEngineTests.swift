@@ -62,9 +62,10 @@ struct PollEngineTests {
                 Self.counter(stalled.metrics, "convobridge_poll_failures_total", ["source": "zild-stall", "reason": "timeout"]) >= 1,
                 "the stalled attempt failed at its 2 s deadline, not 30 s later")
             // One slot of four held for 2 s costs a few polls; behind a batch that waited for the stalled answer there
-            // would be at most one batch in these 4 s.
+            // would be at most one batch in these 4 s (4 polls, against more than 40). The bound leaves room for the
+            // other suites' load, which can fall on one window and not the other (CI saw 106 against 183).
             #expect(
-                calm.polls > 40 && Double(stalled.polls) >= Double(calm.polls) * 0.6,
+                calm.polls > 40 && Double(stalled.polls) >= Double(calm.polls) * 0.35,
                 "the others kept being polled while one answer stalled: \(stalled.polls) polls in 4 s, \(calm.polls) without the stall")
             // The polls started while the answer stalled started on time (within the 2 s deadline) as often as without
             // it: behind a batch that waits for it, they would all start up to 30 s late.
