@@ -36,20 +36,20 @@ struct PollEngineTests {
             // The next answer sends its headers and half its body, then nothing for 30 s; it fails at its 2 s deadline.
             let stalledAt = ContinuousClock.now
             harness.world.addFault(SimulatorFault(kind: .stalledBody, latencyMilliseconds: 30_000))
-            // Polls are counted from a second in, when that answer certainly hangs, until its deadline fails it.
+            // Polls are counted from 1 s to 1.8 s in: that answer certainly hangs then (its deadline is at 2 s).
             try await Task.sleep(until: stalledAt + .seconds(1))
             let pollsBefore = polls()
+            try await Task.sleep(until: stalledAt + .milliseconds(1800))
+            let pollsMeanwhile = polls() - pollsBefore
             while timeouts() == timeoutsBefore, ContinuousClock.now - stalledAt < .seconds(25) {
                 try await Task.sleep(for: .milliseconds(20))
             }
             let hung = ContinuousClock.now - stalledAt
-            let pollsMeanwhile = polls() - pollsBefore
             #expect(
                 timeouts() > timeoutsBefore && hung < .seconds(10), "the stalled attempt failed at its 2 s deadline, not 30 s later (\(hung))")
             // The machine's load (two cores, the other suites running) only scales the figure: behind a batch, or a
-            // single slot, that waited for the stalled answer, none would finish meanwhile.
-            #expect(
-                pollsMeanwhile >= 5, "the others kept being polled while one answer hung: \(pollsMeanwhile) polls in its last \(hung - .seconds(1))")
+            // single slot, that waited for the stalled answer, none would finish meanwhile (checked: one slot gives 0).
+            #expect(pollsMeanwhile >= 3, "the others kept being polled while one answer hung: \(pollsMeanwhile) polls in 0.8 s")
         }
     }
 
