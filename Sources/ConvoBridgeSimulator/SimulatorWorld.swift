@@ -198,6 +198,11 @@ public final class SimulatorWorld: Sendable {
         state.withLock { $0.faults.append(fault) }
     }
 
+    /// How many requests the queued faults will still answer (random faults aside).
+    public var queuedFaultCount: Int {
+        state.withLock { $0.faults.reduce(0) { $0 + $1.count } }
+    }
+
     public func clearFaults() {
         state.withLock { $0.faults.removeAll() }
     }

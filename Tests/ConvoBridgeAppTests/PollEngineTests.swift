@@ -21,7 +21,7 @@ struct PollEngineTests {
         let numbers = try (0..<20).map { try harness.world.create(id: "stall-\($0)").conversation.number }
         var source = harness.source(.zild, name: "zild-stall")
         source.conversationIDs = numbers.map(String.init)
-        source.http = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 100, maxConcurrentRequests: 4, requestTimeout: .seconds(2))
+        source.http = SourceHTTPPolicy(requestsPerSecond: 1000, burst: 100, maxConcurrentRequests: 4, requestTimeout: .seconds(8))
         var configuration = harness.configuration()
         configuration.sources = [source]
         try await harness.withBridge(configuration) { bridge in
@@ -33,23 +33,34 @@ struct PollEngineTests {
                 bridge.metrics.snapshot().value("convobridge_poll_failures_total", ["source": "zild-stall", "reason": "timeout"]) ?? 0
             }
             let timeoutsBefore = timeouts()
-            // The next answer sends its headers and half its body, then nothing for 30 s; it fails at its 2 s deadline.
-            let stalledAt = ContinuousClock.now
+            // The next answer sends its headers and half its body, then nothing for 30 s; it fails at its 8 s deadline
+            // (long, so that even a starved machine finishes a few polls meanwhile: CI once managed one in 0.8 s).
             harness.world.addFault(SimulatorFault(kind: .stalledBody, latencyMilliseconds: 30_000))
-            // Polls are counted from 1 s to 1.8 s in: that answer certainly hangs then (its deadline is at 2 s).
-            try await Task.sleep(until: stalledAt + .seconds(1))
+            let waitingSince = ContinuousClock.now
+            while harness.world.queuedFaultCount > 0, ContinuousClock.now - waitingSince < .seconds(10) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try #require(harness.world.queuedFaultCount == 0, "a poll took the stalled answer")
+            let stalledAt = ContinuousClock.now
+            // Counted by events, not in a time window, so the machine's load only slows the test down: the polls
+            // that finish from now until the stalled attempt fails. Read before the timeout counter, so a count
+            // reached with the counter unchanged was reached while the answer hung. Behind a batch, or a single
+            // slot, that waited for the stalled answer, none would finish meanwhile (checked: one slot fails).
             let pollsBefore = polls()
-            try await Task.sleep(until: stalledAt + .milliseconds(1800))
-            let pollsMeanwhile = polls() - pollsBefore
+            var pollsMeanwhile = 0
+            var stillHanging = true
+            while pollsMeanwhile < 5, stillHanging, ContinuousClock.now - stalledAt < .seconds(25) {
+                try await Task.sleep(for: .milliseconds(5))
+                pollsMeanwhile = polls() - pollsBefore
+                stillHanging = timeouts() == timeoutsBefore
+            }
+            #expect(pollsMeanwhile >= 5 && stillHanging, "the others kept being polled while one answer hung: \(pollsMeanwhile) polls")
             while timeouts() == timeoutsBefore, ContinuousClock.now - stalledAt < .seconds(25) {
                 try await Task.sleep(for: .milliseconds(20))
             }
             let hung = ContinuousClock.now - stalledAt
             #expect(
-                timeouts() > timeoutsBefore && hung < .seconds(10), "the stalled attempt failed at its 2 s deadline, not 30 s later (\(hung))")
-            // The machine's load (two cores, the other suites running) only scales the figure: behind a batch, or a
-            // single slot, that waited for the stalled answer, none would finish meanwhile (checked: one slot gives 0).
-            #expect(pollsMeanwhile >= 3, "the others kept being polled while one answer hung: \(pollsMeanwhile) polls in 0.8 s")
+                timeouts() > timeoutsBefore && hung < .seconds(20), "the stalled attempt failed at its 8 s deadline, not 30 s later (\(hung))")
         }
     }
 
