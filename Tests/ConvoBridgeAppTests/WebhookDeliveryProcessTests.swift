@@ -81,8 +81,12 @@ struct WebhookDeliveryProcessTests {
                 #expect(again == [1, 2, 1, 2], "the replay goes in order, after what was delivered")
                 #expect(receiver.received.count == 8, "only that conversation")
 
+                // The receiver records a delivery before its answer reaches the deliverer, which counts it then.
+                let delivered = #"convobridge_webhook_deliveries_total{subscription="crm"} 8"#
+                try await WebhookDeliveryTests.waitUntil("eight deliveries counted") {
+                    try await ObservabilityTests.get(base + "/metrics").body.contains(delivered)
+                }
                 let metrics = try await ObservabilityTests.get(base + "/metrics").body
-                #expect(metrics.contains(#"convobridge_webhook_deliveries_total{subscription="crm"} 8"#))
                 // Every outbound webhook metric the alert rules use is exported, at 0 when nothing happened.
                 let groups = try DeployFilesTests.yaml("deploy/prometheus/convobridge-alerts.yaml")["groups"]?.arrayValue ?? []
                 let expressions = groups.flatMap { $0["rules"]?.arrayValue ?? [] }.compactMap { $0["expr"]?.stringValue }
