@@ -115,7 +115,7 @@ struct ChatvoltZildEndToEndTests {
             try harness.world.close("z-b", reason: "closed_by_user")
             #expect(try await Self.post(url, body, headers: [("X-Zild-Secret", "zild-webhook-secret")]) == 202)
             try await events.waitUntil(
-                "the forwarded webhook and the close it triggered",
+                "the forwarded webhook and the close",
                 { has(keyB, "zild.conversation_ended")($0) && has(keyB, "conversation.closed")($0) })
         }
         #expect(
@@ -132,7 +132,12 @@ struct ChatvoltZildEndToEndTests {
         let reason = try events.events(of: String(fromConfig), source: "zild-test")
             .first { $0.header("ce_type") == "conversation.ended_reason_changed" }.map { try JSONParser.parse($0.value ?? []) }
         #expect(reason?["after"]?["ended_reason"] == .string("closed_by_operator"), "the configured label, not the id")
-        #expect(events.types(of: String(fromTopic), source: "zild-test").prefix(2) == ["conversation.discovered", "zild.conversation_ended"])
+        // The close in the platform and its webhook race: the webhook's poll or the next 300 ms poll may see the
+        // close first, so after the discovery the two come in either order, each once.
+        let fromTopicTypes = events.types(of: String(fromTopic), source: "zild-test")
+        #expect(fromTopicTypes.first == "conversation.discovered")
+        #expect(fromTopicTypes.filter { $0 == "zild.conversation_ended" }.count == 1)
+        #expect(fromTopicTypes.filter { $0 == "conversation.closed" }.count == 1)
     }
 
     /// Runs kcat with `input` on standard input; its exit status.
