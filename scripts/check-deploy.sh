@@ -2,9 +2,9 @@
 # Checks deploy/ as far as a machine without Docker or a cluster allows. Each check runs when its tool is present:
 #   promtool (apt: prometheus)            the alert rules and their unit tests
 #   systemd-analyze (apt: systemd)        the unit file
-#   kubectl                               kustomize build of deploy/kubernetes
+#   kubectl                               kustomize build of deploy/kubernetes and deploy/kubernetes-replicas
 #   kubernetes-validate (pip)             Kubernetes schemas, strict (PodMonitor/PrometheusRule are CRDs: skipped)
-# `swift test` runs the first two as well (DeployFilesTests) and checks that the files agree with the bridge.
+# `swift test` runs each of them too when installed (DeployFilesTests) and checks that the files agree with the bridge.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ran=0
@@ -26,10 +26,13 @@ fi
 if have kubectl; then
     kubectl kustomize deploy/kubernetes > /dev/null
     echo "kubectl kustomize deploy/kubernetes: OK"
+    kubectl kustomize deploy/kubernetes-replicas > /dev/null
+    echo "kubectl kustomize deploy/kubernetes-replicas: OK"
     ran=$((ran + 1))
 fi
 if have kubernetes-validate; then
     kubernetes-validate --strict deploy/kubernetes/{configmap,deployment,service,persistentvolumeclaim,secret.example}.yaml
+    kubernetes-validate --strict deploy/kubernetes-replicas/{configmap,statefulset,headless-service}.yaml
     ran=$((ran + 1))
 fi
 echo "$ran check(s) ran"

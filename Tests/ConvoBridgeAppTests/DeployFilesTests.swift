@@ -6,7 +6,7 @@ import Testing
 
 /// `deploy/`: what can be checked without a Docker engine or a cluster. The files must parse, agree with each other
 /// and with the bridge (variables, ports, probe paths, metric names), and pass the real tools where installed
-/// (`promtool`, `systemd-analyze`; CI installs both).
+/// (`promtool`, `systemd-analyze`, `kubectl`, `kubernetes-validate`; CI installs what it can).
 @Suite("deploy/: manifests, unit, alert rules")
 struct DeployFilesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -31,8 +31,8 @@ struct DeployFilesTests {
             "deploy/kubernetes/kustomization.yaml", "deploy/kubernetes/configmap.yaml", "deploy/kubernetes/deployment.yaml",
             "deploy/kubernetes/service.yaml", "deploy/kubernetes/podmonitor.yaml", "deploy/kubernetes/prometheusrule.yaml",
             "deploy/kubernetes/persistentvolumeclaim.yaml", "deploy/kubernetes/secret.example.yaml",
-            "deploy/kubernetes/replicas/kustomization.yaml", "deploy/kubernetes/replicas/statefulset.yaml",
-            "deploy/kubernetes/replicas/headless-service.yaml", "deploy/kubernetes/replicas/configmap.yaml",
+            "deploy/kubernetes-replicas/kustomization.yaml", "deploy/kubernetes-replicas/statefulset.yaml",
+            "deploy/kubernetes-replicas/headless-service.yaml", "deploy/kubernetes-replicas/configmap.yaml",
             "deploy/prometheus/convobridge-alerts.yaml", "deploy/prometheus/convobridge-alerts.test.yaml",
         ])
     func parses(file: String) throws {
@@ -89,13 +89,13 @@ struct DeployFilesTests {
 
     @Test("The replicas variant: a StatefulSet of several, no volume claim, its configuration in kafka mode with the base's variables")
     func replicasVariant() throws {
-        let kustomization = try Self.yaml("deploy/kubernetes/replicas/kustomization.yaml")
+        let kustomization = try Self.yaml("deploy/kubernetes-replicas/kustomization.yaml")
         let resources = (kustomization["resources"]?.arrayValue ?? []).compactMap(\.stringValue)
-        #expect(resources == ["..", "statefulset.yaml", "headless-service.yaml"])
+        #expect(resources == ["../kubernetes", "statefulset.yaml", "headless-service.yaml"])
         let deleted = (kustomization["patches"]?.arrayValue ?? []).compactMap { $0["patch"]?.stringValue }.joined()
         #expect(
             deleted.contains("kind: Deployment") && deleted.contains("kind: PersistentVolumeClaim"), "the base's single replica and its volume go")
-        let statefulSet = try Self.yaml("deploy/kubernetes/replicas/statefulset.yaml")
+        let statefulSet = try Self.yaml("deploy/kubernetes-replicas/statefulset.yaml")
         #expect(statefulSet["kind"]?.stringValue == "StatefulSet")
         #expect((Int(statefulSet["spec"]?["replicas"]?.scalarText ?? "") ?? 0) >= 2)
         #expect(statefulSet["spec"]?["serviceName"]?.stringValue == "convobridge-replicas")
@@ -107,7 +107,7 @@ struct DeployFilesTests {
         #expect(container?["env"] == base?["env"], "the same secrets as the base")
         #expect(container?["args"] == base?["args"] && container?["ports"] == base?["ports"])
 
-        let text = try #require(try Self.yaml("deploy/kubernetes/replicas/configmap.yaml")["data"]?["convobridge.yaml"]?.stringValue)
+        let text = try #require(try Self.yaml("deploy/kubernetes-replicas/configmap.yaml")["data"]?["convobridge.yaml"]?.stringValue)
         let variables = (container?["env"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
         let environment = Dictionary(uniqueKeysWithValues: variables.map { ($0, "value-of-\($0)-0123456789abcdef") })
         let configuration = try ConfigurationLoader(environment: environment).load(yaml: text)
@@ -134,6 +134,40 @@ struct DeployFilesTests {
         #expect(check.status == 0, "\(check.output)")
         let unitTests = try await Self.run("promtool", ["test", "rules", Self.path("deploy/prometheus/convobridge-alerts.test.yaml")])
         #expect(unitTests.status == 0 && unitTests.output.contains("SUCCESS"), "\(unitTests.output)")
+    }
+
+    /// The kinds of the resources `kubectl kustomize` builds from `directory`, and its YAML.
+    static func kustomize(_ directory: String) async throws -> (kinds: [String], yaml: String) {
+        let built = try await ChildProcess.run(program: "kubectl", ["kustomize", path(directory)])
+        #expect(built.status == 0, "kubectl kustomize \(directory): \(built.stderr)")
+        let kinds = built.stdout.split(separator: "\n").filter { $0.hasPrefix("kind: ") }.map { String($0.dropFirst(6)) }
+        return (kinds.sorted(), built.stdout)
+    }
+
+    @Test(
+        "kubectl kustomize builds both variants: one Deployment with its claim; the replicas a StatefulSet without either",
+        .enabled(if: installed("kubectl")))
+    func kustomizeBuilds() async throws {
+        let single = try await Self.kustomize("deploy/kubernetes")
+        #expect(single.kinds == ["ConfigMap", "Deployment", "PersistentVolumeClaim", "PodMonitor", "PrometheusRule", "Service"])
+        let replicas = try await Self.kustomize("deploy/kubernetes-replicas")
+        #expect(replicas.kinds == ["ConfigMap", "PodMonitor", "PrometheusRule", "Service", "Service", "StatefulSet"])
+        #expect(replicas.yaml.contains("mode: kafka"), "the replicas' configuration replaces the base's")
+    }
+
+    @Test(
+        "kubernetes-validate --strict: what both variants build is valid Kubernetes",
+        .enabled(if: installed("kubectl") && installed("kubernetes-validate")))
+    func kubernetesValidate() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("convobridge-k8s-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for variant in ["deploy/kubernetes", "deploy/kubernetes-replicas"] {
+            let file = directory.appendingPathComponent("\(variant.replacing("/", with: "-")).yaml").path
+            try await Self.kustomize(variant).yaml.write(toFile: file, atomically: true, encoding: .utf8)
+            let validated = try await Self.run("kubernetes-validate", ["--strict", file])
+            #expect(validated.status == 0, "\(variant): \(validated.output)")
+        }
     }
 
     @Test("systemd-analyze verify: the unit has no error or warning", .enabled(if: installed("systemd-analyze")))
